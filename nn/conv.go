@@ -1,0 +1,73 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+)
+
+// Conv is a 2-D convolution with batch norm folded into Weight and Bias, and an optional fused ReLU.
+type Conv struct {
+	InC, OutC        int
+	KH, KW           int
+	StrideH, StrideW int
+	PadH, PadW       int // zero padding on each side
+	ReLU             bool
+	Weight           []float32 // HWIO: [KH][KW][InC][OutC]
+	Bias             []float32 // [OutC]
+}
+
+// OutSize is the spatial size of the output for an h x w input.
+func (c *Conv) OutSize(h, w int) (int, int) {
+	return (h+2*c.PadH-c.KH)/c.StrideH + 1, (w+2*c.PadW-c.KW)/c.StrideW + 1
+}
+
+// FLOPs counts multiplies and adds for an h x w input.
+func (c *Conv) FLOPs(h, w int) int64 {
+	oh, ow := c.OutSize(h, w)
+	return 2 * int64(oh*ow) * int64(c.KH*c.KW*c.InC) * int64(c.OutC)
+}
+
+// Forward writes the convolution of in into channels [off, off+OutC) of out, whose spatial size must match.
+func (c *Conv) Forward(in, out *Tensor, off int) {
+	oh, ow := c.OutSize(in.H, in.W)
+	if in.C != c.InC || out.H != oh || out.W != ow || off+c.OutC > out.C {
+		panic(fmt.Sprintf("nn: conv %dx%d %d->%d: input %s, output %s at channel %d",
+			c.KH, c.KW, c.InC, c.OutC, in.Shape(), out.Shape(), off))
+	}
+	Kernels.Conv(c, in, out, off)
+}
+
+// FoldBatchNorm turns a bias-free PyTorch convolution (OIHW weights) followed by batch norm into HWIO weights and
+// a bias: w' = w*g/sqrt(v+eps), b' = beta - mean*g/sqrt(v+eps). The arithmetic is float64, rounded once.
+func FoldBatchNorm(oihw []float32, outC, inC, kh, kw int, gamma, beta, mean, variance []float32, eps float64) (hwio, bias []float32) {
+	hwio = make([]float32, len(oihw))
+	bias = make([]float32, outC)
+	for o := 0; o < outC; o++ {
+		s := float64(gamma[o]) / math.Sqrt(float64(variance[o])+eps)
+		bias[o] = float32(float64(beta[o]) - float64(mean[o])*s)
+		for i := 0; i < inC; i++ {
+			for y := 0; y < kh; y++ {
+				for x := 0; x < kw; x++ {
+					w := oihw[((o*inC+i)*kh+y)*kw+x]
+					hwio[((y*kw+x)*inC+i)*outC+o] = float32(float64(w) * s)
+				}
+			}
+		}
+	}
+	return hwio, bias
+}
+
+// OIHWToHWIO reorders PyTorch convolution weights into the engine's layout.
+func OIHWToHWIO(oihw []float32, outC, inC, kh, kw int) []float32 {
+	hwio := make([]float32, len(oihw))
+	for o := 0; o < outC; o++ {
+		for i := 0; i < inC; i++ {
+			for y := 0; y < kh; y++ {
+				for x := 0; x < kw; x++ {
+					hwio[((y*kw+x)*inC+i)*outC+o] = oihw[((o*inC+i)*kh+y)*kw+x]
+				}
+			}
+		}
+	}
+	return hwio
+}
