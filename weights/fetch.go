@@ -1,0 +1,91 @@
+package weights
+
+import (
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"encoding/json"
+
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Source is a model file the product knows how to convert, as listed in manifest.json.
+type Source struct {
+	Name   string `json:"name"`
+	Title  string `json:"title"`
+	Kind   string `json:"kind"` // "tflite" or "torch"
+	File   string `json:"file"`
+	Mirror string `json:"mirror,omitempty"` // path inside the local mirror folder
+	URL    string `json:"url"`              // official address
+	SHA256 string `json:"sha256,omitempty"`
+	// SHA256Prefix is all that is published for some files: torch.hub names a file after the first hex
+	// digits of its sha256.
+	SHA256Prefix string `json:"sha256_prefix,omitempty"`
+	License      string `json:"license"`
+	Quantize     string `json:"quantize,omitempty"` // convert float weights to this ("int8")
+	Default      bool   `json:"default,omitempty"`
+}
+
+//go:embed manifest.json
+var manifestJSON []byte
+
+// Manifest lists the known model sources.
+func Manifest() ([]Source, error) {
+	var s []Source
+	if err := json.Unmarshal(manifestJSON, &s); err != nil {
+		return nil, fmt.Errorf("manifest.json: %w", err)
+	}
+	return s, nil
+}
+
+// Fetch returns the source file, from the local mirror when it is there, else from its official address, and
+// verifies its sha256 either way. where says which it was.
+func (s Source) Fetch(mirrorDir string) (data []byte, where string, err error) {
+	if s.Mirror != "" && mirrorDir != "" {
+		p := filepath.Join(mirrorDir, s.Mirror)
+		if data, err := os.ReadFile(p); err == nil {
+			return data, p, s.Verify(p, data)
+		}
+	}
+	client := &http.Client{Timeout: 2 * time.Minute}
+	resp, err := client.Get(s.URL)
+	if err != nil {
+		return nil, s.URL, fmt.Errorf("%s: not in the local mirror and the official address is unreachable: %w", s.File, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, s.URL, fmt.Errorf("%s: %s answered %s", s.File, s.URL, resp.Status)
+	}
+	data, err = io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, s.URL, fmt.Errorf("%s: download: %w", s.File, err)
+	}
+	return data, s.URL, s.Verify(s.URL, data)
+}
+
+// Verify checks data against the manifest's sha256 (or the published prefix of it).
+func (s Source) Verify(where string, data []byte) error {
+	sum := sha256.Sum256(data)
+	got := hex.EncodeToString(sum[:])
+	switch {
+	case s.SHA256 != "" && got != s.SHA256:
+		return fmt.Errorf("%s (%s): sha256 is %s, the manifest says %s: refusing a file that is not the published one", s.File, where, got, s.SHA256)
+	case s.SHA256 == "" && s.SHA256Prefix == "":
+		return fmt.Errorf("%s: the manifest has no checksum to verify it by", s.File)
+	case s.SHA256Prefix != "" && !strings.HasPrefix(got, s.SHA256Prefix):
+		return fmt.Errorf("%s (%s): sha256 is %s, the published prefix is %s: refusing it", s.File, where, got, s.SHA256Prefix)
+	}
+	return nil
+}
+
+// SHA256 is the hex sha256 of data.
+func SHA256(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}

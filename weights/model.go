@@ -1,0 +1,208 @@
+// Package weights is the product's model file: a safetensors container whose metadata carries everything the
+// runtime needs (architecture, input size and preprocessing, labels, quantization, source and its sha256) and a
+// digest of the tensors, so a corrupted file is refused before anything is built from it.
+package weights
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"inceptionweb/weights/safetensors"
+)
+
+// Format names the metadata layout; a reader refuses files of another format.
+const Format = "inceptionweb-model/1"
+
+// Architectures a model file can hold.
+const (
+	InceptionV3 = "inception_v3" // nn/inceptionv3, float32 compute; weights float32, float16 or int8
+	QuantGraph  = "quant_graph"  // nn/quant integer graph imported from TFLite
+)
+
+// Meta is a model file's description of itself.
+type Meta struct {
+	Format       string          `json:"format"`
+	Name         string          `json:"name"`
+	Title        string          `json:"title"`
+	Architecture string          `json:"architecture"`
+	Config       json.RawMessage `json:"config,omitempty"` // the architecture's own settings
+	Input        Input           `json:"input"`
+	Labels       []string        `json:"labels"`
+	LabelOffset  int             `json:"label_offset"` // output index of Labels[0] (1 when class 0 is "background")
+	Quantization string          `json:"quantization"` // "float32", "float16", "int8" (per output channel), "tflite"
+	Source       string          `json:"source"`
+	SourceSHA256 string          `json:"source_sha256"`
+}
+
+// Input says how pixels become the network's input.
+type Input struct {
+	Size         int     `json:"size"`          // square side in pixels
+	CropFraction float64 `json:"crop_fraction"` // central square, relative to the short side
+	// Normalize is "imagenet" for (pixel/255-mean)/std floats, "pixels" for raw uint8 RGB.
+	Normalize string `json:"normalize"`
+}
+
+const (
+	metaKey   = "inceptionweb"
+	digestKey = "tensors_sha256"
+)
+
+// Model is a verified model file.
+type Model struct {
+	Meta
+	file *safetensors.File
+}
+
+// Read parses and verifies a model file; name is used in errors. Nothing of a file that fails is returned.
+func Read(name string, data []byte) (*Model, error) {
+	f, err := safetensors.Read(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	raw, ok := f.Metadata[metaKey]
+	if !ok {
+		return nil, fmt.Errorf("%s: a safetensors file but not a model file of this product (no %q metadata)", name, metaKey)
+	}
+	m := &Model{file: f}
+	dec := json.NewDecoder(strings.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m.Meta); err != nil {
+		return nil, fmt.Errorf("%s: bad model metadata: %w", name, err)
+	}
+	if m.Format != Format {
+		return nil, fmt.Errorf("%s: model format %q, this build reads %q", name, m.Format, Format)
+	}
+	if want, got := f.Metadata[digestKey], Digest(f.Tensors); want != got {
+		return nil, fmt.Errorf("%s: checksum mismatch: tensors hash to %s, the file says %q (corrupted file?)", name, got, want)
+	}
+	if m.Input.Size <= 0 || m.Input.CropFraction <= 0 || m.Input.CropFraction > 1 || len(m.Labels) == 0 {
+		return nil, fmt.Errorf("%s: incomplete metadata (input size %d, crop %g, %d labels)", name, m.Input.Size, m.Input.CropFraction, len(m.Labels))
+	}
+	return m, nil
+}
+
+// Write stores a model file.
+func Write(w io.Writer, meta Meta, tensors []safetensors.Tensor) error {
+	meta.Format = Format
+	raw, err := json.Marshal(meta)
+	if err != nil {
+		return err
+	}
+	return safetensors.Write(w, map[string]string{metaKey: string(raw), digestKey: Digest(tensors)}, tensors)
+}
+
+// Digest is a sha256 over every tensor's name, dtype, shape and data, in name order, so it does not depend on
+// how a writer lays the tensors out.
+func Digest(tensors []safetensors.Tensor) string {
+	ts := slices.Clone(tensors)
+	slices.SortFunc(ts, func(a, b safetensors.Tensor) int { return strings.Compare(a.Name, b.Name) })
+	h := sha256.New()
+	var n [8]byte
+	for _, t := range ts {
+		fmt.Fprintf(h, "%s\x00%s\x00%v\x00", t.Name, t.DType, t.Shape)
+		binary.LittleEndian.PutUint64(n[:], uint64(len(t.Data)))
+		h.Write(n[:])
+		h.Write(t.Data)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Tensors are the file's tensors.
+func (m *Model) Tensors() []safetensors.Tensor { return m.file.Tensors }
+
+// Tensor finds a tensor by name.
+func (m *Model) Tensor(name string) (*safetensors.Tensor, bool) { return m.file.Tensor(name) }
+
+// Has reports whether the file holds a tensor (for nn/inceptionv3.Params).
+func (m *Model) Has(name string) bool { _, ok := m.file.Tensor(name); return ok }
+
+// Float32 returns a tensor as float32 values, checking its shape. int8 tensors are dequantized with their
+// per-output-channel scales, stored beside them as "<name>_scale".
+func (m *Model) Float32(name string, shape []int) ([]float32, error) {
+	return Float32(m.file.Tensor, name, shape)
+}
+
+// Float32 reads a float tensor (or an int8 tensor with its "<name>_scale") through lookup, checking its shape.
+func Float32(lookup func(string) (*safetensors.Tensor, bool), name string, shape []int) ([]float32, error) {
+	t, ok := lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("missing tensor %q", name)
+	}
+	if !slices.Equal(t.Shape, shape) {
+		return nil, fmt.Errorf("tensor %q has shape %v, want %v", name, t.Shape, shape)
+	}
+	if t.DType != "I8" {
+		v, err := t.Float32()
+		if err != nil {
+			return nil, fmt.Errorf("tensor %q: %w", name, err)
+		}
+		return v, nil
+	}
+	s, ok := lookup(name + "_scale")
+	if !ok || len(s.Shape) != 1 || len(shape) == 0 || s.Shape[0] != shape[0] {
+		return nil, fmt.Errorf("int8 tensor %q needs a per-output-channel %q of shape [%d]", name, name+"_scale", shape[0])
+	}
+	scales, err := s.Float32()
+	if err != nil {
+		return nil, fmt.Errorf("tensor %q: %w", s.Name, err)
+	}
+	return DequantizeInt8(t.Data, scales), nil
+}
+
+// QuantizeInt8 quantizes a tensor whose first dimension is the output channel, symmetrically per channel:
+// q = round(v / scale) with scale = max|v| / 127.
+func QuantizeInt8(v []float32, outC int) (q []byte, scales []float32) {
+	per := len(v) / outC
+	q = make([]byte, len(v))
+	scales = make([]float32, outC)
+	for o := 0; o < outC; o++ {
+		row := v[o*per : (o+1)*per]
+		var m float32
+		for _, x := range row {
+			m = max(m, x, -x)
+		}
+		if m == 0 {
+			continue
+		}
+		scales[o] = m / 127
+		for i, x := range row {
+			r := x / scales[o]
+			q[o*per+i] = byte(int8(max(-127, min(127, roundHalfAway(r)))))
+		}
+	}
+	return q, scales
+}
+
+// DequantizeInt8 is the inverse of QuantizeInt8.
+func DequantizeInt8(q []byte, scales []float32) []float32 {
+	v := make([]float32, len(q))
+	per := len(q) / len(scales)
+	for i, b := range q {
+		v[i] = float32(int8(b)) * scales[i/per]
+	}
+	return v
+}
+
+func roundHalfAway(x float32) float32 {
+	if x < 0 {
+		return -float32(int32(-x + 0.5))
+	}
+	return float32(int32(x + 0.5))
+}
+
+// IsModelFile reports whether data looks like a safetensors file carrying this product's metadata, without
+// verifying it.
+func IsModelFile(data []byte) bool {
+	if len(data) < 8 {
+		return false
+	}
+	n := binary.LittleEndian.Uint64(data)
+	return n < uint64(len(data)) && bytes.Contains(data[8:8+n], []byte(`"`+metaKey+`"`))
+}
