@@ -1,0 +1,111 @@
+package weights
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+
+	"inceptionweb/weights/safetensors"
+)
+
+func testFile(t *testing.T) []byte {
+	t.Helper()
+	w := []float32{0.5, -1, 0.25, 2, 0, -0.125}
+	q, s := QuantizeInt8(w, 2)
+	tensors := []safetensors.Tensor{
+		safetensors.FromFloat32("a.weight", []int{2, 3}, w),
+		{Name: "b.weight", DType: "I8", Shape: []int{2, 3}, Data: q},
+		safetensors.FromFloat32("b.weight_scale", []int{2}, s),
+	}
+	meta := Meta{Name: "test", Title: "Test", Architecture: InceptionV3, Config: json.RawMessage(`{}`),
+		Input: Input{Size: 8, CropFraction: 0.875, Normalize: "imagenet"}, Labels: []string{"a", "b"}, Quantization: "int8"}
+	var buf bytes.Buffer
+	if err := Write(&buf, meta, tensors); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestModelRoundTrip(t *testing.T) {
+	data := testFile(t)
+	if !IsModelFile(data) {
+		t.Fatal("IsModelFile = false for a model file")
+	}
+	m, err := Read("test.safetensors", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Name != "test" || m.Format != Format || m.Input.Size != 8 {
+		t.Errorf("meta %+v", m.Meta)
+	}
+	a, err := m.Float32("a.weight", []int{2, 3})
+	if err != nil || a[1] != -1 {
+		t.Fatalf("a.weight = %v, %v", a, err)
+	}
+	b, err := m.Float32("b.weight", []int{2, 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range a {
+		// Per-channel symmetric int8: error at most half a step of that channel's scale.
+		step := float32(1) / 127
+		if i >= 3 {
+			step = 2.0 / 127
+		}
+		if d := math.Abs(float64(a[i] - b[i])); d > float64(step)/2+1e-7 {
+			t.Errorf("dequantized %d: %g vs %g", i, b[i], a[i])
+		}
+	}
+	if _, err := m.Float32("a.weight", []int{3, 2}); err == nil || !strings.Contains(err.Error(), "shape") {
+		t.Errorf("wrong shape: %v", err)
+	}
+	if _, err := m.Float32("missing", []int{1}); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Errorf("missing tensor: %v", err)
+	}
+}
+
+func TestModelCorruption(t *testing.T) {
+	data := testFile(t)
+	// A flipped bit in the tensor data fails the checksum.
+	bad := bytes.Clone(data)
+	bad[len(bad)-1] ^= 1
+	if _, err := Read("m.safetensors", bad); err == nil || !strings.Contains(err.Error(), "checksum mismatch") || !strings.Contains(err.Error(), "m.safetensors") {
+		t.Errorf("corrupted: %v", err)
+	}
+	// Every truncation is refused, never half-loaded, never a panic.
+	for n := 0; n < len(data); n++ {
+		if m, err := Read("m.safetensors", data[:n]); err == nil || m != nil {
+			t.Fatalf("truncated to %d bytes: accepted", n)
+		}
+	}
+	// A plain safetensors file is not a model file.
+	var buf bytes.Buffer
+	safetensors.Write(&buf, nil, []safetensors.Tensor{safetensors.FromFloat32("x", []int{1}, []float32{1})})
+	if _, err := Read("plain.safetensors", buf.Bytes()); err == nil || !strings.Contains(err.Error(), "not a model file") {
+		t.Errorf("plain safetensors: %v", err)
+	}
+}
+
+func TestManifest(t *testing.T) {
+	srcs, err := Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defaults := 0
+	for _, s := range srcs {
+		if s.SHA256 == "" && s.SHA256Prefix == "" {
+			t.Errorf("%s has no checksum", s.Name)
+		}
+		if s.Default {
+			defaults++
+		}
+		if err := s.Verify("test", []byte("not the file")); err == nil {
+			t.Errorf("%s: wrong data verified", s.Name)
+		}
+	}
+	if defaults != 1 {
+		t.Errorf("%d default models", defaults)
+	}
+}
