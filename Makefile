@@ -1,0 +1,55 @@
+# Two commands matter: `make serve` (build everything and serve the page) and `make test` (every test).
+# Both set up what they need on a fresh Debian machine: Go modules, Node and Chromium from Debian packages,
+# and the model files converted from the local mirror (../shared) or the official addresses.
+
+SHARED  ?= ../shared
+ADDR    ?= 127.0.0.1:8080
+GOROOT  := $(shell go env GOROOT)
+WASMEXEC := $(GOROOT)/lib/wasm/go_js_wasm_exec
+export PATH := $(GOROOT)/bin:$(GOROOT)/lib/wasm:$(PATH)
+
+.PHONY: all setup weights web serve dist test test-go test-wasm test-browser bench clean
+
+all: web
+
+# Debian packages the build and the tests need, installed only when missing.
+setup:
+	@missing=""; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	test -x /usr/lib/chromium/chromium || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
+	fi
+	go mod download
+
+# Model files: fetched (mirror first), verified by sha256 and converted into build/models/.
+weights: build/models/index.json
+build/models/index.json: $(shell find weights nn tools/convert -name '*.go' -o -name '*.json' 2>/dev/null)
+	go run ./tools/convert -mirror $(SHARED) -out build/models
+
+# The static site in web/.
+web: weights
+	go run ./wasm/build -out web -models build/models
+
+serve: setup web
+	go run . -addr $(ADDR) -dir web
+
+# A copy of the site for any static host (relative URLs only).
+dist: web
+	rm -rf dist && cp -r web dist && echo "dist/ is ready: copy it to any static host"
+
+test: setup weights web
+	$(MAKE) test-go test-wasm
+
+test-go:
+	go vet ./...
+	go test -count=1 -timeout 15m ./...
+
+# The engine's own tests again, compiled to wasm and run in Node.
+test-wasm:
+	GOOS=js GOARCH=wasm go test -count=1 -timeout 10m -exec $(WASMEXEC) ./nn/... ./weights/...
+
+clean:
+	rm -rf build dist web/*.wasm web/*.br web/*.gz web/models web/models.json test-artifacts
