@@ -1,0 +1,199 @@
+package safetensors
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+)
+
+// File is a parsed safetensors file.
+type File struct {
+	Metadata map[string]string
+	Tensors  []Tensor // in data-offset order
+}
+
+// Tensor returns the tensor with the given name.
+func (f *File) Tensor(name string) (*Tensor, bool) {
+	for i := range f.Tensors {
+		if f.Tensors[i].Name == name {
+			return &f.Tensors[i], true
+		}
+	}
+	return nil, false
+}
+
+// headerEntry is one tensor's description in the JSON header.
+type headerEntry struct {
+	DType       string   `json:"dtype"`
+	Shape       []int64  `json:"shape"`
+	DataOffsets []uint64 `json:"data_offsets"`
+}
+
+const metadataKey = "__metadata__"
+
+// Read parses a safetensors file. It is strict: the header must be valid JSON
+// naming each tensor once, every dtype must be known, each tensor's byte span
+// must match its shape, and the spans must tile the data area exactly, with
+// nothing after it. Tensor data aliases data.
+func Read(data []byte) (*File, error) {
+	if len(data) < 8 {
+		return nil, fmt.Errorf("safetensors: file is %d bytes, too short for the 8-byte header length", len(data))
+	}
+	n := binary.LittleEndian.Uint64(data)
+	if n > uint64(len(data)-8) {
+		return nil, fmt.Errorf("safetensors: header length %d is beyond the end of the %d-byte file", n, len(data))
+	}
+	header := data[8 : 8+n]
+	body := data[8+n:]
+
+	names, raws, err := splitHeader(header)
+	if err != nil {
+		return nil, err
+	}
+	f := &File{}
+	for i, name := range names {
+		if name != metadataKey {
+			continue
+		}
+		if err := json.Unmarshal(raws[i], &f.Metadata); err != nil {
+			return nil, fmt.Errorf("safetensors: header field %q: must map strings to strings: %v", metadataKey, err)
+		}
+	}
+
+	type span struct{ start, end uint64 }
+	var spans []span
+	for i, name := range names {
+		if name == metadataKey {
+			continue
+		}
+		t, s, err := parseEntry(name, raws[i])
+		if err != nil {
+			return nil, err
+		}
+		if s.end > uint64(len(body)) {
+			return nil, fmt.Errorf("safetensors: tensor %q: data_offsets [%d, %d] beyond the %d-byte data area", name, s.start, s.end, len(body))
+		}
+		t.Data = body[s.start:s.end:s.end]
+		f.Tensors = append(f.Tensors, t)
+		spans = append(spans, span(s))
+	}
+
+	order := make([]int, len(spans))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		sa, sb := spans[order[a]], spans[order[b]]
+		if sa.start != sb.start {
+			return sa.start < sb.start
+		}
+		return sa.end < sb.end
+	})
+	var end uint64
+	sorted := make([]Tensor, len(order))
+	for k, i := range order {
+		s := spans[i]
+		switch {
+		case s.start < end:
+			return nil, fmt.Errorf("safetensors: tensor %q: data_offsets [%d, %d] overlap the previous tensor, which ends at %d", f.Tensors[i].Name, s.start, s.end, end)
+		case s.start > end:
+			return nil, fmt.Errorf("safetensors: tensor %q: data_offsets [%d, %d] leave a gap after offset %d", f.Tensors[i].Name, s.start, s.end, end)
+		}
+		end = s.end
+		sorted[k] = f.Tensors[i]
+	}
+	if end != uint64(len(body)) {
+		return nil, fmt.Errorf("safetensors: %d bytes of trailing data after the last tensor (data area is %d bytes, tensors end at %d)", uint64(len(body))-end, len(body), end)
+	}
+	f.Tensors = sorted
+	return f, nil
+}
+
+// splitHeader parses the header as one JSON object and returns its keys, in
+// order, with their raw values. Duplicate keys are an error.
+func splitHeader(header []byte) ([]string, []json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(header))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, nil, fmt.Errorf("safetensors: bad JSON header: %v", err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, nil, fmt.Errorf("safetensors: bad JSON header: not an object")
+	}
+	var names []string
+	var raws []json.RawMessage
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, nil, fmt.Errorf("safetensors: bad JSON header: %v", err)
+		}
+		name := tok.(string) // object keys are always strings
+		if seen[name] {
+			return nil, nil, fmt.Errorf("safetensors: bad JSON header: key %q appears twice", name)
+		}
+		seen[name] = true
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, nil, fmt.Errorf("safetensors: bad JSON header at key %q: %v", name, err)
+		}
+		names = append(names, name)
+		raws = append(raws, raw)
+	}
+	if _, err := dec.Token(); err != nil { // the closing '}'
+		return nil, nil, fmt.Errorf("safetensors: bad JSON header: %v", err)
+	}
+	// Only padding may follow the object.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, nil, fmt.Errorf("safetensors: bad JSON header: data after the header object")
+	}
+	return names, raws, nil
+}
+
+// parseEntry validates one tensor's header entry and returns the tensor
+// (without data) and its byte span within the data area.
+func parseEntry(name string, raw json.RawMessage) (Tensor, struct{ start, end uint64 }, error) {
+	var s struct{ start, end uint64 }
+	var e headerEntry
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil {
+		return Tensor{}, s, fmt.Errorf("safetensors: tensor %q: bad header entry: %v", name, err)
+	}
+	size := DTypeSize(e.DType)
+	if size == 0 {
+		return Tensor{}, s, fmt.Errorf("safetensors: tensor %q: unknown dtype %q", name, e.DType)
+	}
+	if e.Shape == nil {
+		return Tensor{}, s, fmt.Errorf("safetensors: tensor %q: missing field \"shape\"", name)
+	}
+	if len(e.DataOffsets) != 2 {
+		return Tensor{}, s, fmt.Errorf("safetensors: tensor %q: field \"data_offsets\" must hold 2 numbers, has %d", name, len(e.DataOffsets))
+	}
+	s.start, s.end = e.DataOffsets[0], e.DataOffsets[1]
+	if s.end < s.start {
+		return Tensor{}, s, fmt.Errorf("safetensors: tensor %q: data_offsets [%d, %d] end before they start", name, s.start, s.end)
+	}
+	shape := make([]int, len(e.Shape))
+	nbytes := uint64(size)
+	for i, d := range e.Shape {
+		if d < 0 {
+			return Tensor{}, s, fmt.Errorf("safetensors: tensor %q: negative dimension %d in shape %v", name, d, e.Shape)
+		}
+		if d > math.MaxInt32 || (d > 0 && nbytes > math.MaxInt64/uint64(d)) {
+			return Tensor{}, s, fmt.Errorf("safetensors: tensor %q: shape %v is too large", name, e.Shape)
+		}
+		nbytes *= uint64(d)
+		shape[i] = int(d)
+	}
+	if nbytes != s.end-s.start {
+		return Tensor{}, s, fmt.Errorf("safetensors: tensor %q: shape %v of %s needs %d bytes, data_offsets [%d, %d] span %d", name, e.Shape, e.DType, nbytes, s.start, s.end, s.end-s.start)
+	}
+	return Tensor{Name: name, DType: e.DType, Shape: shape}, s, nil
+}
