@@ -109,3 +109,44 @@ func TestManifest(t *testing.T) {
 		t.Errorf("%d default models", defaults)
 	}
 }
+
+func TestQuantize(t *testing.T) {
+	w := make([]float32, 64*32*3*3)
+	for i := range w {
+		w[i] = float32(math.Sin(float64(i))) * float32(1+i%64)
+	}
+	meta := Meta{Name: "q", Architecture: InceptionV3, Input: Input{Size: 8, CropFraction: 1, Normalize: "imagenet"},
+		Labels: []string{"x"}, Quantization: "float32"}
+	var buf bytes.Buffer
+	tensors := []safetensors.Tensor{safetensors.FromFloat32("c.weight", []int{64, 32, 3, 3}, w),
+		safetensors.FromFloat32("c.bias", []int{64}, w[:64])}
+	if err := Write(&buf, meta, tensors); err != nil {
+		t.Fatal(err)
+	}
+	for _, to := range []string{"int8", "float16"} {
+		q, errs, err := Quantize("q", buf.Bytes(), to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := Read("q."+to, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Quantization != to || len(errs) != 1 || errs[0].Name != "c.weight" {
+			t.Fatalf("%s: quantization %q, errors %+v", to, m.Quantization, errs)
+		}
+		limit := map[string]float64{"int8": 0.01, "float16": 0.001}[to]
+		if errs[0].RelRMS <= 0 || errs[0].RelRMS > limit {
+			t.Errorf("%s: relative RMS error %g", to, errs[0].RelRMS)
+		}
+		if b, _ := m.Float32("c.bias", []int{64}); b[5] != w[5] {
+			t.Errorf("%s: bias changed", to)
+		}
+		if to == "int8" && len(q) > len(buf.Bytes())*30/100 {
+			t.Errorf("int8 file is %d bytes of %d", len(q), buf.Len())
+		}
+		if _, _, err := Quantize("q", q, to); err == nil {
+			t.Errorf("%s: quantized twice", to)
+		}
+	}
+}
