@@ -1,0 +1,227 @@
+package quant
+
+// rowBlock is how many output pixels one GEMM call covers: enough rows to
+// amortise a weight panel, few enough that their accumulators stay in cache.
+const rowBlock = 32
+
+// convStep is CONV_2D (and FULLY_CONNECTED, a 1x1 convolution over rows).
+type convStep struct {
+	in, out        slot
+	h, w, c        int // input
+	oh, ow, n      int // output
+	kh, kw         int
+	sh, sw, dh, dw int
+	padT, padL     int
+	k              int     // kh*kw*c
+	pointwise      bool    // 1x1, stride 1: the input rows are the GEMM's left matrix
+	panels         []int16 // weights minus their zero point, in GEMM panels
+	bias           []int32 // bias - xzp*sum(w), padded to the panel width
+	xzp            uint8
+	rq             requant
+}
+
+// outputSize is TFLite's ComputeOutSize and ComputePaddingHeightWidth for one dimension.
+func outputSize(padding string, in, filter, stride, dilation int) (out, pad int, err error) {
+	eff := (filter-1)*dilation + 1
+	switch padding {
+	case "SAME":
+		out = (in + stride - 1) / stride
+	case "VALID":
+		out = (in - eff + stride) / stride
+	default:
+		return 0, 0, errorf("unsupported padding %q", padding)
+	}
+	total := (out-1)*stride + eff - in
+	return out, max(total, 0) / 2, nil
+}
+
+func checkShape(what string, got []int, want ...int) error {
+	if len(got) != len(want) {
+		return errorf("%s has shape %v, want %v", what, got, want)
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			return errorf("%s has shape %v, want %v", what, got, want)
+		}
+	}
+	return nil
+}
+
+// convWeights loads filter and bias of a convolution-like op whose filter has
+// n output channels along axis and k inputs, returning w-zp as w[k][n] via index,
+// the bias and the real per-channel output multipliers.
+type convWeights struct {
+	w     []int16 // [k][n]
+	bias  []int32
+	scale []float64
+}
+
+func (c *compiler) loadConvWeights(op Op, in, out slot, n, k, axis int, index func(kk, o int) int) (convWeights, error) {
+	ft, fdata, err := c.constant(op.Inputs[1])
+	if err != nil {
+		return convWeights{}, err
+	}
+	if ft.Type != Uint8 && ft.Type != Int8 {
+		return convWeights{}, errorf("filter %q: type %s, want uint8 or int8", ft.Name, ft.Type)
+	}
+	if len(ft.Scale) != 1 && len(ft.Scale) != n || (len(ft.Scale) > 1 && ft.Axis != axis) {
+		return convWeights{}, errorf("filter %q: %d scales along axis %d, want 1 or %d along %d", ft.Name, len(ft.Scale), ft.Axis, n, axis)
+	}
+	perChannel := func(v []float32, o int) float32 {
+		if len(v) == 1 {
+			return v[0]
+		}
+		return v[o]
+	}
+	zps := ft.ZeroPoint
+	cw := convWeights{w: make([]int16, k*n), bias: make([]int32, n), scale: make([]float64, n)}
+	for o := 0; o < n; o++ {
+		zp := int32(zps[0])
+		if len(zps) > 1 {
+			zp = zps[o]
+		}
+		for kk := 0; kk < k; kk++ {
+			v := int32(fdata[index(kk, o)])
+			if ft.Type == Int8 {
+				v = int32(int8(fdata[index(kk, o)]))
+			}
+			cw.w[kk*n+o] = int16(v - zp)
+		}
+		// TFLite: input_scale * filter_scale / output_scale, in double.
+		cw.scale[o] = float64(in.scale[0]) * float64(perChannel(ft.Scale, o)) / float64(out.scale[0])
+	}
+	if len(op.Inputs) > 2 && op.Inputs[2] >= 0 {
+		bt, bdata, err := c.constant(op.Inputs[2])
+		if err != nil {
+			return convWeights{}, err
+		}
+		if bt.Type != Int32 || numElements(bt.Shape) != n {
+			return convWeights{}, errorf("bias %q: %s %v, want int32 [%d]", bt.Name, bt.Type, bt.Shape, n)
+		}
+		cw.bias = int32s(bdata)
+	}
+	return cw, nil
+}
+
+func (c *compiler) buildConv(op Op, fullyConnected bool) (step, error) {
+	if len(op.Inputs) < 2 || len(op.Outputs) != 1 {
+		return nil, errorf("want 2 or 3 inputs and 1 output")
+	}
+	in, err := c.activation(op.Inputs[0])
+	if err != nil {
+		return nil, err
+	}
+	out, err := c.activation(op.Outputs[0])
+	if err != nil {
+		return nil, err
+	}
+	fshape := c.g.Tensors[op.Inputs[1]].Shape
+	s := &convStep{in: in, out: out}
+	pr := op.Params
+	if fullyConnected {
+		if len(fshape) != 2 {
+			return nil, errorf("filter shape %v, want [out, in]", fshape)
+		}
+		s.n, s.c = fshape[0], fshape[1]
+		rows := numElements(in.shape) / s.c
+		if rows*s.c != numElements(in.shape) || numElements(out.shape) != rows*s.n {
+			return nil, errorf("input %v and output %v do not fit filter %v", in.shape, out.shape, fshape)
+		}
+		s.h, s.w, s.oh, s.ow, s.kh, s.kw, s.sh, s.sw, s.dh, s.dw = 1, rows, 1, rows, 1, 1, 1, 1, 1, 1
+	} else {
+		if len(in.shape) != 4 || in.shape[0] != 1 || len(fshape) != 4 {
+			return nil, errorf("input %v and filter %v: want NHWC with batch 1 and OHWI", in.shape, fshape)
+		}
+		s.h, s.w, s.c = in.shape[1], in.shape[2], in.shape[3]
+		s.n, s.kh, s.kw = fshape[0], fshape[1], fshape[2]
+		if fshape[3] != s.c {
+			return nil, errorf("filter %v does not match %d input channels", fshape, s.c)
+		}
+		s.sh, s.sw, s.dh, s.dw = pr.StrideH, pr.StrideW, max(pr.DilationH, 1), max(pr.DilationW, 1)
+		if s.sh <= 0 || s.sw <= 0 {
+			return nil, errorf("bad strides %d,%d", s.sh, s.sw)
+		}
+		if s.oh, s.padT, err = outputSize(pr.Padding, s.h, s.kh, s.sh, s.dh); err != nil {
+			return nil, err
+		}
+		if s.ow, s.padL, err = outputSize(pr.Padding, s.w, s.kw, s.sw, s.dw); err != nil {
+			return nil, err
+		}
+		if err := checkShape("output", out.shape, 1, s.oh, s.ow, s.n); err != nil {
+			return nil, err
+		}
+	}
+	s.k = s.kh * s.kw * s.c
+	s.pointwise = s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1
+	cw, err := c.loadConvWeights(op, in, out, s.n, s.k, 0, func(kk, o int) int { return o*s.k + kk })
+	if err != nil {
+		return nil, err
+	}
+	// sum (x-xzp)*w = sum x*w - xzp*sum w: fold the input zero point into the bias.
+	// Padding is filled with xzp so that it contributes nothing.
+	s.xzp = uint8(in.zp)
+	ld := (s.n + panelWidth - 1) / panelWidth * panelWidth
+	s.bias = make([]int32, ld)
+	for o := 0; o < s.n; o++ {
+		sum := int32(0)
+		for kk := 0; kk < s.k; kk++ {
+			sum += int32(cw.w[kk*s.n+o])
+		}
+		s.bias[o] = cw.bias[o] - in.zp*sum
+	}
+	s.panels = packPanels(cw.w, s.k, s.n)
+	lo, hi, err := out.activation(pr.Activation)
+	if err != nil {
+		return nil, err
+	}
+	s.rq = newRequant(cw.scale, out.zp, lo, hi)
+	c.maxAcc = max(c.maxAcc, rowBlock*ld)
+	if !s.pointwise {
+		c.maxCols = max(c.maxCols, rowBlock*s.k)
+	}
+	return s, nil
+}
+
+func (s *convStep) run(p *Program) {
+	in := s.in.data(p)
+	out := s.out.data(p)
+	ld := len(s.bias)
+	pixels := s.oh * s.ow
+	for r0 := 0; r0 < pixels; r0 += rowBlock {
+		rows := min(rowBlock, pixels-r0)
+		acc := p.acc[:rows*ld]
+		if s.pointwise {
+			gemmPanels(acc, in[r0*s.c:], s.c, rows, s.k, s.panels, s.bias)
+		} else {
+			cols := p.cols[:rows*s.k]
+			s.im2col(cols, in, r0, rows)
+			gemmPanels(acc, cols, s.k, rows, s.k, s.panels, s.bias)
+		}
+		for r := 0; r < rows; r++ {
+			s.rq.row(out[(r0+r)*s.n:(r0+r+1)*s.n], acc[r*ld:])
+		}
+	}
+}
+
+// im2col writes the receptive fields of output pixels r0..r0+rows-1, one row
+// of kh*kw*c bytes each, with the input zero point for padding.
+func (s *convStep) im2col(cols, in []byte, r0, rows int) {
+	for r := 0; r < rows; r++ {
+		oy, ox := (r0+r)/s.ow, (r0+r)%s.ow
+		row := cols[r*s.k : (r+1)*s.k]
+		for ky := 0; ky < s.kh; ky++ {
+			iy := oy*s.sh - s.padT + ky*s.dh
+			for kx := 0; kx < s.kw; kx++ {
+				ix := ox*s.sw - s.padL + kx*s.dw
+				dst := row[(ky*s.kw+kx)*s.c : (ky*s.kw+kx+1)*s.c]
+				if iy < 0 || iy >= s.h || ix < 0 || ix >= s.w {
+					for i := range dst {
+						dst[i] = s.xzp
+					}
+					continue
+				}
+				copy(dst, in[(iy*s.w+ix)*s.c:])
+			}
+		}
+	}
+}

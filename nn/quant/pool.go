@@ -1,0 +1,150 @@
+package quant
+
+// Pooling and mean round their quotient half away from zero in the tensor's
+// declared type, so these kernels undo the int8 storage offset first.
+
+func storageOffset(s slot) int32 {
+	if s.signed {
+		return 128
+	}
+	return 0
+}
+
+// divRound is TFLite's rounded integer division for pooling and mean.
+func divRound(acc, n int32) int32 {
+	if acc > 0 {
+		return (acc + n/2) / n
+	}
+	return (acc - n/2) / n
+}
+
+// avgPoolStep is AVERAGE_POOL_2D: padding is excluded from the average.
+type avgPoolStep struct {
+	in, out        slot
+	h, w, c        int
+	oh, ow, fh, fw int
+	sh, sw         int
+	padT, padL     int
+	lo, hi         int32
+}
+
+func (c *compiler) buildAvgPool(op Op) (step, error) {
+	if len(op.Inputs) != 1 || len(op.Outputs) != 1 {
+		return nil, errorf("want 1 input and 1 output")
+	}
+	in, err := c.activation(op.Inputs[0])
+	if err != nil {
+		return nil, err
+	}
+	out, err := c.activation(op.Outputs[0])
+	if err != nil {
+		return nil, err
+	}
+	if len(in.shape) != 4 || in.shape[0] != 1 {
+		return nil, errorf("input %v: want NHWC with batch 1", in.shape)
+	}
+	if in.signed != out.signed || in.zp != out.zp || in.scale[0] != out.scale[0] {
+		return nil, errorf("input and output quantization differ")
+	}
+	pr := op.Params
+	s := &avgPoolStep{in: in, out: out, h: in.shape[1], w: in.shape[2], c: in.shape[3],
+		fh: pr.FilterH, fw: pr.FilterW, sh: pr.StrideH, sw: pr.StrideW}
+	if s.fh <= 0 || s.fw <= 0 || s.sh <= 0 || s.sw <= 0 {
+		return nil, errorf("bad filter %dx%d or strides %d,%d", s.fh, s.fw, s.sh, s.sw)
+	}
+	if s.oh, s.padT, err = outputSize(pr.Padding, s.h, s.fh, s.sh, 1); err != nil {
+		return nil, err
+	}
+	if s.ow, s.padL, err = outputSize(pr.Padding, s.w, s.fw, s.sw, 1); err != nil {
+		return nil, err
+	}
+	if err := checkShape("output", out.shape, 1, s.oh, s.ow, s.c); err != nil {
+		return nil, err
+	}
+	if s.lo, s.hi, err = out.activation(pr.Activation); err != nil {
+		return nil, err
+	}
+	c.maxAcc = max(c.maxAcc, s.c)
+	return s, nil
+}
+
+func (s *avgPoolStep) run(p *Program) {
+	in, out := s.in.data(p), s.out.data(p)
+	acc := p.acc[:s.c]
+	off := storageOffset(s.in)
+	for oy := 0; oy < s.oh; oy++ {
+		for ox := 0; ox < s.ow; ox++ {
+			clear(acc)
+			count := int32(0)
+			y0, x0 := oy*s.sh-s.padT, ox*s.sw-s.padL
+			for iy := max(y0, 0); iy < min(y0+s.fh, s.h); iy++ {
+				for ix := max(x0, 0); ix < min(x0+s.fw, s.w); ix++ {
+					x := in[(iy*s.w+ix)*s.c : (iy*s.w+ix+1)*s.c]
+					for i, v := range x {
+						acc[i] += int32(v) - off
+					}
+					count++
+				}
+			}
+			dst := out[(oy*s.ow+ox)*s.c : (oy*s.ow+ox+1)*s.c]
+			for i, a := range acc {
+				v := divRound(a, count) + off
+				dst[i] = uint8(min(max(v, s.lo), s.hi))
+			}
+		}
+	}
+}
+
+// meanStep is MEAN over the height and width of an NHWC tensor, as TFLite's
+// integer Mean: sum(q-zp), rescale by in/out scale, divide rounding half away
+// from zero, add the output zero point.
+type meanStep struct {
+	in, out slot
+	hw, c   int
+	mult    int32
+	shift   int
+}
+
+func (c *compiler) buildMean(op Op) (step, error) {
+	if len(op.Inputs) < 1 || len(op.Outputs) != 1 {
+		return nil, errorf("want an input and 1 output")
+	}
+	in, err := c.activation(op.Inputs[0])
+	if err != nil {
+		return nil, err
+	}
+	out, err := c.activation(op.Outputs[0])
+	if err != nil {
+		return nil, err
+	}
+	axes := op.Params.Axes
+	if len(in.shape) != 4 || in.shape[0] != 1 || len(axes) != 2 || !(axes[0] == 1 && axes[1] == 2 || axes[0] == 2 && axes[1] == 1) {
+		return nil, errorf("only the mean of an NHWC batch-1 tensor over axes [1 2] is supported, have %v over %v", in.shape, axes)
+	}
+	ch := in.shape[3]
+	if numElements(out.shape) != ch || out.signed != in.signed {
+		return nil, errorf("output %v does not hold %d channels of the input's type", out.shape, ch)
+	}
+	s := &meanStep{in: in, out: out, hw: in.shape[1] * in.shape[2], c: ch}
+	s.mult, s.shift = QuantizeMultiplier(float64(in.scale[0]) / float64(out.scale[0]))
+	c.maxAcc = max(c.maxAcc, ch)
+	return s, nil
+}
+
+func (s *meanStep) run(p *Program) {
+	in, out := s.in.data(p), s.out.data(p)
+	acc := p.acc[:s.c]
+	clear(acc)
+	for px := 0; px < s.hw; px++ {
+		x := in[px*s.c : (px+1)*s.c]
+		for i, v := range x {
+			acc[i] += int32(v)
+		}
+	}
+	n := int32(s.hw)
+	for i, a := range acc {
+		v := MultiplyByQuantizedMultiplier(a-n*s.in.zp, s.mult, s.shift)
+		v = divRound(v, n) + s.out.zp
+		out[i] = uint8(min(max(v, 0), 255))
+	}
+}

@@ -1,0 +1,300 @@
+package quant
+
+import (
+	"encoding/binary"
+	"fmt"
+)
+
+// Activations are stored as bytes in one arena. An int8 tensor is stored as
+// uint8 with 128 added (and 128 added to its zero point): q-zp is unchanged, so
+// every kernel runs the same uint8 code for both types; the few kernels whose
+// rounding depends on the sign of q itself (pooling, mean) undo the offset.
+
+// Program is a compiled Graph: kernels with their repacked weights and
+// precomputed multipliers, and the arena their activations live in.
+type Program struct {
+	arena  []byte
+	acc    []int32 // GEMM/depthwise accumulators
+	cols   []byte  // im2col rows
+	steps  []step
+	input  slot
+	output slot
+	outBuf []byte // output in the model's own type
+}
+
+type step interface {
+	run(p *Program)
+}
+
+// slot is where a tensor lives in the arena and how it is quantized.
+type slot struct {
+	off, size int
+	shape     []int
+	signed    bool // int8, stored with +128
+	scale     []float32
+	zp        int32 // stored-domain zero point (declared + 128 for int8)
+}
+
+func (s slot) data(p *Program) []byte { return p.arena[s.off : s.off+s.size : s.off+s.size] }
+
+// declaredZP is the zero point in the tensor's declared type.
+func (s slot) declaredZP() int32 {
+	if s.signed {
+		return s.zp - 128
+	}
+	return s.zp
+}
+
+// activation returns the stored-domain clamp bounds of a fused activation.
+func (s slot) activation(act string) (int32, int32, error) {
+	off := int32(0)
+	if s.signed {
+		off = 128
+	}
+	lo, hi, err := activationRange(act, s.scale[0], s.declaredZP(), -off, 255-off)
+	return lo + off, hi + off, err
+}
+
+const arenaAlign = 16
+
+// Compile checks g, loads its constants through consts (raw little-endian
+// bytes of the named tensor) and builds a Program.
+func Compile(g *Graph, consts func(name string) ([]byte, error)) (*Program, error) {
+	c := &compiler{g: g, consts: consts, p: &Program{}}
+	if err := c.compile(); err != nil {
+		return nil, err
+	}
+	return c.p, nil
+}
+
+type compiler struct {
+	g       *Graph
+	consts  func(string) ([]byte, error)
+	p       *Program
+	slots   []slot
+	maxAcc  int
+	maxCols int
+}
+
+func (c *compiler) compile() error {
+	g := c.g
+	if len(g.Inputs) != 1 || len(g.Outputs) != 1 {
+		return errorf("graph has %d inputs and %d outputs, want 1 and 1", len(g.Inputs), len(g.Outputs))
+	}
+	for i, t := range g.Tensors {
+		if t.Type.size() == 0 {
+			return errorf("tensor %d %q: unsupported type %q", i, t.Name, t.Type)
+		}
+		for _, d := range t.Shape {
+			if d <= 0 || d > 1<<24 {
+				return errorf("tensor %d %q: bad shape %v", i, t.Name, t.Shape)
+			}
+		}
+		if len(t.Scale) != len(t.ZeroPoint) {
+			return errorf("tensor %d %q: %d scales, %d zero points", i, t.Name, len(t.Scale), len(t.ZeroPoint))
+		}
+		if len(t.Scale) > 1 && (t.Axis < 0 || t.Axis >= len(t.Shape) || t.Shape[t.Axis] != len(t.Scale)) {
+			return errorf("tensor %d %q: %d scales do not match axis %d of %v", i, t.Name, len(t.Scale), t.Axis, t.Shape)
+		}
+		for _, s := range t.Scale {
+			if !(s > 0) {
+				return errorf("tensor %d %q: scale %v", i, t.Name, s)
+			}
+		}
+	}
+	for i, op := range g.Ops {
+		for _, x := range append(append([]int(nil), op.Inputs...), op.Outputs...) {
+			if x < -1 || x >= len(g.Tensors) {
+				return errorf("op %d %s: tensor index %d out of range", i, op.Op, x)
+			}
+		}
+		for _, x := range op.Outputs {
+			if x < 0 || g.Tensors[x].Const {
+				return errorf("op %d %s: output %d is not an activation tensor", i, op.Op, x)
+			}
+		}
+	}
+	if err := c.planArena(); err != nil {
+		return err
+	}
+	for i, op := range g.Ops {
+		s, err := c.build(op)
+		if err != nil {
+			return fmt.Errorf("quant: op %d %s: %w", i, op.Op, err)
+		}
+		c.p.steps = append(c.p.steps, s)
+	}
+	c.p.input = c.slots[g.Inputs[0]]
+	c.p.output = c.slots[g.Outputs[0]]
+	c.p.outBuf = make([]byte, c.p.output.size)
+	c.p.acc = make([]int32, c.maxAcc)
+	c.p.cols = make([]byte, c.maxCols)
+	return nil
+}
+
+// planArena gives every activation tensor an arena offset. Tensors whose
+// lifetimes (first write to last read, in op order) do not overlap may share
+// bytes; placement is first fit.
+func (c *compiler) planArena() error {
+	g := c.g
+	n := len(g.Tensors)
+	first := make([]int, n)
+	last := make([]int, n)
+	for i := range first {
+		first[i], last[i] = -2, -2
+	}
+	in, out := g.Inputs[0], g.Outputs[0]
+	if in < 0 || in >= n || out < 0 || out >= n || g.Tensors[in].Const || g.Tensors[out].Const {
+		return errorf("graph input %d or output %d is not an activation tensor", in, out)
+	}
+	first[in], last[in] = -1, -1
+	for i, op := range g.Ops {
+		for _, x := range op.Outputs {
+			if first[x] != -2 {
+				return errorf("tensor %d %q is written twice", x, g.Tensors[x].Name)
+			}
+			first[x], last[x] = i, i
+		}
+		for _, x := range op.Inputs {
+			if x < 0 || g.Tensors[x].Const {
+				continue
+			}
+			if first[x] == -2 || first[x] >= i {
+				return errorf("op %d %s reads tensor %d %q before it is written", i, op.Op, x, g.Tensors[x].Name)
+			}
+			last[x] = i
+		}
+	}
+	if first[out] == -2 {
+		return errorf("graph output %d is never written", out)
+	}
+	last[out] = len(g.Ops)
+
+	type block struct{ off, end, last int }
+	var live []block // sorted by offset
+	c.slots = make([]slot, n)
+	arenaSize := 0
+	place := func(x int) {
+		t := g.Tensors[x]
+		size := numElements(t.Shape) * t.Type.size()
+		off := 0
+		pos := 0
+		for pos < len(live) && live[pos].off-off < size {
+			off = (live[pos].end + arenaAlign - 1) / arenaAlign * arenaAlign
+			pos++
+		}
+		live = append(live, block{})
+		copy(live[pos+1:], live[pos:])
+		live[pos] = block{off, off + size, last[x]}
+		arenaSize = max(arenaSize, off+size)
+		s := slot{off: off, size: size, shape: t.Shape, signed: t.Type == Int8, scale: t.Scale}
+		if len(t.ZeroPoint) > 0 {
+			s.zp = t.ZeroPoint[0]
+		}
+		if s.signed {
+			s.zp += 128
+		}
+		c.slots[x] = s
+	}
+	free := func(step int) {
+		kept := live[:0]
+		for _, b := range live {
+			if b.last > step {
+				kept = append(kept, b)
+			}
+		}
+		live = kept
+	}
+	place(in)
+	for i, op := range g.Ops {
+		for _, x := range op.Outputs {
+			place(x)
+		}
+		free(i)
+	}
+	c.p.arena = make([]byte, arenaSize)
+	return nil
+}
+
+// activation returns the slot of a non-constant input or output of an op.
+func (c *compiler) activation(x int, want ...DType) (slot, error) {
+	if x < 0 || c.g.Tensors[x].Const {
+		return slot{}, errorf("tensor %d is not an activation", x)
+	}
+	t := c.g.Tensors[x]
+	if t.Type != Uint8 && t.Type != Int8 {
+		return slot{}, errorf("tensor %q: activations must be uint8 or int8, not %s", t.Name, t.Type)
+	}
+	if len(t.Scale) != 1 {
+		return slot{}, errorf("tensor %q: activations need one scale and zero point, have %d", t.Name, len(t.Scale))
+	}
+	return c.slots[x], nil
+}
+
+// constant loads a constant tensor and checks its size against its shape and type.
+func (c *compiler) constant(x int) (Tensor, []byte, error) {
+	if x < 0 || !c.g.Tensors[x].Const {
+		return Tensor{}, nil, errorf("tensor %d is not a constant", x)
+	}
+	t := c.g.Tensors[x]
+	data, err := c.consts(t.Name)
+	if err != nil {
+		return t, nil, fmt.Errorf("constant %q: %w", t.Name, err)
+	}
+	if want := numElements(t.Shape) * t.Type.size(); len(data) != want {
+		return t, nil, errorf("constant %q: %d bytes, shape %v of %s needs %d", t.Name, len(data), t.Shape, t.Type, want)
+	}
+	return t, data, nil
+}
+
+// int32s decodes an int32 constant.
+func int32s(data []byte) []int32 {
+	out := make([]int32, len(data)/4)
+	for i := range out {
+		out[i] = int32(binary.LittleEndian.Uint32(data[4*i:]))
+	}
+	return out
+}
+
+// Run executes the program on one input, given in the model input's own type
+// (int8 values as their two's complement bytes).
+func (p *Program) Run(input []byte) error {
+	if len(input) != p.input.size {
+		return errorf("input has %d bytes, want %d (shape %v)", len(input), p.input.size, p.input.shape)
+	}
+	dst := p.input.data(p)
+	if p.input.signed {
+		for i, v := range input {
+			dst[i] = v ^ 0x80
+		}
+	} else {
+		copy(dst, input)
+	}
+	for _, s := range p.steps {
+		s.run(p)
+	}
+	src := p.output.data(p)
+	if p.output.signed {
+		for i, v := range src {
+			p.outBuf[i] = v ^ 0x80
+		}
+	} else {
+		copy(p.outBuf, src)
+	}
+	return nil
+}
+
+// Output returns the last Run's output in the model output's own type (int8
+// values as two's complement bytes), with its quantization: real = scale*(q-zeroPoint).
+// The slice is reused by the next Run.
+func (p *Program) Output() (data []byte, typ DType, scale float32, zeroPoint int32) {
+	typ = Uint8
+	if p.output.signed {
+		typ = Int8
+	}
+	return p.outBuf, typ, p.output.scale[0], p.output.declaredZP()
+}
+
+// InputShape and OutputShape describe the program's single input and output.
+func (p *Program) InputShape() []int  { return p.input.shape }
+func (p *Program) OutputShape() []int { return p.output.shape }
