@@ -11,20 +11,34 @@ type Conv struct {
 	KH, KW           int
 	StrideH, StrideW int
 	PadH, PadW       int // zero padding on each side
-	ReLU             bool
-	Weight           []float32 // HWIO: [KH][KW][InC][OutC]
-	Bias             []float32 // [OutC]
+	// ExtraPadH and ExtraPadW add one more row/column of zeros at the bottom/right: TensorFlow's SAME padding
+	// is asymmetric when the total is odd. Kernels read the output size from the output tensor and bound every
+	// tap, so only OutSize needs to know.
+	ExtraPadH, ExtraPadW int
+	// Clip, when above zero, caps the output as well (ReLU6 is ReLU with Clip 6).
+	Clip   float32
+	ReLU   bool
+	Weight []float32 // HWIO: [KH][KW][InC][OutC]
+	Bias   []float32 // [OutC]
 }
 
 // OutSize is the spatial size of the output for an h x w input.
 func (c *Conv) OutSize(h, w int) (int, int) {
-	return (h+2*c.PadH-c.KH)/c.StrideH + 1, (w+2*c.PadW-c.KW)/c.StrideW + 1
+	return (h+2*c.PadH+c.ExtraPadH-c.KH)/c.StrideH + 1, (w+2*c.PadW+c.ExtraPadW-c.KW)/c.StrideW + 1
 }
 
 // FLOPs counts multiplies and adds for an h x w input.
 func (c *Conv) FLOPs(h, w int) int64 {
 	oh, ow := c.OutSize(h, w)
 	return 2 * int64(oh*ow) * int64(c.KH*c.KW*c.InC) * int64(c.OutC)
+}
+
+// SamePadding returns TensorFlow's SAME padding for an input of n, a kernel of k and a stride s: the padding
+// before, and the extra one after when the total is odd.
+func SamePadding(n, k, s int) (pad, extra int) {
+	out := (n + s - 1) / s
+	total := max((out-1)*s+k-n, 0)
+	return total / 2, total % 2
 }
 
 // Forward writes the convolution of in into channels [off, off+OutC) of out, whose spatial size must match.

@@ -57,7 +57,7 @@ func convGo(c *Conv, in, out *Tensor, off int) {
 			}
 			if c.ReLU {
 				for j := 0; j < n; j++ {
-					relu(acc[j])
+					activate(acc[j], c.Clip)
 				}
 			}
 		}
@@ -83,10 +83,15 @@ func axpy4(acc, rows [4][]float32, w []float32, inC, outC int) {
 	}
 }
 
-func relu(v []float32) {
-	for i, x := range v {
-		if x < 0 {
-			v[i] = 0
+// activate applies ReLU, and caps at clip when clip > 0 (ReLU6).
+func activate(v []float32, clip float32) {
+	if clip > 0 {
+		for i, x := range v {
+			v[i] = min(max(x, 0), clip)
 		}
+		return
+	}
+	for i, x := range v {
+		v[i] = max(x, 0)
 	}
 }
