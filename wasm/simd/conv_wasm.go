@@ -1,0 +1,65 @@
+//go:build js && wasm
+
+package simd
+
+import (
+	"runtime"
+	"sync"
+	"unsafe"
+	"weak"
+
+	"inceptionweb/nn"
+)
+
+//go:wasmimport simdkernels conv
+func wasmConv(in, inH, inW, inC, out, outH, outW, outStride, weights, bias, outC, kh, kw, strideH, strideW,
+	padH, padW, zeros, relu uint32)
+
+var (
+	mu       sync.Mutex
+	prepared = map[weak.Pointer[nn.Conv]]*packedConv{}
+	zeros    []float32 // read by taps in the padding
+)
+
+// prepare returns c's packed weights, packing them at the first call. The entry goes when c is collected.
+func prepare(c *nn.Conv) *packedConv {
+	mu.Lock()
+	defer mu.Unlock()
+	key := weak.Make(c)
+	p := prepared[key]
+	if p == nil || p.src != &c.Weight[0] {
+		if p == nil {
+			runtime.AddCleanup(c, func(k weak.Pointer[nn.Conv]) {
+				mu.Lock()
+				delete(prepared, k)
+				mu.Unlock()
+			}, key)
+		}
+		p = packConv(c)
+		prepared[key] = p
+	}
+	if len(zeros) < c.InC {
+		zeros = make([]float32, c.InC)
+	}
+	return p
+}
+
+// Conv is nn.KernelSet.Conv on the SIMD kernel module.
+func Conv(c *nn.Conv, in, out *nn.Tensor, off int) {
+	p := prepare(c)
+	relu := uint32(0)
+	if c.ReLU {
+		relu = 1
+	}
+	wasmConv(addr(in.Data), uint32(in.H), uint32(in.W), uint32(in.C),
+		addr(out.Data[off:]), uint32(out.H), uint32(out.W), uint32(4*out.C),
+		addr(p.weight), addr(p.bias), uint32(c.OutC),
+		uint32(c.KH), uint32(c.KW), uint32(c.StrideH), uint32(c.StrideW), uint32(c.PadH), uint32(c.PadW),
+		addr(zeros), relu)
+	runtime.KeepAlive(in.Data)
+	runtime.KeepAlive(out.Data)
+	runtime.KeepAlive(p)
+}
+
+// addr is the byte offset of s's first element in linear memory.
+func addr(s []float32) uint32 { return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(s)))) }

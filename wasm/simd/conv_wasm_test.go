@@ -1,0 +1,148 @@
+//go:build js && wasm
+
+package simd
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"syscall/js"
+	"testing"
+
+	"inceptionweb/nn"
+)
+
+// variants switches the kernel module between its two variants for each subtest.
+func variants(t *testing.T, run func(t *testing.T)) {
+	k := js.Global().Get("SIMDKernels")
+	if k.Type() != js.TypeObject {
+		t.Fatal("SIMDKernels is not defined: run with -exec wasm/simd/node_exec.sh")
+	}
+	defer k.Call("use", "relaxed")
+	for _, v := range []string{"plain", "relaxed"} {
+		t.Run(v, func(t *testing.T) {
+			if !k.Call("use", v).Bool() {
+				t.Fatalf("kernel variant %s is not attached (SIMD %v, relaxed SIMD %v, error %q)", v,
+					k.Get("simd").Bool(), k.Get("relaxedSupported").Bool(), k.Get("error").String())
+			}
+			run(t)
+		})
+	}
+}
+
+func TestInstall(t *testing.T) {
+	saved := nn.Kernels
+	defer func() { nn.Kernels = saved }()
+	if !Install() {
+		t.Fatal("Install reported no SIMD kernels")
+	}
+	if nn.Kernels.Name != "simd128-relaxed" {
+		t.Errorf("kernel set %q, want simd128-relaxed (Node runs with relaxed SIMD on)", nn.Kernels.Name)
+	}
+}
+
+type convCase struct {
+	h, w, inC, outC, kh, kw, sh, sw, ph, pw, off, extra int
+	relu                                                bool
+}
+
+func (c convCase) String() string {
+	return fmt.Sprintf("%dx%dx%d_k%dx%d_s%dx%d_p%dx%d_out%d@%d+%d_relu%v",
+		c.h, c.w, c.inC, c.kh, c.kw, c.sh, c.sw, c.ph, c.pw, c.outC, c.off, c.extra, c.relu)
+}
+
+// convCases covers every kernel shape of InceptionV3 with both strides, paddings 0..3, output widths 1..9,
+// OutC 1..37 (all tails of the register tile) and output channel slices of wider tensors.
+func convCases() []convCase {
+	r := rand.New(rand.NewPCG(1, 2))
+	var cases []convCase
+	i := 0
+	for _, k := range [][2]int{{1, 1}, {3, 3}, {5, 5}, {1, 7}, {7, 1}, {1, 3}, {3, 1}} {
+		for _, s := range []int{1, 2} {
+			for range 6 {
+				c := convCase{kh: k[0], kw: k[1], sh: s, sw: s, outC: 1 + i%37, inC: 1 + r.IntN(40),
+					off: r.IntN(6), extra: r.IntN(4), relu: r.IntN(2) == 0}
+				c.ph, c.pw = r.IntN(c.kh/2+1), r.IntN(c.kw/2+1)
+				ow, oh := 1+i%9, 1+r.IntN(6)
+				c.w = (ow-1)*c.sw + c.kw - 2*c.pw
+				c.h = (oh-1)*c.sh + c.kh - 2*c.ph
+				c.w, c.h = max(c.w, 1), max(c.h, 1)
+				cases = append(cases, c)
+				i++
+			}
+		}
+	}
+	// Wide channels, as in the network.
+	cases = append(cases,
+		convCase{h: 9, w: 9, inC: 288, outC: 384, kh: 3, kw: 3, sh: 2, sw: 2},
+		convCase{h: 8, w: 8, inC: 131, outC: 45, kh: 1, kw: 3, sh: 1, sw: 1, pw: 1, off: 7, extra: 5, relu: true},
+		convCase{h: 5, w: 7, inC: 3, outC: 32, kh: 3, kw: 3, sh: 2, sw: 2, relu: true})
+	return cases
+}
+
+func randomSlice(r *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = 2*r.Float32() - 1
+	}
+	return s
+}
+
+// runConv computes c with the kernel set k into a fresh wide output whose other channels hold a sentinel.
+func runConv(k nn.KernelSet, c convCase) (*nn.Conv, *nn.Tensor) {
+	r := rand.New(rand.NewPCG(uint64(c.h*1000+c.w), uint64(c.inC*100+c.outC)))
+	conv := &nn.Conv{InC: c.inC, OutC: c.outC, KH: c.kh, KW: c.kw, StrideH: c.sh, StrideW: c.sw,
+		PadH: c.ph, PadW: c.pw, ReLU: c.relu,
+		Weight: randomSlice(r, c.kh*c.kw*c.inC*c.outC), Bias: randomSlice(r, c.outC)}
+	in := &nn.Tensor{H: c.h, W: c.w, C: c.inC, Data: randomSlice(r, c.h*c.w*c.inC)}
+	oh, ow := conv.OutSize(c.h, c.w)
+	out := nn.NewTensor(oh, ow, c.off+c.outC+c.extra)
+	for i := range out.Data {
+		out.Data[i] = 1234.5
+	}
+	k.Conv(conv, in, out, c.off)
+	return conv, out
+}
+
+func TestConv(t *testing.T) {
+	variants(t, func(t *testing.T) {
+		for _, c := range convCases() {
+			_, want := runConv(nn.GoKernels, c)
+			_, got := runConv(nn.KernelSet{Conv: Conv}, c)
+			if err := relErr(got.Data, want.Data); err > 1e-5 || math.IsNaN(err) {
+				t.Errorf("%v: relative error %.3g", c, err)
+			}
+		}
+	})
+}
+
+// relErr is max|got-want| / max|want|; the sentinel channels must match exactly for it to stay small.
+func relErr(got, want []float32) float64 {
+	var diff, scale float64
+	for i := range want {
+		diff = max(diff, math.Abs(float64(got[i])-float64(want[i])))
+		scale = max(scale, math.Abs(float64(want[i])))
+	}
+	if scale == 0 {
+		return diff
+	}
+	return diff / scale
+}
+
+// TestConvRepack checks that replaced weights of the same layer are packed again.
+func TestConvRepack(t *testing.T) {
+	c := convCase{h: 6, w: 6, inC: 5, outC: 9, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1}
+	conv, _ := runConv(nn.KernelSet{Conv: Conv}, c)
+	in := nn.NewTensor(6, 6, 5)
+	for i := range in.Data {
+		in.Data[i] = 1
+	}
+	conv.Weight = make([]float32, len(conv.Weight))
+	out := nn.NewTensor(6, 6, 9)
+	Conv(conv, in, out, 0)
+	for i, v := range out.Data {
+		if v != conv.Bias[i%9] {
+			t.Fatalf("output %d = %v after zeroing the weights, want the bias %v", i, v, conv.Bias[i%9])
+		}
+	}
+}

@@ -1,0 +1,37 @@
+// Package kernelgen generates the SIMD128 kernel module: wasm functions that work on pointers (i32 byte
+// offsets) into the Go program's own linear memory, which the module imports as env.memory.
+package kernelgen
+
+import "inceptionweb/wasm/simd/wasmgen"
+
+// Register tile of the convolution micro-kernel: TileM output pixels by TileN output channels held in
+// TileM*TileN/4 v128 accumulators. V8 on x86-64 allocates 15 xmm registers to wasm, and the tile also needs
+// TileN/4 weight vectors, one broadcast input and one product.
+const (
+	TileM = 4
+	TileN = 8
+)
+
+// Module is the kernel module. With relaxed set, multiply-adds use f32x4.relaxed_madd (relaxed SIMD);
+// otherwise f32x4.mul followed by f32x4.add (SIMD128 only).
+func Module(relaxed bool) []byte {
+	m := wasmgen.NewModule("env", "memory")
+	conv(m, relaxed, TileM, TileN)
+	return m.Bytes()
+}
+
+// The parameters of the exported conv function, in order (all i32; pointers are byte offsets).
+var ConvParams = []string{
+	"in", "inH", "inW", "inC", // input tensor, NHWC
+	"out", "outH", "outW", "outStride", // first output channel of pixel 0; bytes from one pixel to the next
+	"weights", "bias", "outC", // packed by PackConv; real number of output channels
+	"kh", "kw", "strideH", "strideW", "padH", "padW",
+	"zeros", // inC zero floats, read for taps in the padding
+	"relu",  // nonzero: clamp the outputs at zero
+}
+
+// File names of the two variants, as the loader fetches them.
+const (
+	PlainFile   = "simdkernels.wasm"
+	RelaxedFile = "simdkernels-relaxed.wasm"
+)

@@ -1,0 +1,12 @@
+#!/bin/sh
+# Runs a js/wasm test binary under Node with freshly generated SIMD kernel modules attached:
+#
+#   GOOS=js GOARCH=wasm go test -exec "$PWD/wasm/simd/node_exec.sh" ./wasm/simd/
+#
+# Node 20 has SIMD128; relaxed SIMD is switched on with a flag.
+dir=$(cd "$(dirname "$0")" && pwd)
+kernels=$(mktemp -d)
+trap 'rm -rf "$kernels"' EXIT
+(cd "$dir" && GOOS= GOARCH= go run ./gen -o "$kernels") || exit 1
+GOROOT=$(go env GOROOT) SIMD_KERNELS_DIR=$kernels \
+	node --stack-size=8192 --experimental-wasm-relaxed-simd "$dir/node_exec.js" "$@"

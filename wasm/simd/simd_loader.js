@@ -1,0 +1,76 @@
+// simd_loader.js links the SIMD kernel module to a Go wasm program. Load it before instantiating Go:
+//
+//   SIMDKernels.addImports(go.importObject);
+//   const { instance } = await WebAssembly.instantiateStreaming(fetch("main.wasm"), go.importObject);
+//   await SIMDKernels.attach(instance.exports.mem);   // fetches simdkernels[-relaxed].wasm next to the page
+//   go.run(instance);                                  // Go then calls simd.Install()
+//
+// The kernel module imports Go's memory, so it can only be instantiated after Go's instance exists; Go's
+// imports are therefore forwarders that call into whichever kernel module is attached.
+"use strict";
+
+globalThis.SIMDKernels = (() => {
+	// (func i32.const 0 i8x16.splat drop): valid where SIMD128 is.
+	const simdProbe = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0,
+		10, 9, 1, 7, 0, 65, 0, 253, 15, 26, 11]);
+	// (func three i8x16.splat, f32x4.relaxed_madd, drop): valid where relaxed SIMD is.
+	const relaxedProbe = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0,
+		10, 20, 1, 18, 0, 65, 0, 253, 15, 65, 0, 253, 15, 65, 0, 253, 15, 253, 133, 2, 26, 11]);
+	const files = { plain: "simdkernels.wasm", relaxed: "simdkernels-relaxed.wasm" };
+
+	const state = {
+		simd: WebAssembly.validate(simdProbe),       // the engine supports SIMD128
+		relaxedSupported: WebAssembly.validate(relaxedProbe),
+		relaxed: false,                               // the attached module uses relaxed SIMD
+		ready: false,                                 // a kernel module is attached
+		error: "",
+	};
+	const loaded = {}; // variant -> exports
+	let current = null;
+
+	// addImports adds the "simdkernels" import module to a Go import object.
+	state.addImports = (importObject) => {
+		importObject.simdkernels = new Proxy({}, {
+			get: (_, name) => (...args) => current[name](...args),
+		});
+	};
+
+	// attach instantiates the best kernel module the engine supports on Go's memory. load(fileName) returns
+	// the module's bytes or a Response (default: fetch relative to the document). With both set, both
+	// variants are loaded when supported (tests switch with use()).
+	state.attach = async (memory, load = (name) => fetch(name), both = false) => {
+		if (!state.simd) {
+			return false;
+		}
+		const wanted = state.relaxedSupported ? (both ? ["plain", "relaxed"] : ["relaxed"]) : ["plain"];
+		try {
+			for (const v of wanted) {
+				let src = await load(files[v]);
+				if (typeof Response !== "undefined" && src instanceof Response) {
+					if (!src.ok) {
+						throw new Error(files[v] + ": HTTP " + src.status);
+					}
+					src = await src.arrayBuffer();
+				}
+				const { instance } = await WebAssembly.instantiate(src, { env: { memory } });
+				loaded[v] = instance.exports;
+			}
+		} catch (e) {
+			state.error = String(e);
+			return false;
+		}
+		return state.use(wanted[wanted.length - 1]);
+	};
+
+	// use switches to an attached variant ("plain" or "relaxed").
+	state.use = (variant) => {
+		if (!loaded[variant]) {
+			return false;
+		}
+		current = loaded[variant];
+		state.relaxed = variant === "relaxed";
+		state.ready = true;
+		return true;
+	};
+	return state;
+})();
