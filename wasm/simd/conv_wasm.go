@@ -13,7 +13,7 @@ import (
 
 //go:wasmimport simdkernels conv
 func wasmConv(in, inH, inW, inC, out, outH, outW, outStride, weights, bias, outC, kh, kw, strideH, strideW,
-	padH, padW, zeros, relu uint32)
+	padH, padW, zeros, relu uint32, clip float32)
 
 var (
 	mu       sync.Mutex
@@ -55,7 +55,7 @@ func Conv(c *nn.Conv, in, out *nn.Tensor, off int) {
 		addr(out.Data[off:]), uint32(out.H), uint32(out.W), uint32(4*out.C),
 		addr(p.weight), addr(p.bias), uint32(c.OutC),
 		uint32(c.KH), uint32(c.KW), uint32(c.StrideH), uint32(c.StrideW), uint32(c.PadH), uint32(c.PadW),
-		addr(zeros), relu)
+		addr(zeros), relu, c.Clip)
 	runtime.KeepAlive(in.Data)
 	runtime.KeepAlive(out.Data)
 	runtime.KeepAlive(p)

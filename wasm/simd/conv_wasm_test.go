@@ -12,19 +12,24 @@ import (
 	"inceptionweb/nn"
 )
 
-// variants switches the kernel module between its two variants for each subtest.
-func variants(t *testing.T, run func(t *testing.T)) {
+// useVariant attaches kernel variant v ("plain" or "relaxed").
+func useVariant(tb testing.TB, v string) {
 	k := js.Global().Get("SIMDKernels")
 	if k.Type() != js.TypeObject {
-		t.Fatal("SIMDKernels is not defined: run with -exec wasm/simd/node_exec.sh")
+		tb.Fatal("SIMDKernels is not defined: run with -exec wasm/simd/node_exec.sh")
 	}
-	defer k.Call("use", "relaxed")
+	if !k.Call("use", v).Bool() {
+		tb.Fatalf("kernel variant %s is not attached (SIMD %v, relaxed SIMD %v, error %q)", v,
+			k.Get("simd").Bool(), k.Get("relaxedSupported").Bool(), k.Get("error").String())
+	}
+}
+
+// variants runs a subtest with each variant of the kernel module.
+func variants(t *testing.T, run func(t *testing.T)) {
+	defer useVariant(t, "relaxed")
 	for _, v := range []string{"plain", "relaxed"} {
 		t.Run(v, func(t *testing.T) {
-			if !k.Call("use", v).Bool() {
-				t.Fatalf("kernel variant %s is not attached (SIMD %v, relaxed SIMD %v, error %q)", v,
-					k.Get("simd").Bool(), k.Get("relaxedSupported").Bool(), k.Get("error").String())
-			}
+			useVariant(t, v)
 			run(t)
 		})
 	}
@@ -44,11 +49,13 @@ func TestInstall(t *testing.T) {
 type convCase struct {
 	h, w, inC, outC, kh, kw, sh, sw, ph, pw, off, extra int
 	relu                                                bool
+	clip                                                float32
+	extraPad                                            int // TensorFlow's SAME: one more zero row and column
 }
 
 func (c convCase) String() string {
-	return fmt.Sprintf("%dx%dx%d_k%dx%d_s%dx%d_p%dx%d_out%d@%d+%d_relu%v",
-		c.h, c.w, c.inC, c.kh, c.kw, c.sh, c.sw, c.ph, c.pw, c.outC, c.off, c.extra, c.relu)
+	return fmt.Sprintf("%dx%dx%d_k%dx%d_s%dx%d_p%dx%d_out%d@%d+%d_relu%v_clip%v",
+		c.h, c.w, c.inC, c.kh, c.kw, c.sh, c.sw, c.ph, c.pw, c.outC, c.off, c.extra, c.relu, c.clip)
 }
 
 // convCases covers every kernel shape of InceptionV3 with both strides, paddings 0..3, output widths 1..9,
@@ -62,6 +69,9 @@ func convCases() []convCase {
 			for range 6 {
 				c := convCase{kh: k[0], kw: k[1], sh: s, sw: s, outC: 1 + i%37, inC: 1 + r.IntN(40),
 					off: r.IntN(6), extra: r.IntN(4), relu: r.IntN(2) == 0}
+				if c.relu && r.IntN(2) == 0 {
+					c.clip = 0.5
+				}
 				c.ph, c.pw = r.IntN(c.kh/2+1), r.IntN(c.kw/2+1)
 				ow, oh := 1+i%9, 1+r.IntN(6)
 				c.w = (ow-1)*c.sw + c.kw - 2*c.pw
@@ -76,7 +86,8 @@ func convCases() []convCase {
 	cases = append(cases,
 		convCase{h: 9, w: 9, inC: 288, outC: 384, kh: 3, kw: 3, sh: 2, sw: 2},
 		convCase{h: 8, w: 8, inC: 131, outC: 45, kh: 1, kw: 3, sh: 1, sw: 1, pw: 1, off: 7, extra: 5, relu: true},
-		convCase{h: 5, w: 7, inC: 3, outC: 32, kh: 3, kw: 3, sh: 2, sw: 2, relu: true})
+		convCase{h: 5, w: 7, inC: 3, outC: 32, kh: 3, kw: 3, sh: 2, sw: 2, relu: true},
+		convCase{h: 8, w: 7, inC: 6, outC: 19, kh: 3, kw: 3, sh: 2, sw: 2, extraPad: 1, relu: true, clip: 6})
 	return cases
 }
 
@@ -92,7 +103,7 @@ func randomSlice(r *rand.Rand, n int) []float32 {
 func runConv(k nn.KernelSet, c convCase) (*nn.Conv, *nn.Tensor) {
 	r := rand.New(rand.NewPCG(uint64(c.h*1000+c.w), uint64(c.inC*100+c.outC)))
 	conv := &nn.Conv{InC: c.inC, OutC: c.outC, KH: c.kh, KW: c.kw, StrideH: c.sh, StrideW: c.sw,
-		PadH: c.ph, PadW: c.pw, ReLU: c.relu,
+		PadH: c.ph, PadW: c.pw, ExtraPadH: c.extraPad, ExtraPadW: c.extraPad, ReLU: c.relu, Clip: c.clip,
 		Weight: randomSlice(r, c.kh*c.kw*c.inC*c.outC), Bias: randomSlice(r, c.outC)}
 	in := &nn.Tensor{H: c.h, W: c.w, C: c.inC, Data: randomSlice(r, c.h*c.w*c.inC)}
 	oh, ow := conv.OutSize(c.h, c.w)

@@ -12,6 +12,7 @@ func conv(m *wasmgen.Module, relaxed bool, tm, tn int) {
 	for i := range params {
 		params[i] = wasmgen.I32
 	}
+	params[len(params)-1] = wasmgen.F32 // clip
 	f := m.Func("conv", params, nil)
 	p := func(name string) uint32 {
 		for i, n := range ConvParams {
@@ -25,7 +26,7 @@ func conv(m *wasmgen.Module, relaxed bool, tm, tn int) {
 	out, outH, outW, outStride := p("out"), p("outH"), p("outW"), p("outStride")
 	weights, bias, outC := p("weights"), p("bias"), p("outC")
 	kh, kw, sh, sw, ph, pw := p("kh"), p("kw"), p("strideH"), p("strideW"), p("padH"), p("padW")
-	zeros, relu := p("zeros"), p("relu")
+	zeros, relu, clip := p("zeros"), p("relu"), p("clip")
 
 	nv := tn / 4
 	pixels, icBytes, blockBytes := f.Local(wasmgen.I32), f.Local(wasmgen.I32), f.Local(wasmgen.I32)
@@ -46,7 +47,7 @@ func conv(m *wasmgen.Module, relaxed bool, tm, tn int) {
 	for v := range wv {
 		wv[v] = f.Local(wasmgen.V128)
 	}
-	zero := f.Local(wasmgen.V128)
+	zero, clipv := f.Local(wasmgen.V128), f.Local(wasmgen.V128)
 
 	// pixels = outH*outW; icBytes = inC*4; blockBytes = kh*kw*icBytes*tn
 	f.Get(outH)
@@ -67,6 +68,9 @@ func conv(m *wasmgen.Module, relaxed bool, tm, tn int) {
 	f.Set(blockBytes)
 	f.V128Zero()
 	f.Set(zero)
+	f.Get(clip)
+	f.F32x4Splat()
+	f.Set(clipv)
 	f.Get(weights)
 	f.Set(wBlock)
 	f.I32(0)
@@ -271,7 +275,7 @@ func conv(m *wasmgen.Module, relaxed bool, tm, tn int) {
 	f.BrIf(kyLoop)
 	f.End()
 
-	// ReLU, then store: whole vectors when the block is full, single lanes in the last partial block.
+	// ReLU (and the cap of ReLU6), then store: whole vectors when the block is full, single lanes in the last partial block.
 	f.Get(relu)
 	f.If()
 	for j := range tm {
@@ -279,6 +283,21 @@ func conv(m *wasmgen.Module, relaxed bool, tm, tn int) {
 			f.Get(acc[j][v])
 			f.Get(zero)
 			f.F32x4Pmax()
+			f.Set(acc[j][v])
+		}
+	}
+	f.End()
+	f.Get(relu)
+	f.Get(clip)
+	f.F32Const0()
+	f.F32Gt()
+	f.I32And()
+	f.If()
+	for j := range tm {
+		for v := range nv {
+			f.Get(acc[j][v])
+			f.Get(clipv)
+			f.F32x4Pmin()
 			f.Set(acc[j][v])
 		}
 	}

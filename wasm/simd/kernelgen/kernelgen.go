@@ -28,6 +28,7 @@ var ConvParams = []string{
 	"kh", "kw", "strideH", "strideW", "padH", "padW",
 	"zeros", // inC zero floats, read for taps in the padding
 	"relu",  // nonzero: clamp the outputs at zero
+	"clip",  // f32; with relu, above zero: cap the outputs too (ReLU6)
 }
 
 // File names of the two variants, as the loader fetches them.

@@ -124,7 +124,11 @@ func (f *Func) I32Shl()  { f.op(0x74) }
 func (f *Func) F32Load(offset uint32)  { f.mem(0x2A, 2, offset) }
 func (f *Func) F32Store(offset uint32) { f.mem(0x38, 2, offset) }
 func (f *Func) F32Add()                { f.op(0x92) }
-func (f *Func) F32Mul()                { f.op(0x94) }
+func (f *Func) F32Gt()                 { f.op(0x5E) }
+
+// F32Const0 pushes the f32 zero.
+func (f *Func) F32Const0() { f.op(0x43, 0, 0, 0, 0) }
+func (f *Func) F32Mul()    { f.op(0x94) }
 
 func (f *Func) mem(op byte, align, offset uint32) {
 	f.op(op)
@@ -177,6 +181,9 @@ func (f *Func) F32x4Mul() { f.simd(0xE6) }
 
 // F32x4Pmax is b > a ? b : a per lane ("pseudo-max", one machine instruction; a NaN in a is kept).
 func (f *Func) F32x4Pmax() { f.simd(0xEB) }
+
+// F32x4Pmin is b < a ? b : a per lane (one machine instruction; a NaN in a is kept).
+func (f *Func) F32x4Pmin() { f.simd(0xEA) }
 
 // F32x4Max is the IEEE-style maximum (NaN-propagating).
 func (f *Func) F32x4Max() { f.simd(0xE9) }

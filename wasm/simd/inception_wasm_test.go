@@ -1,0 +1,111 @@
+//go:build js && wasm
+
+package simd
+
+import (
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"inceptionweb/nn"
+	"inceptionweb/nn/inceptionv3"
+)
+
+// randomParams gives InceptionV3 random parameters of the right scale (He-uniform weights, batch norm near
+// the identity), seeded by the tensor's name.
+type randomParams struct{}
+
+func (randomParams) Has(string) bool { return true }
+
+func (randomParams) Float32(name string, shape []int) ([]float32, error) {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	r := rand.New(rand.NewPCG(h.Sum64(), 7))
+	n, fanIn := 1, 1
+	for i, d := range shape {
+		n *= d
+		if i > 0 {
+			fanIn *= d
+		}
+	}
+	s := make([]float32, n)
+	for i := range s {
+		u := 2*r.Float32() - 1
+		switch {
+		case strings.HasSuffix(name, ".weight") && len(shape) > 1:
+			s[i] = u * float32(math.Sqrt(6/float64(fanIn)))
+		case strings.HasSuffix(name, "bn.weight"):
+			s[i] = 1 + 0.1*u
+		case strings.HasSuffix(name, "running_var"):
+			s[i] = 1 + 0.5*(u+1)
+		default:
+			s[i] = 0.1 * u
+		}
+	}
+	return s, nil
+}
+
+func newInception(tb testing.TB) *inceptionv3.Net {
+	net, err := inceptionv3.New(randomParams{}, inceptionv3.Config{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := range net.Input().Data {
+		net.Input().Data[i] = 2*r.Float32() - 1
+	}
+	return net
+}
+
+func forward(net *inceptionv3.Net, k nn.KernelSet) []float32 {
+	saved := nn.Kernels
+	defer func() { nn.Kernels = saved }()
+	nn.Kernels = k
+	return append([]float32(nil), net.Forward(nil)...)
+}
+
+// TestInceptionV3 compares the logits of the whole network with the pure-Go kernels'.
+func TestInceptionV3(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a pure-Go forward pass takes seconds in wasm")
+	}
+	net := newInception(t)
+	want := forward(net, nn.GoKernels)
+	variants(t, func(t *testing.T) {
+		got := forward(net, nn.KernelSet{Conv: Conv})
+		if err := relErr(got, want); err > 1e-4 || math.IsNaN(err) {
+			t.Errorf("logits: relative error %.3g", err)
+		} else {
+			t.Logf("logits: relative error %.3g", err)
+		}
+	})
+}
+
+// BenchmarkInceptionV3 times a forward pass (94 convolutions, pooling, fc) with each kernel set:
+//
+//	GOOS=js GOARCH=wasm go test -run - -bench InceptionV3 -benchtime 5x -exec $PWD/wasm/simd/node_exec.sh ./wasm/simd/
+func BenchmarkInceptionV3(b *testing.B) {
+	net := newInception(b)
+	flops := net.FLOPs()
+	run := func(b *testing.B, k nn.KernelSet) {
+		forward(net, k) // packs the weights, and lets V8 tier up the kernel
+		b.ResetTimer()
+		for range b.N {
+			forward(net, k)
+		}
+		sec := b.Elapsed().Seconds() / float64(b.N)
+		b.ReportMetric(sec*1e3, "ms/image")
+		b.ReportMetric(float64(flops)/sec/1e9, "GFLOP/s")
+	}
+	b.Run("go", func(b *testing.B) { run(b, nn.GoKernels) })
+	k := nn.KernelSet{Conv: Conv}
+	for _, v := range []string{"plain", "relaxed"} {
+		b.Run(v, func(b *testing.B) {
+			useVariant(b, v)
+			defer useVariant(b, "relaxed")
+			run(b, k)
+		})
+	}
+}
