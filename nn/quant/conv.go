@@ -174,7 +174,9 @@ func (c *compiler) buildConv(op Op, fullyConnected bool) (step, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.rq = newRequant(cw.scale, out.zp, lo, hi)
+	if s.rq, err = newRequant(c.g.Requantize, cw.scale, out.zp, lo, hi); err != nil {
+		return nil, err
+	}
 	c.maxAcc = max(c.maxAcc, rowBlock*ld)
 	if !s.pointwise {
 		c.maxCols = max(c.maxCols, rowBlock*s.k)

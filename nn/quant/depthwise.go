@@ -60,7 +60,9 @@ func (c *compiler) buildDepthwise(op Op) (step, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.rq = newRequant(cw.scale, out.zp, lo, hi)
+	if s.rq, err = newRequant(c.g.Requantize, cw.scale, out.zp, lo, hi); err != nil {
+		return nil, err
+	}
 	c.maxAcc = max(c.maxAcc, s.c)
 	return s, nil
 }

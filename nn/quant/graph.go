@@ -38,7 +38,15 @@ type Graph struct {
 	Ops     []Op     `json:"ops"`
 	Inputs  []int    `json:"inputs"`
 	Outputs []int    `json:"outputs"`
+	// Requantize is how convolutions rescale their int32 accumulators:
+	// RequantizeGemmlowp (TFLite's reference kernels) or RequantizeFP32 (XNNPACK).
+	Requantize string `json:"requantize,omitempty"`
 }
+
+const (
+	RequantizeGemmlowp = "" // fixed-point multiplier, double rounding
+	RequantizeFP32     = "fp32"
+)
 
 // Tensor describes one tensor. real = Scale*(q-ZeroPoint); with several scales
 // the quantization is per channel along dimension Axis. Const tensors get their
