@@ -26,14 +26,14 @@ func readLegacy(data []byte) ([]safetensors.Tensor, error) {
 		return nil, fmt.Errorf("not a PyTorch file: %w", err)
 	}
 	if m, ok := magic.(*big.Int); !ok || m.Cmp(legacyMagic) != 0 {
-		return nil, fmt.Errorf("not a PyTorch file: the first pickle is %v, not torch's magic number", magic)
+		return nil, fmt.Errorf("not a PyTorch file: the first pickle is %s, not torch's magic number", describe(magic))
 	}
 	version, pos, err := unpickle(data, pos, noPersistent)
 	if err != nil {
 		return nil, fmt.Errorf("protocol version: %w", err)
 	}
 	if version != int64(legacyProtocolVersion) {
-		return nil, fmt.Errorf("protocol version %v is not supported, want %d", version, legacyProtocolVersion)
+		return nil, fmt.Errorf("protocol version %s is not supported, want %d", describe(version), legacyProtocolVersion)
 	}
 	// sys_info records the writer's byte order, but storages are always
 	// written little-endian, so torch.load ignores it, and so does this.
@@ -72,13 +72,13 @@ func readLegacy(data []byte) ([]safetensors.Tensor, error) {
 		offset, ok1 := view[1].(int64)
 		size, ok2 := view[2].(int64)
 		if _, ok := view[0].(string); !ok || !ok1 || !ok2 || offset < 0 || size < 0 || offset > numel || size > numel-offset {
-			return nil, fmt.Errorf("storage %q: view %v does not lie within its %d elements", key, view, numel)
+			return nil, fmt.Errorf("storage %q: view (%s, %s, %s) does not lie within its %d elements", key, describe(view[0]), describe(view[1]), describe(view[2]), numel)
 		}
 		return &storageRef{key: key, dtype: dtype, elemSize: root.elemSize, offset: offset, numel: size}, nil
 	}
 	top, pos, err := unpickle(data, pos, persistentLoad)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("pickled object: %w", err)
 	}
 	sd, err := stateDict(top)
 	if err != nil {

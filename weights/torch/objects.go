@@ -37,7 +37,7 @@ func parseStoragePID(pid any) (dtype, key string, numel int64, rest tuple, err e
 		return "", "", 0, nil, fmt.Errorf("persistent id is a %s, want a ('storage', type, key, location, numel) tuple", typeName(pid))
 	}
 	if kind, _ := t[0].(string); kind != "storage" {
-		return "", "", 0, nil, fmt.Errorf("persistent id of kind %v is not supported, want 'storage'", t[0])
+		return "", "", 0, nil, fmt.Errorf("persistent id of kind %s is not supported, want 'storage'", describe(t[0]))
 	}
 	g, ok := t[1].(global)
 	if !ok {
@@ -56,7 +56,7 @@ func parseStoragePID(pid any) (dtype, key string, numel int64, rest tuple, err e
 	}
 	numel, ok = t[4].(int64)
 	if !ok || numel < 0 || numel > maxStorageElements {
-		return "", "", 0, nil, fmt.Errorf("storage %q: element count %v is not an int in [0, 2^56]", key, t[4])
+		return "", "", 0, nil, fmt.Errorf("storage %q: element count %s is not an int in [0, 2^56]", key, describe(t[4]))
 	}
 	return dtype, key, numel, t[5:], nil
 }
@@ -106,7 +106,7 @@ func rebuildTensor(args tuple) (*tensorRef, error) {
 	}
 	offset, ok := args[1].(int64)
 	if !ok || offset < 0 {
-		return nil, fmt.Errorf("tensor in storage %q: storage offset %v is not a non-negative int", s.key, args[1])
+		return nil, fmt.Errorf("tensor in storage %q: storage offset %s is not a non-negative int", s.key, describe(args[1]))
 	}
 	size, err := intTuple(args[2])
 	if err != nil {
@@ -132,7 +132,7 @@ func intTuple(v any) ([]int64, error) {
 	for i, x := range t {
 		n, ok := x.(int64)
 		if !ok || n < 0 || n > math.MaxInt32 {
-			return nil, fmt.Errorf("element %d is %v, want an int in [0, 2^31)", i, x)
+			return nil, fmt.Errorf("element %d is %s, want an int in [0, 2^31)", i, describe(x))
 		}
 		out[i] = n
 	}

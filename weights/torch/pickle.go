@@ -680,3 +680,20 @@ func typeName(v any) string {
 		return fmt.Sprintf("%T", v)
 	}
 }
+
+// describe formats a value for an error message: scalars in full (long
+// strings cut short), containers by their type only, since a pickle can
+// nest shared containers into exponentially large trees.
+func describe(v any) string {
+	switch v := v.(type) {
+	case bool, int64, float64, *big.Int:
+		return fmt.Sprint(v)
+	case string:
+		if len(v) > 40 {
+			return fmt.Sprintf("%q...", v[:40])
+		}
+		return fmt.Sprintf("%q", v)
+	default:
+		return typeName(v)
+	}
+}

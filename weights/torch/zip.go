@@ -18,7 +18,7 @@ import (
 func readZip(data []byte) ([]safetensors.Tensor, error) {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
-		return nil, fmt.Errorf("not a readable zip archive: %v", err)
+		return nil, fmt.Errorf("not a readable zip archive (truncated?): %v", err)
 	}
 	entries := map[string]*zip.File{}
 	var prefix string
