@@ -174,7 +174,7 @@ func TestFloat16ToFloat32(t *testing.T) {
 		{0x3c00, 1},
 		{0xc000, -2},
 		{0x7bff, 65504},
-		{0x0400, float32(math.Ldexp(1, -14))},   // smallest normal
+		{0x0400, float32(math.Ldexp(1, -14))},    // smallest normal
 		{0x03ff, float32(math.Ldexp(1023, -24))}, // largest subnormal
 		{0x7c00, float32(math.Inf(1))},
 		{0xfc00, float32(math.Inf(-1))},
