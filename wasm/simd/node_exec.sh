@@ -9,4 +9,4 @@ kernels=$(mktemp -d)
 trap 'rm -rf "$kernels"' EXIT
 (cd "$dir" && GOOS= GOARCH= go run ./gen -o "$kernels") || exit 1
 GOROOT=$(go env GOROOT) SIMD_KERNELS_DIR=$kernels \
-	node --stack-size=8192 --experimental-wasm-relaxed-simd "$dir/node_exec.js" "$@"
+	node --stack-size=8192 --experimental-wasm-relaxed-simd $NODE_FLAGS "$dir/node_exec.js" "$@"

@@ -201,61 +201,52 @@ func conv(m *wasmgen.Module, relaxed bool, tm, tn int) {
 	f.I32(0)
 	f.Set(k)
 
-	// Four input channels per iteration, then one at a time.
+	// One input channel per iteration: the broadcast input of each pixel times the block's weights.
 	s := f.Local(wasmgen.V128)
-	body := func(unroll int) {
-		for u := range unroll {
-			for v := range nv {
-				f.Get(wt)
-				f.V128Load(uint32(4 * (u*tn + 4*v)))
-				f.Set(wv[v])
-			}
-			for j := range tm {
-				f.Get(addr[j])
-				f.Get(k)
-				f.I32Add()
-				f.V128Load32Splat(uint32(4 * u))
-				f.Set(s)
-				for v := range nv {
-					if relaxed {
-						f.Get(s)
-						f.Get(wv[v])
-						f.Get(acc[j][v])
-						f.F32x4RelaxedMadd()
-					} else {
-						f.Get(acc[j][v])
-						f.Get(s)
-						f.Get(wv[v])
-						f.F32x4Mul()
-						f.F32x4Add()
-					}
-					f.Set(acc[j][v])
-				}
-			}
-		}
+	icDone := f.Block()
+	icLoop := f.Loop()
+	f.Get(k)
+	f.Get(icBytes)
+	f.I32GeS()
+	f.BrIf(icDone)
+	for v := range nv {
 		f.Get(wt)
-		f.I32(int32(4 * unroll * tn))
-		f.I32Add()
-		f.Set(wt)
-		f.Get(k)
-		f.I32(int32(4 * unroll))
-		f.I32Add()
-		f.Set(k)
+		f.V128Load(uint32(16 * v))
+		f.Set(wv[v])
 	}
-	for _, unroll := range []int{4, 1} {
-		done := f.Block()
-		loop := f.Loop()
+	for j := range tm {
+		f.Get(addr[j])
 		f.Get(k)
-		f.I32(int32(4 * unroll))
 		f.I32Add()
-		f.Get(icBytes)
-		f.I32GtS()
-		f.BrIf(done)
-		body(unroll)
-		f.Br(loop)
-		f.End()
-		f.End()
+		f.V128Load32Splat(0)
+		f.Set(s)
+		for v := range nv {
+			if relaxed {
+				f.Get(s)
+				f.Get(wv[v])
+				f.Get(acc[j][v])
+				f.F32x4RelaxedMadd()
+			} else {
+				f.Get(acc[j][v])
+				f.Get(s)
+				f.Get(wv[v])
+				f.F32x4Mul()
+				f.F32x4Add()
+			}
+			f.Set(acc[j][v])
+		}
 	}
+	f.Get(wt)
+	f.I32(int32(4 * tn))
+	f.I32Add()
+	f.Set(wt)
+	f.Get(k)
+	f.I32(4)
+	f.I32Add()
+	f.Set(k)
+	f.Br(icLoop)
+	f.End()
+	f.End()
 
 	// next kx, ky
 	f.Get(kx)
