@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 
@@ -24,6 +25,7 @@ const Format = "inceptionweb-model/1"
 const (
 	InceptionV3 = "inception_v3" // nn/inceptionv3, float32 compute; weights float32, float16 or int8
 	QuantGraph  = "quant_graph"  // nn/quant integer graph imported from TFLite
+	FloatGraph  = "float_graph"  // the same kind of graph in float32 (nn/graph); weights float32, float16 or int8
 )
 
 // Meta is a model file's description of itself.
@@ -157,7 +159,9 @@ func Float32(lookup func(string) (*safetensors.Tensor, bool), name string, shape
 }
 
 // QuantizeInt8 quantizes a tensor whose first dimension is the output channel, symmetrically per channel:
-// q = round(v / scale) with scale = max|v| / 127.
+// q = round(v / scale), clamped to [-127, 127]. Each channel's scale is the one of max|v|/n, n in [16, 254], with
+// the least squared error: n = 127 covers the range exactly, a larger n clips rare outliers for finer steps, a
+// smaller one lands on the grid of weights that were quantized before (then the result is exact).
 func QuantizeInt8(v []float32, outC int) (q []byte, scales []float32) {
 	per := len(v) / outC
 	q = make([]byte, len(v))
@@ -171,13 +175,35 @@ func QuantizeInt8(v []float32, outC int) (q []byte, scales []float32) {
 		if m == 0 {
 			continue
 		}
-		scales[o] = m / 127
+		best, bestErr := m/127, sqErr(row, m/127, math.Inf(1))
+		for n := 16; n <= 254 && bestErr > 0; n++ {
+			if e := sqErr(row, m/float32(n), bestErr); e < bestErr {
+				best, bestErr = m/float32(n), e
+			}
+		}
+		scales[o] = best
 		for i, x := range row {
-			r := x / scales[o]
-			q[o*per+i] = byte(int8(max(-127, min(127, roundHalfAway(r)))))
+			q[o*per+i] = byte(int8(quantize(x, best)))
 		}
 	}
 	return q, scales
+}
+
+func quantize(x, scale float32) float32 {
+	return max(-127, min(127, roundHalfAway(x/scale)))
+}
+
+// sqErr is the squared error of quantizing row with scale, given up once it exceeds limit.
+func sqErr(row []float32, scale float32, limit float64) float64 {
+	var e float64
+	for _, x := range row {
+		d := float64(quantize(x, scale)*scale - x)
+		e += d * d
+		if e >= limit {
+			break
+		}
+	}
+	return e
 }
 
 // DequantizeInt8 is the inverse of QuantizeInt8.

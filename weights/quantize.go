@@ -17,9 +17,14 @@ type TensorError struct {
 	Elements int
 }
 
+// MinQuantizedElements is the size below which a weight tensor stays float32, as in TFLite's post-training
+// quantization: small tensors (a first depthwise filter, a thin projection) are the most sensitive to rounding
+// and save almost nothing when shrunk.
+const MinQuantizedElements = 1024
+
 // Quantize re-encodes the float weights of a model file: every float tensor of rank 2 or more (convolution and
-// classifier weights, output channel first) becomes int8 with per-output-channel scales ("int8") or float16
-// ("float16"); biases and other vectors stay float32. The model's architecture is untouched, so anything that
+// classifier weights, output channel first) with at least MinQuantizedElements values becomes int8 with
+// per-output-channel scales ("int8") or float16 ("float16"); biases and small tensors stay float32. The model's architecture is untouched, so anything that
 // reads weights through Float32 runs the result. It returns the new file and the error of each tensor.
 func Quantize(name string, data []byte, to string) ([]byte, []TensorError, error) {
 	m, err := Read(name, data)
@@ -32,7 +37,7 @@ func Quantize(name string, data []byte, to string) ([]byte, []TensorError, error
 	var out []safetensors.Tensor
 	var errs []TensorError
 	for _, t := range m.Tensors() {
-		if len(t.Shape) < 2 || !strings.HasPrefix(t.DType, "F") {
+		if len(t.Shape) < 2 || !strings.HasPrefix(t.DType, "F") || t.NumElements() < MinQuantizedElements {
 			out = append(out, t)
 			continue
 		}

@@ -1,0 +1,255 @@
+// Package model opens a model file and classifies pixels with it: the one API that the page's inference worker
+// and the command line classifier share.
+package model
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"slices"
+
+	"inceptionweb/nn"
+	"inceptionweb/nn/imagenet"
+	"inceptionweb/nn/inceptionv3"
+	"inceptionweb/weights"
+	"inceptionweb/weights/safetensors"
+	"inceptionweb/weights/torch"
+)
+
+// Info describes an opened model.
+type Info struct {
+	Name         string  `json:"name"`
+	Title        string  `json:"title"`
+	InputSize    int     `json:"inputSize"`
+	CropFraction float64 `json:"cropFraction"`
+	Classes      int     `json:"classes"`
+	Quantization string  `json:"quantization"`
+}
+
+// Prediction is one class and its probability.
+type Prediction struct {
+	Index int     `json:"index"` // in the model's output
+	Label string  `json:"label"` // the class's first synonym
+	Prob  float32 `json:"prob"`
+}
+
+// Model is a ready network. It is not safe for concurrent use: a worker owns one.
+type Model struct {
+	meta    weights.Meta
+	scores  func(rgba []byte) ([]float32, error) // logits, or what the network has before its softmax
+	probs   func(rgba []byte) ([]float32, error)
+	logits  func(nchw []float32) ([]float32, error) // float models: raw input tensor to logits
+	classes int
+}
+
+// CenterCrop is the square of a w x h image that the model sees, for the page's crop and preview.
+func CenterCrop(w, h int, frac float64) (x, y, side int) { return imagenet.CenterCrop(w, h, frac) }
+
+// Open builds a model from a file: a model file of this product (see package weights), or torchvision
+// InceptionV3 weights as people have them (a torch.save state_dict, zip or legacy, or safetensors with the
+// same names).
+func Open(name string, data []byte) (*Model, error) { return open(name, data, false) }
+
+// OpenForLogits opens a float model for LogitsNCHW: the input reaches the first convolution unchanged, so
+// transform_input is off whatever the weights ask for.
+func OpenForLogits(name string, data []byte) (*Model, error) { return open(name, data, true) }
+
+func open(name string, data []byte, rawInput bool) (*Model, error) {
+	if weights.IsModelFile(data) {
+		m, err := weights.Read(name, data)
+		if err != nil {
+			return nil, err
+		}
+		return build(name, m.Meta, m, rawInput)
+	}
+	tensors, err := ReadStateDict(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return build(name, TorchvisionMeta(name), TensorParams(tensors), rawInput)
+}
+
+// ReadStateDict reads named tensors from a safetensors file or a PyTorch state_dict (zip or legacy format).
+func ReadStateDict(data []byte) ([]safetensors.Tensor, error) {
+	if f, err := safetensors.Read(data); err == nil {
+		return f.Tensors, nil
+	}
+	t, err := torch.ReadStateDict(data)
+	if err != nil {
+		return nil, fmt.Errorf("neither a model file, a safetensors file nor a PyTorch state_dict: %w", err)
+	}
+	return t, nil
+}
+
+// InceptionConfig is the metadata config of an inception_v3 model file.
+type InceptionConfig struct {
+	TransformInput bool `json:"transform_input"`
+	Classes        int  `json:"classes"`
+}
+
+// TorchvisionMeta describes torchvision's inception_v3 weights: 299x299, resize 342 and crop 299, ImageNet
+// normalisation, and transform_input, which torchvision turns on for Google's weights.
+func TorchvisionMeta(name string) weights.Meta {
+	cfg, _ := json.Marshal(InceptionConfig{TransformInput: true, Classes: inceptionv3.Classes})
+	return weights.Meta{
+		Format: weights.Format, Name: "inception_v3", Title: "InceptionV3 (" + name + ")",
+		Architecture: weights.InceptionV3, Config: cfg,
+		Input:  weights.Input{Size: inceptionv3.InputSize, CropFraction: imagenet.InceptionCrop, Normalize: "imagenet"},
+		Labels: imagenet.Labels, Quantization: "float32",
+	}
+}
+
+func build(name string, meta weights.Meta, p inceptionv3.Params, rawInput bool) (*Model, error) {
+	switch meta.Architecture {
+	case weights.InceptionV3:
+		var cfg InceptionConfig
+		if err := json.Unmarshal(meta.Config, &cfg); err != nil {
+			return nil, fmt.Errorf("%s: bad inception_v3 config: %w", name, err)
+		}
+		return buildInception(name, meta, p, inceptionv3.Config{TransformInput: cfg.TransformInput && !rawInput, Classes: cfg.Classes})
+	case weights.QuantGraph, weights.FloatGraph:
+		mf, ok := p.(*weights.Model)
+		if !ok {
+			return nil, fmt.Errorf("%s: a graph needs a model file", name)
+		}
+		if meta.Architecture == weights.FloatGraph {
+			return buildFloatGraph(name, mf)
+		}
+		return buildQuant(name, mf)
+	}
+	return nil, fmt.Errorf("%s: unknown architecture %q", name, meta.Architecture)
+}
+
+func buildInception(name string, meta weights.Meta, p inceptionv3.Params, cfg inceptionv3.Config) (*Model, error) {
+	if meta.Input.Size != inceptionv3.InputSize || meta.Input.Normalize != "imagenet" {
+		return nil, fmt.Errorf("%s: inception_v3 wants %d px imagenet-normalised input, the file says %d px %q",
+			name, inceptionv3.InputSize, meta.Input.Size, meta.Input.Normalize)
+	}
+	net, err := inceptionv3.New(p, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	m := &Model{meta: meta, classes: len(net.Forward(nil))}
+	in := net.Input()
+	probs := make([]float32, m.classes)
+	m.scores = func(rgba []byte) ([]float32, error) {
+		imagenet.Normalize(rgba, in.Data)
+		return net.Forward(nil), nil
+	}
+	m.probs = func(rgba []byte) ([]float32, error) {
+		l, err := m.scores(rgba)
+		if err != nil {
+			return nil, err
+		}
+		nn.Softmax(l, probs)
+		return probs, nil
+	}
+	m.logits = func(nchw []float32) ([]float32, error) {
+		in.FromNCHW(nchw)
+		return net.Forward(nil), nil
+	}
+	return m, nil
+}
+
+// Info describes the model.
+func (m *Model) Info() Info {
+	return Info{Name: m.meta.Name, Title: m.meta.Title, InputSize: m.meta.Input.Size,
+		CropFraction: m.meta.Input.CropFraction, Classes: m.classes, Quantization: m.meta.Quantization}
+}
+
+// ClassifyRGBA classifies size x size RGBA pixels that are already the model's crop at its input size, and
+// returns the topK classes, most probable first.
+func (m *Model) ClassifyRGBA(pix []byte, size, topK int) ([]Prediction, error) {
+	if err := m.checkPixels(pix, size); err != nil {
+		return nil, err
+	}
+	probs, err := m.probs(pix)
+	if err != nil {
+		return nil, err
+	}
+	return m.top(probs, topK), nil
+}
+
+// Scores returns the logits for size x size RGBA pixels (for quantized graphs, the dequantized input of the
+// final softmax), valid until the next call. Comparing two encodings of a model's weights uses them.
+func (m *Model) Scores(pix []byte, size int) ([]float32, error) {
+	if err := m.checkPixels(pix, size); err != nil {
+		return nil, err
+	}
+	return m.scores(pix)
+}
+
+func (m *Model) checkPixels(pix []byte, size int) error {
+	if size != m.meta.Input.Size || len(pix) != size*size*4 {
+		return fmt.Errorf("the model takes %dx%d RGBA pixels, got %d bytes for size %d", m.meta.Input.Size, m.meta.Input.Size, len(pix), size)
+	}
+	return nil
+}
+
+// ClassifyImage crops and resizes img as the model expects, then classifies it.
+func (m *Model) ClassifyImage(img image.Image, topK int) ([]Prediction, error) {
+	s := m.meta.Input.Size
+	return m.ClassifyRGBA(imagenet.CropResize(img, m.meta.Input.CropFraction, s), s, topK)
+}
+
+// LogitsNCHW runs one already preprocessed NCHW image through a float model, unchanged, and returns its logits
+// (valid until the next call).
+func (m *Model) LogitsNCHW(x []float32) ([]float32, error) {
+	if m.logits == nil {
+		return nil, errors.New("raw logits are only available for float models")
+	}
+	if s := m.meta.Input.Size; len(x) != 3*s*s {
+		return nil, fmt.Errorf("input has %d values, want 3x%dx%d", len(x), s, s)
+	}
+	return m.logits(x)
+}
+
+func (m *Model) top(probs []float32, k int) []Prediction {
+	idx := make([]int, len(probs))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		switch {
+		case probs[a] > probs[b]:
+			return -1
+		case probs[a] < probs[b]:
+			return 1
+		}
+		return 0
+	})
+	k = min(k, len(idx))
+	out := make([]Prediction, k)
+	for r, i := range idx[:k] {
+		out[r] = Prediction{Index: i, Label: m.label(i), Prob: probs[i]}
+	}
+	return out
+}
+
+func (m *Model) label(i int) string {
+	j := i - m.meta.LabelOffset
+	if j < 0 || j >= len(m.meta.Labels) {
+		if j == -1 {
+			return "background"
+		}
+		return fmt.Sprintf("class %d", i)
+	}
+	return imagenet.ShortLabel(m.meta.Labels[j])
+}
+
+// TensorParams serves named tensors (a state_dict) as network parameters.
+func TensorParams(ts []safetensors.Tensor) inceptionv3.Params {
+	m := make(map[string]*safetensors.Tensor, len(ts))
+	for i := range ts {
+		m[ts[i].Name] = &ts[i]
+	}
+	return tensorMap(m)
+}
+
+type tensorMap map[string]*safetensors.Tensor
+
+func (t tensorMap) Has(name string) bool { _, ok := t[name]; return ok }
+func (t tensorMap) Float32(name string, shape []int) ([]float32, error) {
+	return weights.Float32(func(n string) (*safetensors.Tensor, bool) { x, ok := t[n]; return x, ok }, name, shape)
+}

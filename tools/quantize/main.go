@@ -1,0 +1,117 @@
+// Command quantize shrinks a model's weights for download: float32 -> int8 per output channel (about 4x) or
+// float16 (2x), and reports what it cost: the size before and after, the error of every weight tensor, and on
+// test photographs (and crops and flips of them) how often the quantized model agrees with the float one.
+//
+//	quantize -in W.pth -out inception_v3_int8.safetensors            (torchvision InceptionV3 weights)
+//	quantize -in model_float32.safetensors -out model_int8.safetensors (any float model file of this product)
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"inceptionweb/model"
+	"inceptionweb/nn/inceptionv3"
+	"inceptionweb/weights"
+)
+
+func main() {
+	in := flag.String("in", "", "float model: a model file of this product, or torchvision InceptionV3 weights (.pth or .safetensors)")
+	out := flag.String("out", "", "quantized model file to write")
+	to := flag.String("to", "int8", "weight encoding: int8 or float16")
+	images := flag.String("images", "../shared/images", "folder of photographs for the accuracy report (empty: none)")
+	variants := flag.Int("variants", len(allVariants), "variants of each photo to compare (1 = the photo only)")
+	flag.Parse()
+	if *in == "" || *out == "" {
+		fmt.Fprintln(os.Stderr, "usage: quantize -in FLOAT_MODEL -out QUANTIZED [-to int8|float16] [-images DIR]")
+		os.Exit(2)
+	}
+	if err := run(*in, *out, *to, *images, *variants, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "quantize:", err)
+		os.Exit(1)
+	}
+}
+
+func run(in, out, to, images string, variants int, w io.Writer) error {
+	data, err := os.ReadFile(in)
+	if err != nil {
+		return err
+	}
+	float, err := floatModelFile(in, data)
+	if err != nil {
+		return err
+	}
+	q, errs, err := weights.Quantize(in, float, to)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, q, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "quantized %s -> %s (%s weights, per output channel)\n", in, out, to)
+	fmt.Fprintf(w, "size: float32 %s -> %s %s = %.1f%%\n", mb(len(float)), to, mb(len(q)), 100*float64(len(q))/float64(len(float)))
+	reportWeights(w, errs)
+	if images == "" {
+		return nil
+	}
+	ref, err := model.Open(in, float)
+	if err != nil {
+		return err
+	}
+	qm, err := model.Open(out, q)
+	if err != nil {
+		return err
+	}
+	photos, err := filepath.Glob(filepath.Join(images, "*.[pj][np]g"))
+	if err != nil || len(photos) == 0 {
+		return fmt.Errorf("no photographs in %s", images)
+	}
+	r, err := compare(ref, qm, photos, variants)
+	if err != nil {
+		return err
+	}
+	r.print(w)
+	return nil
+}
+
+// floatModelFile returns a float32 model file for data: the file itself, or torchvision weights converted.
+func floatModelFile(name string, data []byte) ([]byte, error) {
+	if weights.IsModelFile(data) {
+		return data, nil
+	}
+	tensors, err := model.ReadStateDict(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	var buf bytes.Buffer
+	meta := model.TorchvisionMeta(filepath.Base(name))
+	cfg := model.InceptionConfig{TransformInput: true, Classes: inceptionv3.Classes}
+	if err := model.WriteInception(&buf, meta, model.TensorParams(tensors), cfg, model.Float32); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func mb(n int) string { return fmt.Sprintf("%.2f MB", float64(n)/1e6) }
+
+func reportWeights(w io.Writer, errs []weights.TensorError) {
+	if len(errs) == 0 {
+		return
+	}
+	var sum float64
+	worst := errs[0]
+	n := 0
+	for _, e := range errs {
+		sum += e.RelRMS * float64(e.Elements)
+		n += e.Elements
+		if e.RelRMS > worst.RelRMS {
+			worst = e
+		}
+	}
+	fmt.Fprintf(w, "weight error: %d tensors, relative RMS %.4f%% (weighted mean), worst %.4f%% in %s (max abs %.3g)\n",
+		len(errs), 100*sum/float64(n), 100*worst.RelRMS, worst.Name, worst.MaxAbs)
+}
