@@ -87,8 +87,13 @@ func (c *compiler) loadConvWeights(op Op, in, out slot, n, k, axis int, index fu
 			}
 			cw.w[kk*n+o] = int16(v - zp)
 		}
-		// TFLite: input_scale * filter_scale / output_scale, in double.
-		cw.scale[o] = float64(in.scale[0]) * float64(perChannel(ft.Scale, o)) / float64(out.scale[0])
+		// input_scale * filter_scale / output_scale: TFLite computes it in
+		// double, XNNPACK in float32, and the last bit matters.
+		if c.g.Requantize == RequantizeFP32 {
+			cw.scale[o] = float64(in.scale[0] * perChannel(ft.Scale, o) / out.scale[0])
+		} else {
+			cw.scale[o] = float64(in.scale[0]) * float64(perChannel(ft.Scale, o)) / float64(out.scale[0])
+		}
 	}
 	if len(op.Inputs) > 2 && op.Inputs[2] >= 0 {
 		bt, bdata, err := c.constant(op.Inputs[2])

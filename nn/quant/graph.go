@@ -11,6 +11,7 @@ package quant
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // DType is a tensor element type: "uint8", "int8" or "int32".
@@ -38,15 +39,71 @@ type Graph struct {
 	Ops     []Op     `json:"ops"`
 	Inputs  []int    `json:"inputs"`
 	Outputs []int    `json:"outputs"`
-	// Requantize is how convolutions rescale their int32 accumulators:
-	// RequantizeGemmlowp (TFLite's reference kernels) or RequantizeFP32 (XNNPACK).
+	// The rounding rules below choose which runtime the integer arithmetic
+	// reproduces. Their zero values are TFLite's reference kernels; the TFLite
+	// runtime hands most operators to XNNPACK, whose rules differ in the last bit.
+
+	// Requantize is how CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED rescale
+	// their int32 accumulators: RequantizeGemmlowp or RequantizeFP32.
 	Requantize string `json:"requantize,omitempty"`
+	// Add is ADD's rescaling: AddTFLite or AddXNNPACK.
+	Add string `json:"add,omitempty"`
+	// Mean is MEAN's rescaling: MeanTFLite or MeanFP32.
+	Mean string `json:"mean,omitempty"`
+	// Softmax is SOFTMAX's arithmetic: SoftmaxFixedPoint or SoftmaxTable.
+	Softmax string `json:"softmax,omitempty"`
 }
 
 const (
-	RequantizeGemmlowp = "" // fixed-point multiplier, double rounding
-	RequantizeFP32     = "fp32"
+	// RequantizeGemmlowp is TFLite's reference rule: a Q31 multiplier and
+	// shift derived from input*filter/output scale in double, rounded twice.
+	RequantizeGemmlowp = ""
+	// RequantizeFP32 is XNNPACK's: the scale input*filter/output computed in
+	// float32, acc*scale in float32, rounded to nearest even.
+	RequantizeFP32 = "fp32"
+
+	// AddTFLite shifts both inputs left 20 bits and rescales each and the sum
+	// with Q31 multipliers.
+	AddTFLite = ""
+	// AddXNNPACK is XNNPACK's qs8/qu8 vadd: 21-bit multipliers for each
+	// input/output scale ratio, one arithmetic shift rounding half up. XNNPACK
+	// only takes ratios in [2^-10, 2^8); other ADDs keep TFLite's rule, as in
+	// the runtime.
+	AddXNNPACK = "xnnpack"
+
+	// MeanTFLite is TFLite's reference integer mean: rescale the sum by the
+	// input/output scale, divide by the count rounding half away from zero.
+	MeanTFLite = ""
+	// MeanFP32 is XNNPACK's global average pooling: the sum times
+	// input/(output*count) in float32, rounded to nearest even.
+	MeanFP32 = "fp32"
+
+	// SoftmaxFixedPoint is TFLite's reference softmax with gemmlowp's
+	// fixed-point exp.
+	SoftmaxFixedPoint = ""
+	// SoftmaxTable is TFLite's optimized softmax (the runtime's: XNNPACK has no
+	// quantized softmax): a float32 table of exp, a float32 sum, float32 scaling.
+	SoftmaxTable = "table"
 )
+
+// checkRules rejects rounding rules this package does not know.
+func checkRules(g *Graph) error {
+	rules := []struct {
+		field, value string
+		known        []string
+	}{
+		{"requantize", g.Requantize, []string{RequantizeGemmlowp, RequantizeFP32}},
+		{"add", g.Add, []string{AddTFLite, AddXNNPACK}},
+		{"mean", g.Mean, []string{MeanTFLite, MeanFP32}},
+		{"softmax", g.Softmax, []string{SoftmaxFixedPoint, SoftmaxTable}},
+	}
+	for _, r := range rules {
+		if !slices.Contains(r.known, r.value) {
+			return errorf("unknown %s rule %q (want one of %q)", r.field, r.value, r.known)
+		}
+	}
+	return nil
+}
 
 // Tensor describes one tensor. real = Scale*(q-ZeroPoint); with several scales
 // the quantization is per channel along dimension Axis. Const tensors get their

@@ -1,5 +1,7 @@
 package quant
 
+import "math"
+
 // Pooling and mean round their quotient half away from zero in the tensor's
 // declared type, so these kernels undo the int8 storage offset first.
 
@@ -95,14 +97,21 @@ func (s *avgPoolStep) run(p *Program) {
 	}
 }
 
-// meanStep is MEAN over the height and width of an NHWC tensor, as TFLite's
-// integer Mean: sum(q-zp), rescale by in/out scale, divide rounding half away
-// from zero, add the output zero point.
+// meanStep is MEAN over the height and width of an NHWC tensor.
+//
+// TFLite's reference rule: sum(q-zp), rescale by in/out scale with a Q31
+// multiplier, divide by the count rounding half away from zero, add the output
+// zero point.
+//
+// XNNPACK's rule (global average pooling): sum(q-zp) times the float32 scale
+// in/(out*count), rounded to nearest even, plus the output zero point.
 type meanStep struct {
 	in, out slot
 	hw, c   int
+	fp32    bool
 	mult    int32
 	shift   int
+	scale   float32
 }
 
 func (c *compiler) buildMean(op Op) (step, error) {
@@ -125,8 +134,9 @@ func (c *compiler) buildMean(op Op) (step, error) {
 	if numElements(out.shape) != ch || out.signed != in.signed {
 		return nil, errorf("output %v does not hold %d channels of the input's type", out.shape, ch)
 	}
-	s := &meanStep{in: in, out: out, hw: in.shape[1] * in.shape[2], c: ch}
+	s := &meanStep{in: in, out: out, hw: in.shape[1] * in.shape[2], c: ch, fp32: c.g.Mean == MeanFP32}
 	s.mult, s.shift = QuantizeMultiplier(float64(in.scale[0]) / float64(out.scale[0]))
+	s.scale = in.scale[0] / (out.scale[0] * float32(s.hw))
 	c.maxAcc = max(c.maxAcc, ch)
 	return s, nil
 }
@@ -143,8 +153,12 @@ func (s *meanStep) run(p *Program) {
 	}
 	n := int32(s.hw)
 	for i, a := range acc {
-		v := MultiplyByQuantizedMultiplier(a-n*s.in.zp, s.mult, s.shift)
-		v = divRound(v, n) + s.out.zp
-		out[i] = uint8(min(max(v, 0), 255))
+		var v int32
+		if s.fp32 {
+			v = int32(math.RoundToEven(float64(float32(a-n*s.in.zp) * s.scale)))
+		} else {
+			v = divRound(MultiplyByQuantizedMultiplier(a-n*s.in.zp, s.mult, s.shift), n)
+		}
+		out[i] = uint8(min(max(v+s.out.zp, 0), 255))
 	}
 }

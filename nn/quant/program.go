@@ -114,6 +114,9 @@ func (c *compiler) compile() error {
 			}
 		}
 	}
+	if err := checkRules(g); err != nil {
+		return err
+	}
 	if err := c.planArena(); err != nil {
 		return err
 	}

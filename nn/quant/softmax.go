@@ -5,16 +5,23 @@ import (
 	"math/bits"
 )
 
-// softmaxStep is TFLite's quantized SOFTMAX (reference_ops::Softmax): input
-// differences from the row maximum are scaled to Q5.26, exponentiated with
-// gemmlowp's fixed-point exp, summed in Q12.19 and divided by a fixed-point
-// reciprocal. The output has scale 1/256 and the type's lowest value as zero point.
+// softmaxStep is TFLite's quantized SOFTMAX. The output has scale 1/256 and
+// the type's lowest value as zero point.
+//
+// The fixed-point rule (reference_ops::Softmax): input differences from the row
+// maximum are scaled to Q5.26, exponentiated with gemmlowp's fixed-point exp,
+// summed in Q12.19 and divided by a fixed-point reciprocal.
+//
+// The table rule (optimized_ops::Softmax): exp(-scale*beta*d) for each
+// difference d in 0..255 is a float32 table; the row's float32 sum gives
+// probabilities that are scaled by 256 and rounded.
 type softmaxStep struct {
 	in, out    slot
 	rows, cols int
 	inputMult  int32
 	inputShift int
 	diffMin    int32
+	table      []float32 // table rule: table[255-d] = exp(-scale*beta*d)
 }
 
 const (
@@ -46,6 +53,15 @@ func (c *compiler) buildSoftmax(op Op) (step, error) {
 	}
 	s := &softmaxStep{in: in, out: out, cols: in.shape[len(in.shape)-1]}
 	s.rows = numElements(in.shape) / s.cols
+	if c.g.Softmax == SoftmaxTable {
+		// PopulateSoftmaxLookupTable.
+		s.table = make([]float32, 256)
+		scale := -in.scale[0] * float32(beta)
+		for d := 0; d < 256; d++ {
+			s.table[255-d] = float32(math.Exp(float64(scale * float32(d))))
+		}
+		return s, nil
+	}
 	// PreprocessSoftmaxScaling and CalculateInputRadius.
 	real := math.Min(beta*float64(in.scale[0])*float64(int64(1)<<(31-softmaxDiffIntegerBits)), float64(int64(1)<<31)-1)
 	s.inputMult, s.inputShift = QuantizeMultiplier(real)
@@ -59,6 +75,10 @@ func (c *compiler) buildSoftmax(op Op) (step, error) {
 
 func (s *softmaxStep) run(p *Program) {
 	in, out := s.in.data(p), s.out.data(p)
+	if s.table != nil {
+		s.runTable(in, out)
+		return
+	}
 	for r := 0; r < s.rows; r++ {
 		x := in[r*s.cols : (r+1)*s.cols]
 		y := out[r*s.cols : (r+1)*s.cols]
@@ -157,4 +177,33 @@ func expOnInterval(a int32) int32 {
 	x4over4 := RoundingDivideByPOT(x4, 2)
 	poly := RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(x4over4+x3, oneThird)+x2, 1)
 	return constantTerm + SaturatingRoundingDoublingHighMul(constantTerm, x+poly)
+}
+
+// runTable is the table rule. Stored bytes keep the differences of the
+// declared values, so the table is indexed the same way for both types.
+func (s *softmaxStep) runTable(in, out []byte) {
+	for r := 0; r < s.rows; r++ {
+		x := in[r*s.cols : (r+1)*s.cols]
+		y := out[r*s.cols : (r+1)*s.cols]
+		maxv := uint8(0)
+		for _, v := range x {
+			maxv = max(maxv, v)
+		}
+		t := s.table[255-int(maxv):]
+		sum := float32(0)
+		for _, v := range x {
+			sum += t[v]
+		}
+		inv := 1 / (sum * (1.0 / 256))
+		for i, v := range x {
+			p := t[v] * inv
+			var q int32
+			if s.out.signed {
+				q = int32(math.Round(float64(p))) // std::round, then + zero point -128 (+128 stored)
+			} else {
+				q = int32(p + 0.5) // QuantizeSoftmaxOutput<uint8_t>: add a half, truncate
+			}
+			y[i] = uint8(min(max(q, 0), 255))
+		}
+	}
 }

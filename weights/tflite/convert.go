@@ -11,9 +11,10 @@ import (
 // constant tensors, keyed by the names the graph gives them. Operator inputs
 // that only parameterise the op (MEAN's axes, RESHAPE's shape) become Params.
 func FromTFLite(m *Model) (*quant.Graph, map[string]quant.ConstTensor, error) {
-	// The TFLite runtime hands convolutions to XNNPACK, whose float
-	// requantization the golden outputs match exactly.
-	g := &quant.Graph{Inputs: m.Inputs, Outputs: m.Outputs, Requantize: quant.RequantizeFP32}
+	// The TFLite runtime hands convolutions, ADD and MEAN to XNNPACK and runs
+	// SOFTMAX with its optimized kernel; these rules reproduce its outputs.
+	g := &quant.Graph{Inputs: m.Inputs, Outputs: m.Outputs,
+		Requantize: quant.RequantizeFP32, Add: quant.AddXNNPACK, Mean: quant.MeanFP32, Softmax: quant.SoftmaxTable}
 	consts := map[string]quant.ConstTensor{}
 	names := map[string]bool{}
 	for i, t := range m.Tensors {
