@@ -30,8 +30,7 @@ func main() {
 	}
 	var index []weights.IndexEntry
 	if *synthetic {
-		var data []byte
-		err := fmt.Errorf("not yet")
+		data, err := model.Synthetic(model.Int8)
 		if err != nil {
 			fatal(err)
 		}
