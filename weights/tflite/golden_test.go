@@ -2,93 +2,40 @@ package tflite
 
 import (
 	"bufio"
-	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
+	"inceptionweb/internal/testenv"
 	"inceptionweb/nn/quant"
+	"inceptionweb/weights/npy"
 )
 
-// sourceDir is the mirror of the MobileNetV2 source files: ../shared relative
-// to the module root.
+// sourceDir is the mirror of the MobileNetV2 source files in the shared
+// reference folder; tests fail without it.
 func sourceDir(t testing.TB) string {
-	src := findSource()
-	if src == "" {
-		t.Skip("MobileNetV2 source files not present at ../shared/weights-source/mobilenet_v2 relative to the module root")
-	}
-	return src
+	return filepath.Join(testenv.Shared(t), "weights-source", "mobilenet_v2")
 }
 
-// findSource walks up from the test directory to the module root (the folder
-// holding go.mod) and returns its ../shared mirror, or "" when absent.
-func findSource() string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-	src := filepath.Join(dir, "..", "shared", "weights-source", "mobilenet_v2")
-	if _, err := os.Stat(src); err != nil {
-		return ""
-	}
-	return src
-}
-
-// readNpyUint8 reads a little-endian C-order uint8 .npy file (format 1.0/2.0).
-func readNpyUint8(t testing.TB, path string) ([]int, []byte) {
+// readUint8 reads a .npy file that must hold a uint8 array.
+func readUint8(t testing.TB, path string) []byte {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(data) < 12 || string(data[:6]) != "\x93NUMPY" {
-		t.Fatalf("%s: not a .npy file", path)
+	a, err := npy.Read(data)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
-	var hlen, start int
-	if data[6] == 1 {
-		hlen, start = int(binary.LittleEndian.Uint16(data[8:])), 10
-	} else {
-		hlen, start = int(binary.LittleEndian.Uint32(data[8:])), 12
+	if a.DType != "|u1" {
+		t.Fatalf("%s: dtype %s, want uint8 (|u1)", path, a.DType)
 	}
-	header := string(data[start : start+hlen])
-	if !strings.Contains(header, "'descr': '|u1'") || !strings.Contains(header, "'fortran_order': False") {
-		t.Fatalf("%s: want a C-order uint8 array, header %s", path, header)
-	}
-	i := strings.Index(header, "'shape': (")
-	j := strings.Index(header[i:], ")")
-	var shape []int
-	n := 1
-	for _, f := range strings.Split(header[i+len("'shape': ("):i+j], ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			d, err := strconv.Atoi(f)
-			if err != nil {
-				t.Fatalf("%s: shape %q", path, header)
-			}
-			shape = append(shape, d)
-			n *= d
-		}
-	}
-	body := data[start+hlen:]
-	if len(body) != n {
-		t.Fatalf("%s: %d data bytes for shape %v", path, len(body), shape)
-	}
-	return shape, body
+	return a.Data
 }
 
 func readLabels(t testing.TB) []string {
-	f, err := os.Open(filepath.Join("..", "..", "nn", "imagenet", "labels.txt"))
+	f, err := os.Open(filepath.Join(testenv.Root(t), "nn", "imagenet", "labels.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,14 +74,12 @@ func compileFile(t testing.TB, path string) *quant.Program {
 	return p
 }
 
-// models and the largest difference from TFLite each must stay within. The
-// uint8 model matches the runtime bit for bit. The int8 model differs in a few
-// entries: the runtime's int8 ADD/MEAN (XNNPACK) round differently from
-// TFLite's reference kernels, which this engine implements.
+// models and the largest difference from TFLite each must stay within. With
+// the Graph's XNNPACK rounding rules both match the runtime bit for bit.
 var models = []struct {
 	name    string
 	maxDiff int
-}{{"mobilenet_v2_1.0_224_quant", 1}, {"tf2_mobilenet_v2_1.0_224_ptq", 8}}
+}{{"mobilenet_v2_1.0_224_quant", 0}, {"tf2_mobilenet_v2_1.0_224_ptq", 0}}
 var photos = []string{"chelsea", "coffee", "rocket"}
 
 // TestGolden compares the engine with the outputs of the real TFLite runtime.
@@ -145,8 +90,8 @@ func TestGolden(t *testing.T) {
 		model := mt.name
 		p := compileFile(t, filepath.Join(dir, model+".tflite"))
 		for _, photo := range photos {
-			_, input := readNpyUint8(t, filepath.Join(dir, "golden", photo+".input.npy"))
-			_, want := readNpyUint8(t, filepath.Join(dir, "golden", photo+"."+model+".output.npy"))
+			input := readUint8(t, filepath.Join(dir, "golden", photo+".input.npy"))
+			want := readUint8(t, filepath.Join(dir, "golden", photo+"."+model+".output.npy"))
 			if err := p.Run(input); err != nil {
 				t.Fatal(err)
 			}
@@ -192,7 +137,7 @@ func BenchmarkMobileNetV2(b *testing.B) {
 	for _, mt := range models {
 		b.Run(mt.name, func(b *testing.B) {
 			p := compileFile(b, filepath.Join(dir, mt.name+".tflite"))
-			_, input := readNpyUint8(b, filepath.Join(dir, "golden", "chelsea.input.npy"))
+			input := readUint8(b, filepath.Join(dir, "golden", "chelsea.input.npy"))
 			b.ReportAllocs()
 			for b.Loop() {
 				if err := p.Run(input); err != nil {
