@@ -30,53 +30,68 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: quantize -in FLOAT_MODEL -out QUANTIZED [-to int8|float16] [-images DIR]")
 		os.Exit(2)
 	}
-	if err := run(*in, *out, *to, *images, *variants, os.Stdout); err != nil {
+	data, err := os.ReadFile(*in)
+	if err == nil {
+		var r *report
+		if r, err = run(*in, data, *to, *images, *variants); err == nil {
+			err = os.WriteFile(*out, r.file, 0o644)
+			fmt.Printf("quantized %s -> %s (%s weights, per output channel)\n", *in, *out, *to)
+			r.print(os.Stdout)
+		}
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "quantize:", err)
 		os.Exit(1)
 	}
 }
 
-func run(in, out, to, images string, variants int, w io.Writer) error {
-	data, err := os.ReadFile(in)
-	if err != nil {
-		return err
-	}
+// report is what quantizing cost.
+type report struct {
+	file         []byte // the quantized model file
+	floatBytes   int
+	weightErrors []weights.TensorError
+	to           string
+	*comparison  // nil without photographs
+}
+
+func run(in string, data []byte, to, images string, variants int) (*report, error) {
 	float, err := floatModelFile(in, data)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	q, errs, err := weights.Quantize(in, float, to)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := os.WriteFile(out, q, 0o644); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "quantized %s -> %s (%s weights, per output channel)\n", in, out, to)
-	fmt.Fprintf(w, "size: float32 %s -> %s %s = %.1f%%\n", mb(len(float)), to, mb(len(q)), 100*float64(len(q))/float64(len(float)))
-	reportWeights(w, errs)
+	r := &report{file: q, floatBytes: len(float), weightErrors: errs, to: to}
 	if images == "" {
-		return nil
+		return r, nil
 	}
 	ref, err := model.Open(in, float)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	qm, err := model.Open(out, q)
+	qm, err := model.Open(in+" ("+to+")", q)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	photos, err := filepath.Glob(filepath.Join(images, "*.[pj][np]g"))
 	if err != nil || len(photos) == 0 {
-		return fmt.Errorf("no photographs in %s", images)
+		return nil, fmt.Errorf("no photographs in %s", images)
 	}
-	r, err := compare(ref, qm, photos, variants)
-	if err != nil {
-		return err
-	}
-	r.print(w)
-	return nil
+	r.comparison, err = compare(ref, qm, photos, variants)
+	return r, err
 }
+
+func (r *report) print(w io.Writer) {
+	fmt.Fprintf(w, "size: float32 %s -> %s %s = %.1f%%\n", mb(r.floatBytes), r.to, mb(len(r.file)), 100*r.sizeRatio())
+	reportWeights(w, r.weightErrors)
+	if r.comparison != nil {
+		r.comparison.print(w)
+	}
+}
+
+func (r *report) sizeRatio() float64 { return float64(len(r.file)) / float64(r.floatBytes) }
 
 // floatModelFile returns a float32 model file for data: the file itself, or torchvision weights converted.
 func floatModelFile(name string, data []byte) ([]byte, error) {
