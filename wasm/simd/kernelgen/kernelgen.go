@@ -24,6 +24,7 @@ func Module(relaxed bool) []byte {
 		tm = TileMRelaxed
 	}
 	conv(m, relaxed, tm, TileN)
+	pool(m)
 	return m.Bytes()
 }
 

@@ -1,6 +1,9 @@
 package wasmgen
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Func is a function body under construction. Locals are numbered after the parameters; control flow is
 // structured, and branch targets are the Labels that Block and Loop return, so callers never count depths.
@@ -127,8 +130,18 @@ func (f *Func) F32Add()                { f.op(0x92) }
 func (f *Func) F32Gt()                 { f.op(0x5E) }
 
 // F32Const0 pushes the f32 zero.
-func (f *Func) F32Const0() { f.op(0x43, 0, 0, 0, 0) }
-func (f *Func) F32Mul()    { f.op(0x94) }
+func (f *Func) F32Const0() { f.F32Const(0) }
+
+// F32Const pushes an f32 constant.
+func (f *Func) F32Const(v float32) {
+	b := math.Float32bits(v)
+	f.op(0x43, byte(b), byte(b>>8), byte(b>>16), byte(b>>24))
+}
+
+func (f *Func) F32Div()         { f.op(0x95) }
+func (f *Func) F32Max()         { f.op(0x97) }
+func (f *Func) F32ConvertI32S() { f.op(0xB2) }
+func (f *Func) F32Mul()         { f.op(0x94) }
 
 func (f *Func) mem(op byte, align, offset uint32) {
 	f.op(op)
