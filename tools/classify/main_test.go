@@ -63,7 +63,7 @@ func TestClassifyPhotos(t *testing.T) {
 		write("truncated.jpg", jpeg[:len(jpeg)/2]),
 		write("empty.jpg", nil),
 		filepath.Join(images, "rocket.jpg"),
-		filepath.Join(images, "camera.png"),           // grayscale
+		filepath.Join(images, "camera.png"),            // grayscale
 		filepath.Join(goImages, "video-001.cmyk.jpeg"), // CMYK
 		write("alpha.png", transparentPNG(t)),
 	}
