@@ -49,7 +49,7 @@ func (d *Depthwise) Forward(in, out *Tensor) {
 				}
 			}
 			if d.ReLU {
-				activate(acc, d.Clip)
+				Activate(acc, d.Clip)
 			}
 		}
 	}
@@ -64,6 +64,6 @@ func Add(a, b, out *Tensor, relu bool, clip float32) {
 		out.Data[i] = a.Data[i] + b.Data[i]
 	}
 	if relu {
-		activate(out.Data, clip)
+		Activate(out.Data, clip)
 	}
 }

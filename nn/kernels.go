@@ -57,7 +57,7 @@ func convGo(c *Conv, in, out *Tensor, off int) {
 			}
 			if c.ReLU {
 				for j := 0; j < n; j++ {
-					activate(acc[j], c.Clip)
+					Activate(acc[j], c.Clip)
 				}
 			}
 		}
@@ -83,8 +83,8 @@ func axpy4(acc, rows [4][]float32, w []float32, inC, outC int) {
 	}
 }
 
-// activate applies ReLU, and caps at clip when clip > 0 (ReLU6).
-func activate(v []float32, clip float32) {
+// Activate applies ReLU, and caps at clip when clip > 0 (ReLU6).
+func Activate(v []float32, clip float32) {
 	if clip > 0 {
 		for i, x := range v {
 			v[i] = min(max(x, 0), clip)
