@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -128,36 +129,62 @@ func TestMultiplyByQuantizedMultiplier(t *testing.T) {
 	}
 }
 
-// TestSoftmaxFloat checks the fixed-point softmax against float softmax.
+// TestSoftmaxFloat checks both softmax rules, for uint8 and int8, against
+// float softmax, and the table rule against a transcription of TFLite's
+// optimized_ops::Softmax over the declared values.
 func TestSoftmaxFloat(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	for trial := 0; trial < 20; trial++ {
+	for trial := 0; trial < 40; trial++ {
 		n := 1 + r.IntN(1200)
 		scale := float32(0.01 + r.Float64()*0.2)
-		g := &Graph{Tensors: []Tensor{
-			{Name: "x", Type: Uint8, Shape: []int{1, n}, Scale: []float32{scale}, ZeroPoint: []int32{100}},
-			{Name: "y", Type: Uint8, Shape: []int{1, n}, Scale: []float32{1.0 / 256}, ZeroPoint: []int32{0}},
+		typ := []DType{Uint8, Int8}[trial%2]
+		rule := []string{SoftmaxFixedPoint, SoftmaxTable}[trial/2%2]
+		lo, _ := typeRange(typ)
+		g := &Graph{Softmax: rule, Tensors: []Tensor{
+			{Name: "x", Type: typ, Shape: []int{1, n}, Scale: []float32{scale}, ZeroPoint: []int32{lo + 100}},
+			{Name: "y", Type: typ, Shape: []int{1, n}, Scale: []float32{1.0 / 256}, ZeroPoint: []int32{lo}},
 		}, Ops: []Op{{Op: "SOFTMAX", Inputs: []int{0}, Outputs: []int{1}, Params: Params{Beta: 1}}}, Inputs: []int{0}, Outputs: []int{1}}
 		p, err := Compile(g, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		x := make([]uint8, n)
-		sum := 0.0
-		for i := range x {
-			x[i] = uint8(r.IntN(256))
+		x := randomValues(r, typ, n)
+		in := make([]byte, n)
+		for i, v := range x {
+			in[i] = byte(v)
 		}
-		for _, v := range x {
-			sum += math.Exp(float64(scale) * float64(v))
-		}
-		if err := p.Run(x); err != nil {
+		if err := p.Run(in); err != nil {
 			t.Fatal(err)
 		}
-		got, _, _, _ := p.Output()
+		out, _, _, _ := p.Output()
+		got := make([]int32, n)
+		for i, b := range out {
+			got[i] = int32(b)
+			if typ == Int8 {
+				got[i] = int32(int8(b)) + 128
+			}
+		}
+		maxv := slices.Max(x)
+		sum, sum32 := 0.0, float32(0)
+		for _, v := range x {
+			sum += math.Exp(float64(scale) * float64(v-maxv))
+			sum32 += float32(math.Exp(float64(-scale * float32(maxv-v))))
+		}
 		for i, v := range x {
-			want := math.Exp(float64(scale)*float64(v)) / sum * 256
+			want := math.Exp(float64(scale)*float64(v-maxv)) / sum * 256
 			if math.Abs(float64(got[i])-math.Min(want, 255)) > 1 {
-				t.Fatalf("trial %d: softmax[%d] = %d, float %.3f", trial, i, got[i], want)
+				t.Fatalf("trial %d (%s %q): softmax[%d] = %d, float %.3f", trial, typ, rule, i, got[i], want)
+			}
+			if rule != SoftmaxTable {
+				continue
+			}
+			p := float32(math.Exp(float64(-scale*float32(maxv-v)))) * (1 / (sum32 * (1.0 / 256)))
+			exact := int32(p + 0.5) // uint8: add a half and truncate
+			if typ == Int8 {
+				exact = int32(math.Round(float64(p))) // int8: std::round
+			}
+			if exact = min(exact, 255); got[i] != exact {
+				t.Fatalf("trial %d (%s table): softmax[%d] = %d, want %d", trial, typ, i, got[i], exact)
 			}
 		}
 	}
