@@ -1,7 +1,8 @@
 // Package quant runs quantized networks with TensorFlow Lite's integer
 // semantics: uint8 per-tensor asymmetric and int8 per-channel symmetric
-// weights, int32 biases, fixed-point requantization exactly as TFLite's
-// reference kernels compute it.
+// weights, int32 biases. Rounding follows either TFLite's reference kernels
+// or, op by op as the Graph's rules say, the XNNPACK kernels the TFLite
+// runtime actually uses, bit for bit.
 //
 // A Graph is plain data (JSON-serialisable; constant tensors are referenced by
 // name and supplied separately). Compile turns it into a Program that owns one
