@@ -9,11 +9,12 @@ import (
 	"weak"
 
 	"inceptionweb/nn"
+	"inceptionweb/wasm/simd/kernelgen"
 )
 
 //go:wasmimport simdkernels conv
 func wasmConv(in, inH, inW, inC, out, outH, outW, outStride, weights, bias, outC, kh, kw, strideH, strideW,
-	padH, padW, zeros, relu uint32, clip float32)
+	padH, padW, zeros, relu uint32, clip float32, chunk uint32)
 
 var (
 	mu       sync.Mutex
@@ -55,10 +56,24 @@ func Conv(c *nn.Conv, in, out *nn.Tensor, off int) {
 		addr(out.Data[off:]), uint32(out.H), uint32(out.W), uint32(4*out.C),
 		addr(p.weight), addr(p.bias), uint32(c.OutC),
 		uint32(c.KH), uint32(c.KW), uint32(c.StrideH), uint32(c.StrideW), uint32(c.PadH), uint32(c.PadW),
-		addr(zeros), relu, c.Clip)
+		addr(zeros), relu, c.Clip, chunkPixels(c))
 	runtime.KeepAlive(in.Data)
 	runtime.KeepAlive(out.Data)
 	runtime.KeepAlive(p)
+}
+
+// chunkBytes is the input footprint of the output pixels the kernel computes for every block of output
+// channels before it moves on (0: the whole image at once). Measured in Chromium 156 on InceptionV3: 128 KiB
+// gains 10-25% with mul+add and is neutral with relaxed SIMD.
+var chunkBytes = 128 << 10
+
+// chunkPixels is the number of output pixels per cache block: a chunk's taps read about chunkBytes of input.
+func chunkPixels(c *nn.Conv) uint32 {
+	if chunkBytes == 0 {
+		return 1 << 30
+	}
+	n := chunkBytes / (4 * c.InC * c.KH * c.KW) / kernelgen.ChunkUnit * kernelgen.ChunkUnit
+	return uint32(max(n, kernelgen.ChunkUnit))
 }
 
 // addr is the byte offset of s's first element in linear memory.

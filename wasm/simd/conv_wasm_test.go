@@ -116,12 +116,16 @@ func runConv(k nn.KernelSet, c convCase) (*nn.Conv, *nn.Tensor) {
 }
 
 func TestConv(t *testing.T) {
+	saved := chunkBytes
+	defer func() { chunkBytes = saved }()
 	variants(t, func(t *testing.T) {
-		for _, c := range convCases() {
-			_, want := runConv(nn.GoKernels, c)
-			_, got := runConv(nn.KernelSet{Conv: Conv}, c)
-			if err := relErr(got.Data, want.Data); err > 1e-5 || math.IsNaN(err) {
-				t.Errorf("%v: relative error %.3g", c, err)
+		for _, chunkBytes = range []int{0, 1, 128 << 10} { // whole image, 12 pixels, default
+			for _, c := range convCases() {
+				_, want := runConv(nn.GoKernels, c)
+				_, got := runConv(nn.KernelSet{Conv: Conv}, c)
+				if err := relErr(got.Data, want.Data); err > 1e-5 || math.IsNaN(err) {
+					t.Errorf("%v, chunk %d bytes: relative error %.3g", c, chunkBytes, err)
+				}
 			}
 		}
 	})

@@ -12,7 +12,7 @@ func conv(m *wasmgen.Module, relaxed bool, tm, tn int) {
 	for i := range params {
 		params[i] = wasmgen.I32
 	}
-	params[len(params)-1] = wasmgen.F32 // clip
+	params[len(params)-2] = wasmgen.F32 // clip
 	f := m.Func("conv", params, nil)
 	p := func(name string) uint32 {
 		for i, n := range ConvParams {
@@ -26,7 +26,7 @@ func conv(m *wasmgen.Module, relaxed bool, tm, tn int) {
 	out, outH, outW, outStride := p("out"), p("outH"), p("outW"), p("outStride")
 	weights, bias, outC := p("weights"), p("bias"), p("outC")
 	kh, kw, sh, sw, ph, pw := p("kh"), p("kw"), p("strideH"), p("strideW"), p("padH"), p("padW")
-	zeros, relu, clip := p("zeros"), p("relu"), p("clip")
+	zeros, relu, clip, chunk := p("zeros"), p("relu"), p("clip"), p("chunk")
 
 	nv := tn / 4
 	pixels, icBytes, blockBytes := f.Local(wasmgen.I32), f.Local(wasmgen.I32), f.Local(wasmgen.I32)
@@ -71,6 +71,28 @@ func conv(m *wasmgen.Module, relaxed bool, tm, tn int) {
 	f.Get(clip)
 	f.F32x4Splat()
 	f.Set(clipv)
+	c0, cEnd := f.Local(wasmgen.I32), f.Local(wasmgen.I32)
+
+	// for c0 := 0; c0 < pixels; c0 += chunk, with cEnd = min(c0+chunk, pixels): a chunk of output pixels
+	// whose inputs stay in cache while every block of output channels passes over them.
+	f.I32(0)
+	f.Set(c0)
+	cDone := f.Block()
+	cLoop := f.Loop()
+	f.Get(c0)
+	f.Get(pixels)
+	f.I32GeS()
+	f.BrIf(cDone)
+	f.Get(c0)
+	f.Get(chunk)
+	f.I32Add()
+	f.Tee(cEnd)
+	f.Get(pixels)
+	f.Get(cEnd)
+	f.Get(pixels)
+	f.I32LtS()
+	f.Select()
+	f.Set(cEnd)
 	f.Get(weights)
 	f.Set(wBlock)
 	f.I32(0)
@@ -89,14 +111,14 @@ func conv(m *wasmgen.Module, relaxed bool, tm, tn int) {
 	f.I32Shl()
 	f.I32Add()
 	f.Set(biasPtr)
-	f.I32(0)
+	f.Get(c0)
 	f.Set(p0)
 
-	// for p0 := 0; p0 < pixels; p0 += tm
+	// for p0 := c0; p0 < cEnd; p0 += tm
 	pDone := f.Block()
 	pLoop := f.Loop()
 	f.Get(p0)
-	f.Get(pixels)
+	f.Get(cEnd)
 	f.I32GeS()
 	f.BrIf(pDone)
 	for j := range tm {
@@ -339,6 +361,14 @@ func conv(m *wasmgen.Module, relaxed bool, tm, tn int) {
 	f.I32Add()
 	f.Set(wBlock)
 	f.Br(obLoop)
+	f.End()
+	f.End()
+
+	f.Get(c0)
+	f.Get(chunk)
+	f.I32Add()
+	f.Set(c0)
+	f.Br(cLoop)
 	f.End()
 	f.End()
 }

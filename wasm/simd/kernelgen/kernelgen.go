@@ -13,6 +13,9 @@ const (
 	TileMPlain   = 4
 	TileMRelaxed = 6
 	TileN        = 8
+
+	// ChunkUnit divides every cache block of output pixels: a multiple of both tile heights.
+	ChunkUnit = 12
 )
 
 // Module is the kernel module. With relaxed set, multiply-adds use f32x4.relaxed_madd (relaxed SIMD);
@@ -37,6 +40,7 @@ var ConvParams = []string{
 	"zeros", // inC zero floats, read for taps in the padding
 	"relu",  // nonzero: clamp the outputs at zero
 	"clip",  // f32; with relu, above zero: cap the outputs too (ReLU6)
+	"chunk", // output pixels per cache block, a multiple of the tile height
 }
 
 // File names of the two variants, as the loader fetches them.
