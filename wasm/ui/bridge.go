@@ -1,0 +1,54 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"errors"
+	"syscall/js"
+)
+
+// await waits for a JavaScript promise. Call it from a goroutine of its own, never from an event handler:
+// the promise settles on the event loop that a handler would be blocking.
+func await(p js.Value) (js.Value, error) {
+	type settled struct {
+		v   js.Value
+		err error
+	}
+	ch := make(chan settled, 1)
+	then := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ch <- settled{v: args[0]}
+		return nil
+	})
+	catch := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ch <- settled{err: jsError(args[0])}
+		return nil
+	})
+	defer then.Release()
+	defer catch.Release()
+	p.Call("then", then, catch)
+	s := <-ch
+	return s.v, s.err
+}
+
+// jsError turns a rejection reason into a Go error with its message.
+func jsError(v js.Value) error {
+	if v.Type() == js.TypeObject && v.Get("message").Type() == js.TypeString {
+		return errors.New(v.Get("message").String())
+	}
+	return errors.New(v.Call("toString").String())
+}
+
+// glue is the page's app.js.
+func glue() js.Value { return js.Global().Get("InceptionWeb") }
+
+// filesOf copies a FileList into a slice (the list itself changes when an input is reset).
+func filesOf(list js.Value) []js.Value {
+	if list.IsUndefined() || list.IsNull() {
+		return nil
+	}
+	out := make([]js.Value, list.Length())
+	for i := range out {
+		out[i] = list.Index(i)
+	}
+	return out
+}

@@ -1,0 +1,28 @@
+//go:build js && wasm
+
+// Command ui is the page's user interface, a Vugu app on the main thread. It never runs inference: images are
+// decoded and cropped by the browser and classified by the worker (see app.js and ../worker).
+package main
+
+import (
+	"github.com/vugu/vugu"
+	"github.com/vugu/vugu/domrender"
+)
+
+func main() {
+	renderer, err := domrender.New("#app")
+	if err != nil {
+		panic(err)
+	}
+	defer renderer.Release()
+	buildEnv, err := vugu.NewBuildEnv(renderer.EventEnv())
+	if err != nil {
+		panic(err)
+	}
+	root := &Root{}
+	for ok := true; ok; ok = renderer.EventWait() {
+		if err := renderer.Render(buildEnv.RunBuild(root)); err != nil {
+			panic(err)
+		}
+	}
+}

@@ -1,0 +1,338 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"syscall/js"
+
+	"github.com/vugu/vugu"
+
+	"inceptionweb/nn/imagenet"
+	"inceptionweb/wasm/imagecheck"
+)
+
+const (
+	topK       = 5
+	maxFileMiB = 100 // larger files are refused before they are read
+)
+
+// ModelEntry is one line of models.json.
+type ModelEntry struct {
+	Name, Title, File, URL, SHA256 string
+	Bytes                          int
+	Default                        bool
+}
+
+// Root is the page. Its fields are read by the template under the render lock; tasks change them in the
+// background, taking the lock (see update).
+type Root struct {
+	env vugu.EventEnv
+
+	Models   []ModelEntry
+	Selected string // the model asked for
+	Loaded   string // the model the worker holds
+	State    string // "loading", "ready", "busy" or "error"
+	Source   string // where the model came from: "cache" or "network"
+	Message  string // what the status line says
+	Error    string // the last rejection, shown until the next action
+	Seq      int    // finished actions (model loads and images), for tests that wait for the next one
+
+	Downloading   bool
+	DownloadBytes int
+	DownloadTotal int
+	Dragging      bool
+
+	Results []*Result // newest first
+	nextID  int
+
+	inputSize    int
+	cropFraction float64
+	tasks        chan func()
+	pending      int // queued image tasks
+	classifier   js.Value
+}
+
+func (c *Root) Init(ctx vugu.InitCtx) {
+	c.env = ctx.EventEnv()
+	c.State, c.Message = "loading", "Starting…"
+	c.tasks = make(chan func(), 1024)
+	go c.run()
+	c.tasks <- c.start
+	document := js.Global().Get("document")
+	document.Call("addEventListener", "paste", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		files := filesOf(args[0].Get("clipboardData").Get("files"))
+		if len(files) > 0 {
+			args[0].Call("preventDefault")
+			go c.addFiles(files)
+		}
+		return nil
+	}))
+}
+
+// run does the tasks one after another: model loads and images never overlap.
+func (c *Root) run() {
+	for task := range c.tasks {
+		task()
+	}
+}
+
+// update changes the page's state under the render lock and renders it.
+func (c *Root) update(f func()) {
+	c.env.Lock()
+	f()
+	c.env.UnlockRender()
+}
+
+func (c *Root) start() {
+	c.classifier = glue().Get("Classifier").New(js.FuncOf(func(_ js.Value, args []js.Value) any {
+		msg := args[0].String()
+		go func() {
+			c.update(func() {
+				c.State, c.Loaded = "error", ""
+				c.Error = "The classifier crashed (" + msg + "); it was restarted."
+			})
+			c.tasks <- c.loadModel
+		}()
+		return nil
+	}))
+	v, err := await(glue().Call("loadModels"))
+	if err != nil {
+		c.fail("Could not read the list of models: " + err.Error())
+		return
+	}
+	var models []ModelEntry
+	for i := range v.Length() {
+		e := v.Index(i)
+		models = append(models, ModelEntry{
+			Name: e.Get("name").String(), Title: e.Get("title").String(), File: e.Get("file").String(),
+			URL: e.Get("url").String(), SHA256: e.Get("sha256").String(), Bytes: e.Get("bytes").Int(),
+			Default: e.Get("default").Truthy(),
+		})
+	}
+	if len(models) == 0 {
+		c.fail("No models are installed on this site.")
+		return
+	}
+	c.update(func() {
+		c.Models = models
+		c.Selected = models[0].Name
+		for _, m := range models {
+			if m.Default {
+				c.Selected = m.Name
+			}
+		}
+	})
+	c.loadModel()
+}
+
+func (c *Root) fail(msg string) {
+	c.update(func() {
+		c.State, c.Error, c.Message = "error", msg, "Error"
+		c.Seq++
+	})
+}
+
+func (c *Root) entry(name string) (ModelEntry, bool) {
+	for _, m := range c.Models {
+		if m.Name == name {
+			return m, true
+		}
+	}
+	return ModelEntry{}, false
+}
+
+// loadModel fetches (or takes from the cache) the selected model and hands it to the worker.
+func (c *Root) loadModel() {
+	c.env.RLock()
+	e, ok := c.entry(c.Selected)
+	c.env.RUnlock()
+	if !ok {
+		return
+	}
+	c.update(func() {
+		c.State, c.Loaded, c.Message = "loading", "", "Loading "+e.Title+"…"
+		c.Downloading, c.DownloadBytes, c.DownloadTotal = false, 0, e.Bytes
+	})
+	entry := js.ValueOf(map[string]any{"name": e.Name, "title": e.Title, "file": e.File, "url": e.URL,
+		"sha256": e.SHA256, "bytes": e.Bytes})
+	progress := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		n, total := args[0].Int(), args[1].Int()
+		go c.update(func() { c.Downloading, c.DownloadBytes, c.DownloadTotal = true, n, total })
+		return nil
+	})
+	defer progress.Release()
+	got, err := await(glue().Call("fetchModel", entry, progress))
+	if err != nil {
+		c.update(func() { c.Downloading = false })
+		c.fail(err.Error())
+		return
+	}
+	source := got.Get("source").String()
+	sha := js.Undefined()
+	if !got.Get("verified").Truthy() {
+		sha = js.ValueOf(e.SHA256)
+	}
+	c.update(func() { c.Downloading, c.Message = false, "Preparing "+e.Title+"…" })
+	reply, err := await(c.classifier.Call("load", e.Name, got.Get("bytes"), sha))
+	if err != nil {
+		c.fail(err.Error())
+		return
+	}
+	info := reply.Get("info")
+	c.update(func() {
+		c.inputSize, c.cropFraction = info.Get("inputSize").Int(), info.Get("cropFraction").Float()
+		c.Loaded, c.Source, c.State = e.Name, source, "ready"
+		c.Message = fmt.Sprintf("%s ready (%s, %s)", e.Title, sourceText(source), reply.Get("kernels").String())
+		c.Seq++
+	})
+}
+
+func sourceText(s string) string {
+	if s == "cache" {
+		return "from the cache"
+	}
+	return "downloaded"
+}
+
+// addFiles puts a card for each file on the page and queues its classification.
+func (c *Root) addFiles(files []js.Value) {
+	for _, f := range files {
+		var r *Result
+		c.update(func() {
+			c.nextID++
+			r = &Result{ID: c.nextID, File: f.Get("name").String(), State: "pending"}
+			if r.File == "" {
+				r.File = "pasted image"
+			}
+			c.Results = append([]*Result{r}, c.Results...)
+			c.pending++
+			c.State, c.Error = "busy", ""
+		})
+		c.tasks <- func() { c.classify(r, f) }
+	}
+}
+
+// classify checks, decodes, crops and classifies one file, and fills in its card.
+func (c *Root) classify(r *Result, file js.Value) {
+	preds, ms, err := c.classifyFile(r, file)
+	c.update(func() {
+		c.pending--
+		c.Seq++
+		if err != nil {
+			r.State, r.Err = "error", err.Error()
+			c.Error = r.File + ": " + err.Error()
+		} else {
+			r.State, r.Predictions, r.Ms, r.Model = "done", preds, ms, c.Loaded
+		}
+		switch {
+		case c.pending > 0:
+			c.State = "busy"
+		case c.Loaded == "":
+			c.State = "error"
+		case err != nil:
+			c.State = "error"
+		default:
+			c.State = "ready"
+		}
+	})
+}
+
+func (c *Root) classifyFile(r *Result, file js.Value) ([]Prediction, float64, error) {
+	c.env.RLock()
+	loaded, size, frac := c.Loaded, c.inputSize, c.cropFraction
+	c.env.RUnlock()
+	if loaded == "" {
+		return nil, 0, fmt.Errorf("no model is loaded")
+	}
+	if n := file.Get("size").Int(); n > maxFileMiB<<20 {
+		return nil, 0, fmt.Errorf("the file is too large (%d MiB, the limit is %d MiB)", n>>20, maxFileMiB)
+	}
+	u8, err := await(glue().Call("readFile", file))
+	if err != nil {
+		return nil, 0, fmt.Errorf("could not read the file: %v", err)
+	}
+	data := make([]byte, u8.Length())
+	js.CopyBytesToGo(data, u8)
+	if _, err := imagecheck.Check(data); err != nil {
+		return nil, 0, err
+	}
+	bitmap, err := await(glue().Call("decode", file))
+	if err != nil {
+		return nil, 0, err
+	}
+	defer bitmap.Call("close")
+	w, h := bitmap.Get("width").Int(), bitmap.Get("height").Int()
+	x, y, side := imagenet.CenterCrop(w, h, frac)
+	url := js.Global().Get("URL").Call("createObjectURL", file).String()
+	c.update(func() {
+		r.PreviewURL, r.Width, r.Height, r.CropX, r.CropY, r.CropSide = url, w, h, x, y, side
+	})
+	pixels := glue().Call("crop", bitmap, x, y, side, size)
+	reply, err := await(c.classifier.Call("classify", pixels, size, topK))
+	if err != nil {
+		return nil, 0, err
+	}
+	list := reply.Get("predictions")
+	preds := make([]Prediction, list.Length())
+	for i := range preds {
+		p := list.Index(i)
+		preds[i] = Prediction{Label: p.Get("label").String(), Prob: p.Get("prob").Float()}
+	}
+	return preds, reply.Get("ms").Float(), nil
+}
+
+// Event handlers: they run on the event loop with the render lock held, so they only start work.
+
+func (c *Root) FilesPicked(e vugu.DOMEvent) {
+	target := js.Value(e.JSEventTarget())
+	files := filesOf(target.Get("files"))
+	target.Set("value", "") // picking the same file again fires change again
+	go c.addFiles(files)
+}
+
+func (c *Root) DragOver(e vugu.DOMEvent) {
+	e.PreventDefault()
+	c.Dragging = true
+}
+
+func (c *Root) DragLeave(e vugu.DOMEvent) { c.Dragging = false }
+
+func (c *Root) Drop(e vugu.DOMEvent) {
+	e.PreventDefault()
+	c.Dragging = false
+	files := filesOf(js.Value(e.JSEvent()).Get("dataTransfer").Get("files"))
+	go c.addFiles(files)
+}
+
+func (c *Root) ModelChanged(e vugu.DOMEvent) {
+	name := js.Value(e.JSEventTarget()).Get("value").String()
+	if name == c.Selected {
+		return
+	}
+	c.Selected, c.Error = name, ""
+	c.tasks <- c.loadModel
+}
+
+// Template helpers.
+
+func (c *Root) SeqString() string { return strconv.Itoa(c.Seq) }
+
+func (c *Root) DropClass() string {
+	if c.Dragging {
+		return "drop dragging"
+	}
+	return "drop"
+}
+
+func (c *Root) ProgressText() string {
+	if c.DownloadTotal == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.1f of %.1f MB (%d%%)", float64(c.DownloadBytes)/1e6, float64(c.DownloadTotal)/1e6,
+		100*c.DownloadBytes/c.DownloadTotal)
+}
+
+func (c *Root) DownloadMax() string   { return strconv.Itoa(c.DownloadTotal) }
+func (c *Root) DownloadValue() string { return strconv.Itoa(c.DownloadBytes) }

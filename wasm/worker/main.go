@@ -1,0 +1,122 @@
+//go:build js && wasm
+
+// Command worker is the inference worker of the page: a Go program for js/wasm that runs inside a Web Worker
+// (started by the site's worker.js). It holds one model and answers the page's messages:
+//
+//	{type: "load", id, name, bytes: ArrayBuffer, sha256?}  -> {type: "loaded", id, info, kernels}
+//	{type: "classify", id, pixels: ArrayBuffer, size, topK} -> {type: "result", id, predictions, ms}
+//
+// Every failure comes back as {type: "error", id, message}; the worker stays usable.
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"runtime"
+	"syscall/js"
+	"time"
+
+	"inceptionweb/model"
+	"inceptionweb/wasm/simd"
+)
+
+type worker struct {
+	model   *model.Model
+	kernels string
+}
+
+func main() {
+	w := &worker{kernels: "pure Go"}
+	if simd.Install() {
+		w.kernels, _ = simd.Variant()
+	}
+	js.Global().Set("inceptionWorkerHandle", js.FuncOf(func(this js.Value, args []js.Value) any {
+		w.handle(args[0])
+		return nil
+	}))
+	post(map[string]any{"type": "started", "kernels": w.kernels})
+	select {}
+}
+
+func post(msg map[string]any) { js.Global().Call("postMessage", msg) }
+
+// handle answers one message. A panic becomes an error reply, so a bad request never kills the worker.
+func (w *worker) handle(msg js.Value) {
+	id := msg.Get("id").Int()
+	defer func() {
+		if r := recover(); r != nil {
+			post(map[string]any{"type": "error", "id": id, "message": fmt.Sprint("internal error: ", r)})
+		}
+	}()
+	var reply map[string]any
+	var err error
+	switch typ := msg.Get("type").String(); typ {
+	case "load":
+		reply, err = w.load(msg)
+	case "classify":
+		reply, err = w.classify(msg)
+	default:
+		err = fmt.Errorf("unknown request %q", typ)
+	}
+	if err != nil {
+		post(map[string]any{"type": "error", "id": id, "message": err.Error()})
+		return
+	}
+	reply["id"] = id
+	post(reply)
+}
+
+func bytesOf(v js.Value) []byte {
+	u8 := js.Global().Get("Uint8Array").New(v)
+	b := make([]byte, u8.Length())
+	js.CopyBytesToGo(b, u8)
+	return b
+}
+
+func (w *worker) load(msg js.Value) (map[string]any, error) {
+	name := msg.Get("name").String()
+	w.model = nil
+	runtime.GC() // the old model's memory is reused for the new one
+	data := bytesOf(msg.Get("bytes"))
+	// The page verifies with crypto.subtle where it can; where it cannot (insecure contexts) it asks here.
+	if want := msg.Get("sha256"); want.Type() == js.TypeString {
+		sum := sha256.Sum256(data)
+		if got := hex.EncodeToString(sum[:]); got != want.String() {
+			return nil, fmt.Errorf("model file %s is corrupted: sha256 %s, want %s", name, got[:12], want.String()[:12])
+		}
+	}
+	m, err := model.Open(name, data)
+	if err != nil {
+		return nil, fmt.Errorf("model file %s: %v", name, err)
+	}
+	w.model = m
+	info := m.Info()
+	return map[string]any{
+		"type": "loaded",
+		"info": map[string]any{
+			"name": info.Name, "title": info.Title, "inputSize": info.InputSize,
+			"cropFraction": info.CropFraction, "classes": info.Classes,
+		},
+		"kernels": w.kernels,
+	}, nil
+}
+
+func (w *worker) classify(msg js.Value) (map[string]any, error) {
+	if w.model == nil {
+		return nil, fmt.Errorf("no model is loaded")
+	}
+	pix := bytesOf(msg.Get("pixels"))
+	size, topK := msg.Get("size").Int(), msg.Get("topK").Int()
+	start := time.Now()
+	preds, err := w.model.ClassifyRGBA(pix, size, topK)
+	ms := float64(time.Since(start).Microseconds()) / 1000
+	if err != nil {
+		return nil, err
+	}
+	list := make([]any, len(preds))
+	for i, p := range preds {
+		list[i] = map[string]any{"index": p.Index, "label": p.Label, "prob": float64(p.Prob)}
+	}
+	return map[string]any{"type": "result", "predictions": list, "ms": ms}, nil
+}
