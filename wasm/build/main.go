@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"go/format"
 	"log"
 	"os"
 	"os/exec"
@@ -183,6 +184,9 @@ func generateUI(root string) error {
 	const tag = "//go:build js && wasm\n\n"
 	if !bytes.HasPrefix(src, []byte(tag)) {
 		src = append([]byte(tag), src...)
+	}
+	if src, err = format.Source(src); err != nil {
+		return fmt.Errorf("vugugen output: %v", err)
 	}
 	return os.WriteFile(gen, src, 0o644)
 }

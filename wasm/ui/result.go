@@ -9,19 +9,19 @@ import (
 
 // Result is one image's card: its preview, the square the model saw, and the answer or the error.
 type Result struct {
-	ID         int
-	File       string
-	State      string // "pending", "done" or "error"
-	PreviewURL string
-	Width      int // of the decoded image, orientation applied
-	Height     int
-	CropX      int // the square the model sees, in image pixels
-	CropY      int
-	CropSide   int
-	Model      string
+	ID          int
+	File        string
+	State       string // "pending", "done" or "error"
+	PreviewURL  string
+	Width       int // of the decoded image, orientation applied
+	Height      int
+	CropX       int // the square the model sees, in image pixels
+	CropY       int
+	CropSide    int
+	Model       string
 	Predictions []Prediction
-	Ms         float64
-	Err        string
+	Ms          float64
+	Err         string
 }
 
 // Prediction is one class of a result.
