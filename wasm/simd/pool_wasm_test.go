@@ -39,3 +39,42 @@ func TestPool(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkPools times InceptionV3's eleven pooling layers with nn.Pool.Forward and with Pool.
+func BenchmarkPools(b *testing.B) {
+	type layer struct {
+		p       nn.Pool
+		h, w, c int
+	}
+	maxPool := nn.Pool{Max: true, KH: 3, KW: 3, StrideH: 2, StrideW: 2}
+	avgPool := nn.Pool{KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, CountPad: true}
+	layers := []layer{{maxPool, 147, 147, 64}, {maxPool, 71, 71, 192}, {avgPool, 35, 35, 192},
+		{avgPool, 35, 35, 256}, {avgPool, 35, 35, 288}, {maxPool, 35, 35, 288}}
+	for range 4 {
+		layers = append(layers, layer{avgPool, 17, 17, 768})
+	}
+	layers = append(layers, layer{maxPool, 17, 17, 768}, layer{avgPool, 8, 8, 1280}, layer{avgPool, 8, 8, 2048})
+	r := rand.New(rand.NewPCG(7, 8))
+	ins, outs := make([]*nn.Tensor, len(layers)), make([]*nn.Tensor, len(layers))
+	for i, l := range layers {
+		ins[i] = &nn.Tensor{H: l.h, W: l.w, C: l.c, Data: randomSlice(r, l.h*l.w*l.c)}
+		oh, ow := l.p.OutSize(l.h, l.w)
+		outs[i] = nn.NewTensor(oh, ow, l.c)
+	}
+	b.Run("go", func(b *testing.B) {
+		for range b.N {
+			for i := range layers {
+				layers[i].p.Forward(ins[i], outs[i], 0)
+			}
+		}
+		b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/image")
+	})
+	b.Run("simd", func(b *testing.B) {
+		for range b.N {
+			for i := range layers {
+				Pool(&layers[i].p, ins[i], outs[i], 0)
+			}
+		}
+		b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/image")
+	})
+}
