@@ -19,7 +19,7 @@ func BenchmarkForward(b *testing.B) {
 	for range b.N {
 		net.Forward(nil)
 	}
-	reportRate(b, net.FLOPs())
+	reportRate(b, FLOPs())
 }
 
 // BenchmarkConv times representative convolutions of each stage.
