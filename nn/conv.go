@@ -20,6 +20,7 @@ type Conv struct {
 	ReLU   bool
 	Weight []float32 // HWIO: [KH][KW][InC][OutC]
 	Bias   []float32 // [OutC]
+	Packed any       // the weights in the layout of the kernel set that prepared them (see Prepare)
 }
 
 // OutSize is the spatial size of the output for an h x w input.

@@ -4,6 +4,10 @@ package nn
 // the fallback for browsers without SIMD; the wasm build installs a SIMD set when the browser supports it.
 type KernelSet struct {
 	Name string
+	// Prepare, when set, is called once for every convolution when a model is built, after its weights are
+	// final: a kernel may move the weights into its own layout (c.Packed) and drop c.Weight, so a model holds
+	// its weights once.
+	Prepare func(c *Conv)
 	// Conv computes c over in into channels [off, off+c.OutC) of out; shapes are already checked.
 	Conv func(c *Conv, in, out *Tensor, off int)
 }
@@ -11,8 +15,15 @@ type KernelSet struct {
 // GoKernels is the pure-Go kernel set.
 var GoKernels = KernelSet{Name: "go", Conv: convGo}
 
-// Kernels is the kernel set in use.
+// Kernels is the kernel set in use. Choose it before building models.
 var Kernels = GoKernels
+
+// Prepare hands a finished convolution to the kernel set in use.
+func Prepare(c *Conv) {
+	if Kernels.Prepare != nil {
+		Kernels.Prepare(c)
+	}
+}
 
 // convGo walks the output four pixels at a time; for each kernel tap and input channel it adds the four input
 // values times one row of weights to the four output rows. Taps that fall in the padding read a row of zeros.

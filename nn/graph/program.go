@@ -151,6 +151,7 @@ func (p *Program) compileOp(g *quant.Graph, op quant.Op, weight func(string, []i
 		if err := checkOut(out)(c.OutSize(x.H, x.W)); err != nil {
 			return nil, err
 		}
+		nn.Prepare(c)
 		return func() { c.Forward(x, out, 0) }, nil
 	case "FULLY_CONNECTED":
 		w, ws, err := constant(1)

@@ -310,6 +310,15 @@ func New(p Params, cfg Config) (*Net, error) {
 	if n.fc.Bias, err = p.Float32("fc.bias", []int{classes}); err != nil {
 		return nil, err
 	}
+	for _, s := range n.steps {
+		for _, b := range s.branches {
+			for _, o := range append(b.stem, b.leaves...) {
+				if o.conv != nil {
+					nn.Prepare(o.conv)
+				}
+			}
+		}
+	}
 	n.input = nn.NewTensor(InputSize, InputSize, 3)
 	for i := range n.outs {
 		n.outs[i] = &nn.Tensor{Data: make([]float32, maxOut)}
