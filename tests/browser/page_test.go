@@ -36,9 +36,15 @@ func TestPage(t *testing.T) {
 		t.Errorf("first visit: model source %q, want network", src)
 	}
 
-	expectTop(t, classify(t, ctx, filepath.Join(images, "chelsea.png")), cats...)
-	expectTop(t, classify(t, ctx, filepath.Join(images, "coffee.png")), "espresso")
-	expectTop(t, classify(t, ctx, filepath.Join(images, "rocket.jpg")), rockets...)
+	photos := []string{filepath.Join(images, "chelsea.png"), filepath.Join(images, "coffee.png"), filepath.Join(images, "rocket.jpg")}
+	native := nativeTop(t, 0.02, photos...)
+	for i, want := range [][]string{cats, {"espresso"}, rockets} {
+		c := classify(t, ctx, photos[i])
+		expectTop(t, c, want...)
+		if len(c.Predictions) > 0 && !contains(native[c.File], c.Predictions[0].Label) {
+			t.Errorf("%s: browser top-1 %q, native classifier %q", c.File, c.Predictions[0].Label, native[c.File])
+		}
+	}
 
 	for _, c := range []struct {
 		file  string
