@@ -13,8 +13,8 @@ import (
 )
 
 //go:wasmimport simdkernels conv
-func wasmConv(in, inH, inW, inC, out, outH, outW, outStride, weights, bias, outC, kh, kw, strideH, strideW,
-	padH, padW, zeros, relu uint32, clip float32, chunk uint32)
+func wasmConv(in, inH, inW, inC, out, outH, outW, outStride, weights, rowStride, blockStride, bias, outC,
+	kh, kw, strideH, strideW, padH, padW, zeros, relu uint32, clip float32, chunk uint32)
 
 var (
 	mu       sync.Mutex
@@ -39,27 +39,38 @@ func prepare(c *nn.Conv) *packedConv {
 		p = packConv(c)
 		prepared[key] = p
 	}
-	if len(zeros) < c.InC {
-		zeros = make([]float32, c.InC)
-	}
 	return p
 }
 
 // Conv is nn.KernelSet.Conv on the SIMD kernel module.
 func Conv(c *nn.Conv, in, out *nn.Tensor, off int) {
+	const tn = kernelgen.TileN
 	p := prepare(c)
+	convBlocks(c, in, out, off, p.weight, 4*tn, 4*tn*c.KH*c.KW*c.InC, p.bias, c.OutC)
+	runtime.KeepAlive(p)
+}
+
+// convBlocks computes n output channels of c into channels [off, off+n) of out, from weights laid out as
+// blocks of TileN channels with the given strides in bytes (see kernelgen.ConvParams) and TileN biases per
+// block.
+func convBlocks(c *nn.Conv, in, out *nn.Tensor, off int, weights []float32, rowStride, blockStride int,
+	bias []float32, n int) {
+	if len(zeros) < c.InC {
+		zeros = make([]float32, c.InC)
+	}
 	relu := uint32(0)
 	if c.ReLU {
 		relu = 1
 	}
 	wasmConv(addr(in.Data), uint32(in.H), uint32(in.W), uint32(in.C),
 		addr(out.Data[off:]), uint32(out.H), uint32(out.W), uint32(4*out.C),
-		addr(p.weight), addr(p.bias), uint32(c.OutC),
+		addr(weights), uint32(rowStride), uint32(blockStride), addr(bias), uint32(n),
 		uint32(c.KH), uint32(c.KW), uint32(c.StrideH), uint32(c.StrideW), uint32(c.PadH), uint32(c.PadW),
 		addr(zeros), relu, c.Clip, chunkPixels(c))
 	runtime.KeepAlive(in.Data)
 	runtime.KeepAlive(out.Data)
-	runtime.KeepAlive(p)
+	runtime.KeepAlive(weights)
+	runtime.KeepAlive(bias)
 }
 
 // chunkBytes is the input footprint of the output pixels the kernel computes for every block of output

@@ -2,7 +2,8 @@ package kernelgen
 
 import "inceptionweb/wasm/simd/wasmgen"
 
-// conv emits the convolution: for every block of tn output channels (weights packed [tap][inC][tn]) and every
+// conv emits the convolution: for every block of tn output channels (weights [tap][inC][tn] with the given
+// strides: HWIO itself, or a packed copy) and every
 // group of tm consecutive output pixels (in raster order, so a group may span two rows; the last group repeats
 // its last pixel), it starts the accumulators from the bias, adds, for each tap and input channel, the input
 // value broadcast times the tap's tn weights, and stores with the optional ReLU. Taps in the padding read the
@@ -24,12 +25,13 @@ func conv(m *wasmgen.Module, relaxed bool, tm, tn int) {
 	}
 	in, inH, inW, inC := p("in"), p("inH"), p("inW"), p("inC")
 	out, outH, outW, outStride := p("out"), p("outH"), p("outW"), p("outStride")
-	weights, bias, outC := p("weights"), p("bias"), p("outC")
+	weights, rowStride, blockStride := p("weights"), p("rowStride"), p("blockStride")
+	bias, outC := p("bias"), p("outC")
 	kh, kw, sh, sw, ph, pw := p("kh"), p("kw"), p("strideH"), p("strideW"), p("padH"), p("padW")
 	zeros, relu, clip, chunk := p("zeros"), p("relu"), p("clip"), p("chunk")
 
 	nv := tn / 4
-	pixels, icBytes, blockBytes := f.Local(wasmgen.I32), f.Local(wasmgen.I32), f.Local(wasmgen.I32)
+	pixels, icBytes := f.Local(wasmgen.I32), f.Local(wasmgen.I32)
 	ob, wBlock, biasPtr, p0, ky, kx, wt, k, t := f.Local(wasmgen.I32), f.Local(wasmgen.I32), f.Local(wasmgen.I32), f.Local(wasmgen.I32),
 		f.Local(wasmgen.I32), f.Local(wasmgen.I32), f.Local(wasmgen.I32), f.Local(wasmgen.I32), f.Local(wasmgen.I32)
 	iy0, ix0, addr, dst := make([]uint32, tm), make([]uint32, tm), make([]uint32, tm), make([]uint32, tm)
@@ -49,7 +51,7 @@ func conv(m *wasmgen.Module, relaxed bool, tm, tn int) {
 	}
 	zero, clipv := f.Local(wasmgen.V128), f.Local(wasmgen.V128)
 
-	// pixels = outH*outW; icBytes = inC*4; blockBytes = kh*kw*icBytes*tn
+	// pixels = outH*outW; icBytes = inC*4
 	f.Get(outH)
 	f.Get(outW)
 	f.I32Mul()
@@ -58,14 +60,6 @@ func conv(m *wasmgen.Module, relaxed bool, tm, tn int) {
 	f.I32(2)
 	f.I32Shl()
 	f.Set(icBytes)
-	f.Get(kh)
-	f.Get(kw)
-	f.I32Mul()
-	f.Get(icBytes)
-	f.I32Mul()
-	f.I32(int32(tn))
-	f.I32Mul()
-	f.Set(blockBytes)
 	f.V128Zero()
 	f.Set(zero)
 	f.Get(clip)
@@ -259,7 +253,7 @@ func conv(m *wasmgen.Module, relaxed bool, tm, tn int) {
 		}
 	}
 	f.Get(wt)
-	f.I32(int32(4 * tn))
+	f.Get(rowStride)
 	f.I32Add()
 	f.Set(wt)
 	f.Get(k)
@@ -357,7 +351,7 @@ func conv(m *wasmgen.Module, relaxed bool, tm, tn int) {
 	f.I32Add()
 	f.Set(ob)
 	f.Get(wBlock)
-	f.Get(blockBytes)
+	f.Get(blockStride)
 	f.I32Add()
 	f.Set(wBlock)
 	f.Br(obLoop)

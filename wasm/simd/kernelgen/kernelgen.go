@@ -35,7 +35,10 @@ func Module(relaxed bool) []byte {
 var ConvParams = []string{
 	"in", "inH", "inW", "inC", // input tensor, NHWC
 	"out", "outH", "outW", "outStride", // first output channel of pixel 0; bytes from one pixel to the next
-	"weights", "bias", "outC", // packed by PackConv; real number of output channels
+	"weights",      // the first block's weights for tap 0, input channel 0: tn floats
+	"rowStride",    // bytes from one input channel's tn weights to the next (through all taps)
+	"blockStride",  // bytes from one block's weights to the next
+	"bias", "outC", // tn floats per block; the number of output channels computed
 	"kh", "kw", "strideH", "strideW", "padH", "padW",
 	"zeros", // inC zero floats, read for taps in the padding
 	"relu",  // nonzero: clamp the outputs at zero
