@@ -32,6 +32,8 @@ parses back to the same float32, e.g. with strconv.ParseFloat(s, 32) or encoding
   "runs": [
     {"transform_input": false,                         value of model.transform_input for this run
      "logits": [1000 float32],                         output of model(input) for the one batch item
+     "logits_f32_err": float64,                        max |logits - the same model run in float64|: PyTorch's
+                                                       own float32 error, a floor for tolerances
      "layers": [                                       in forward order: Conv2d_1a_3x3, Conv2d_4a_3x3,
                                                        maxpool2, Mixed_5b 5c 5d 6a 6b 6c 6d 6e 7a 7b 7c
        {"name": "Mixed_5b",                            torchvision's module name (its output, via a forward hook)
@@ -39,7 +41,8 @@ parses back to the same float32, e.g. with strconv.ParseFloat(s, 32) or encoding
         "max_abs": float32,                            max |x|
         "sum": float64, "sum_sq": float64,             sum of x and of x*x, accumulated in float64
         "stride": 1225,                                floor(numel / 256)
-        "samples": [256 float32]}                      x at flat NCHW index i*stride, i = 0..255
+        "samples": [256 float32],                      x at flat NCHW index i*stride, i = 0..255
+        "f32_err": float64}                            max |x - x of the float64 run|
      ]},
     {"transform_input": true, ...}
   ]
@@ -47,6 +50,7 @@ parses back to the same float32, e.g. with strconv.ParseFloat(s, 32) or encoding
 """
 
 import argparse
+import copy
 import json
 import math
 import os
@@ -154,7 +158,7 @@ def param_check(name, values):
     }
 
 
-def layer_summary(name, out):
+def layer_summary(name, out, out64):
     a = out.detach().numpy()
     flat = a.reshape(-1)
     stride = flat.size // SAMPLES
@@ -167,10 +171,12 @@ def layer_summary(name, out):
         "sum_sq": float((d * d).sum()),
         "stride": stride,
         "samples": [f32(flat[i * stride]) for i in range(SAMPLES)],
+        "f32_err": float(np.abs(d - out64.numpy().reshape(-1)).max()),
     }
 
 
-def run(model, x, transform_input):
+def forward(model, x, transform_input):
+    """model(x) and the outputs of the HOOKED modules."""
     model.transform_input = transform_input
     outputs = {}
     handles = []
@@ -179,14 +185,21 @@ def run(model, x, transform_input):
             outputs[name] = out
         handles.append(getattr(model, name).register_forward_hook(hook))
     with torch.no_grad():
-        logits = model(torch.from_numpy(x))
+        logits = model(x)
     for h in handles:
         h.remove()
+    return logits, outputs
+
+
+def run(model, model64, x, transform_input):
+    logits, outputs = forward(model, torch.from_numpy(x), transform_input)
+    logits64, outputs64 = forward(model64, torch.from_numpy(x).double(), transform_input)
     assert logits.shape == (1, 1000), logits.shape
     return {
         "transform_input": transform_input,
         "logits": [f32(v) for v in logits[0].numpy()],
-        "layers": [layer_summary(name, outputs[name]) for name in HOOKED],
+        "logits_f32_err": float(np.abs(logits.double().numpy() - logits64.numpy()).max()),
+        "layers": [layer_summary(name, outputs[name], outputs64[name]) for name in HOOKED],
     }
 
 
@@ -204,6 +217,7 @@ def main():
     model = build_model()
     x = synth_input()
 
+    model64 = copy.deepcopy(model).double()  # same weights, exactly widened
     sd = model.state_dict()
     checks = [param_check(name, sd[name].numpy()) for name in CHECKED_PARAMS]
     checks.append(param_check("input", x))
@@ -213,7 +227,7 @@ def main():
         "torch": torch.__version__,
         "torchvision": torchvision.__version__,
         "params": checks,
-        "runs": [run(model, x, False), run(model, x, True)],
+        "runs": [run(model, model64, x, False), run(model, model64, x, True)],
     }
     with open(args.o, "w") as f:
         json.dump(doc, f, separators=(",", ":"))
@@ -221,11 +235,11 @@ def main():
     print("wrote %s (%d bytes)" % (args.o, os.path.getsize(args.o)))
     for r in doc["runs"]:
         lg = np.array(r["logits"])
-        print("transform_input=%s: logits max|x| %.4g, argmax %d" % (r["transform_input"], np.abs(lg).max(),
-                                                                      lg.argmax()))
+        print("transform_input=%s: logits max|x| %.4g, argmax %d, float32 error %.3g" %
+              (r["transform_input"], np.abs(lg).max(), lg.argmax(), r["logits_f32_err"]))
         for l in r["layers"]:
-            print("  %-14s %-20s max|x| %8.4g  rms %.4g" % (l["name"], l["shape"], l["max_abs"],
-                                                           math.sqrt(l["sum_sq"] / np.prod(l["shape"]))))
+            print("  %-14s %-20s max|x| %8.4g  rms %.4g  float32 error %.3g" %
+                  (l["name"], l["shape"], l["max_abs"], math.sqrt(l["sum_sq"] / np.prod(l["shape"])), l["f32_err"]))
 
     if args.state_dict:
         torch.save(sd, args.state_dict, _use_new_zipfile_serialization=not args.legacy)
