@@ -52,4 +52,4 @@ test-wasm:
 	GOOS=js GOARCH=wasm go test -count=1 -timeout 10m -exec $(WASMEXEC) ./nn/... ./weights/...
 
 clean:
-	rm -rf build dist web/*.wasm web/*.br web/*.gz web/models web/models.json test-artifacts
+	rm -rf build dist web test-artifacts
