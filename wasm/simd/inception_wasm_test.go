@@ -3,7 +3,6 @@
 package simd
 
 import (
-	"fmt"
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
@@ -105,15 +104,10 @@ func BenchmarkInceptionV3(b *testing.B) {
 	b.Run("no-conv", func(b *testing.B) { run(b, nn.KernelSet{Conv: func(*nn.Conv, *nn.Tensor, *nn.Tensor, int) {}}) })
 	k := nn.KernelSet{Conv: Conv}
 	for _, v := range []string{"plain", "relaxed"} {
-		for _, cb := range []int{0, 32 << 10, 128 << 10, 512 << 10} {
-			b.Run(fmt.Sprintf("%s/chunk=%dK", v, cb>>10), func(b *testing.B) {
-				useVariant(b, v)
-				defer useVariant(b, "relaxed")
-				saved := chunkBytes
-				defer func() { chunkBytes = saved }()
-				chunkBytes = cb
-				run(b, k)
-			})
-		}
+		b.Run(v, func(b *testing.B) {
+			useVariant(b, v)
+			defer useVariant(b, "relaxed")
+			run(b, k)
+		})
 	}
 }
