@@ -205,10 +205,13 @@ func (m *Model) LogitsNCHW(x []float32) ([]float32, error) {
 	return m.logits(x)
 }
 
+// top ranks the classes that have labels: outputs such as TF-slim's "background" are not answers.
 func (m *Model) top(probs []float32, k int) []Prediction {
-	idx := make([]int, len(probs))
-	for i := range idx {
-		idx[i] = i
+	idx := make([]int, 0, len(probs))
+	for i := range probs {
+		if j := i - m.meta.LabelOffset; j >= 0 && j < len(m.meta.Labels) {
+			idx = append(idx, i)
+		}
 	}
 	slices.SortStableFunc(idx, func(a, b int) int {
 		switch {
@@ -222,21 +225,11 @@ func (m *Model) top(probs []float32, k int) []Prediction {
 	k = min(k, len(idx))
 	out := make([]Prediction, k)
 	for r, i := range idx[:k] {
-		out[r] = Prediction{Index: i, Label: m.label(i), Prob: probs[i]}
+		out[r] = Prediction{Index: i, Label: imagenet.ShortLabel(m.meta.Labels[i-m.meta.LabelOffset]), Prob: probs[i]}
 	}
 	return out
 }
 
-func (m *Model) label(i int) string {
-	j := i - m.meta.LabelOffset
-	if j < 0 || j >= len(m.meta.Labels) {
-		if j == -1 {
-			return "background"
-		}
-		return fmt.Sprintf("class %d", i)
-	}
-	return imagenet.ShortLabel(m.meta.Labels[j])
-}
 
 // TensorParams serves named tensors (a state_dict) as network parameters.
 func TensorParams(ts []safetensors.Tensor) inceptionv3.Params {

@@ -193,3 +193,60 @@ func TestTorchSave(t *testing.T) {
 		}
 	}
 }
+
+// TestPart classifies one photo with the synthetic InceptionV3 split in two parts, swapping channels as
+// workers do, and compares with the whole model.
+func TestPart(t *testing.T) {
+	data, err := Synthetic(Int8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !CanSplit(data) {
+		t.Fatal("InceptionV3 cannot be split")
+	}
+	whole, err := Open("synthetic", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pix := make([]byte, 299*299*4)
+	copy(pix, readShared(t, "images/chelsea.png"))
+	want, err := whole.ClassifyRGBA(pix, 299, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := make([]*Part, 2)
+	for k := range parts {
+		if parts[k], err = OpenPart("synthetic", data, k, 2); err != nil {
+			t.Fatal(err)
+		}
+		if err := parts[k].Begin(pix, 299); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < parts[0].Steps(); i++ {
+		bufs := make([][]float32, 2)
+		for k, p := range parts {
+			p.Step(i)
+			bufs[k] = make([]float32, p.ShareSize(i, k))
+			p.Share(i, bufs[k])
+		}
+		parts[0].Receive(i, 1, bufs[1])
+		parts[1].Receive(i, 0, bufs[0])
+	}
+	for k, p := range parts {
+		got := p.Predictions(5)
+		for r := range want {
+			if got[r] != want[r] {
+				t.Fatalf("part %d: %+v, whole model %+v", k, got, want)
+			}
+		}
+	}
+	src := readShared(t, "weights-source/mobilenet_v2/mobilenet_v2_1.0_224_quant.tflite")
+	mnv2, _ := FromTFLite(weights.Meta{Name: "m"}, src)
+	if CanSplit(mnv2) {
+		t.Error("MobileNetV2 claims it can be split")
+	}
+	if _, err := OpenPart("m", mnv2, 0, 2); err == nil {
+		t.Error("OpenPart accepted MobileNetV2")
+	}
+}

@@ -1,0 +1,88 @@
+package model
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"inceptionweb/nn"
+	"inceptionweb/nn/imagenet"
+	"inceptionweb/nn/inceptionv3"
+	"inceptionweb/weights"
+)
+
+// Part is one of several workers' share of an InceptionV3 model that classify one image together (see
+// inceptionv3.Split). Every part is given the same pixels; all run Step(i), each sends Share(i) to the others
+// and Receives theirs, then the next step; after the last, Predictions.
+type Part struct {
+	info  Info
+	top   func([]float32, int) []Prediction
+	net   *inceptionv3.Net
+	probs []float32
+}
+
+// CanSplit reports whether a model file's network can be split across workers.
+func CanSplit(data []byte) bool {
+	if !weights.IsModelFile(data) {
+		return false
+	}
+	m, err := weights.Read("", data)
+	return err == nil && m.Architecture == weights.InceptionV3
+}
+
+// OpenPart builds part `part` of `parts` of an InceptionV3 model file; it holds only that part's weights.
+func OpenPart(name string, data []byte, part, parts int) (*Part, error) {
+	mf, err := weights.Read(name, data)
+	if err != nil {
+		return nil, err
+	}
+	if mf.Architecture != weights.InceptionV3 {
+		return nil, fmt.Errorf("%s: only InceptionV3 can be split across workers, this is %s", name, mf.Architecture)
+	}
+	var cfg InceptionConfig
+	if err := json.Unmarshal(mf.Config, &cfg); err != nil {
+		return nil, fmt.Errorf("%s: bad inception_v3 config: %w", name, err)
+	}
+	net, err := inceptionv3.New(mf, inceptionv3.Config{TransformInput: cfg.TransformInput, Classes: cfg.Classes,
+		Split: inceptionv3.Split{Part: part, Parts: parts}})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	m := &Model{meta: mf.Meta, classes: cfg.Classes}
+	if m.classes == 0 {
+		m.classes = inceptionv3.Classes
+	}
+	return &Part{info: m.Info(), top: m.top, net: net, probs: make([]float32, m.classes)}, nil
+}
+
+// Info describes the model.
+func (p *Part) Info() Info { return p.info }
+
+// Begin takes the image: size x size RGBA pixels of the model's crop.
+func (p *Part) Begin(pix []byte, size int) error {
+	if size != p.info.InputSize || len(pix) != size*size*4 {
+		return fmt.Errorf("the model takes %dx%d RGBA pixels, got %d bytes for size %d", p.info.InputSize, p.info.InputSize, len(pix), size)
+	}
+	imagenet.Normalize(pix, p.net.Input().Data)
+	return nil
+}
+
+// Steps is the number of steps, each followed by a swap of channels.
+func (p *Part) Steps() int { return p.net.Steps() }
+
+// Step runs this part's share of step i.
+func (p *Part) Step(i int) { p.net.Step(i) }
+
+// ShareSize is the number of float32 values part `from` computes in step i.
+func (p *Part) ShareSize(i, from int) int { return p.net.ShareSize(i, from) }
+
+// Share copies this part's results of step i into dst.
+func (p *Part) Share(i int, dst []float32) { p.net.Share(i, dst) }
+
+// Receive takes part `from`'s results of step i.
+func (p *Part) Receive(i, from int, src []float32) { p.net.Receive(i, from, src) }
+
+// Predictions finishes the image after the last step and returns its topK classes.
+func (p *Part) Predictions(topK int) []Prediction {
+	nn.Softmax(p.net.Logits(), p.probs)
+	return p.top(p.probs, topK)
+}
