@@ -230,7 +230,6 @@ func (m *Model) top(probs []float32, k int) []Prediction {
 	return out
 }
 
-
 // TensorParams serves named tensors (a state_dict) as network parameters.
 func TensorParams(ts []safetensors.Tensor) inceptionv3.Params {
 	m := make(map[string]*safetensors.Tensor, len(ts))
