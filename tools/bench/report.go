@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	goruntime "runtime"
 	"strings"
 	"text/tabwriter"
 )
@@ -45,6 +46,13 @@ func report(w io.Writer, results []result, checks []string, jsonl string) error 
 	fmt.Fprintln(w, "\nsame network, same input:")
 	for _, c := range checks {
 		fmt.Fprintln(w, "  "+c)
+	}
+	if hasDiffer(checks) {
+		fmt.Fprintln(w, "  WARNING: the engines disagree on the test input; compare the times with care.")
+	}
+	if load, err := os.ReadFile("/proc/loadavg"); err == nil {
+		fmt.Fprintf(w, "\nload average at the end (1, 5, 15 min): %s", strings.Join(strings.Fields(string(load))[:3], " "))
+		fmt.Fprintf(w, " on %d CPUs: other work on the machine slows every engine.\n", goruntime.NumCPU())
 	}
 	fmt.Fprintln(w, "\nratios (targets in brackets):")
 	for _, l := range ratios(results) {

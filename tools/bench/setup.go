@@ -122,15 +122,28 @@ func aptInstall() error {
 		return nil
 	}
 	logf("installing python3-torch python3-torchvision python3-onnx")
-	apt := []string{"apt-get", "install", "-y", "-q", "python3-torch", "python3-torchvision", "python3-onnx"}
-	if os.Getuid() != 0 {
-		apt = append([]string{"sudo"}, apt...)
+	install := []string{"install", "-y", "-q", "python3-torch", "python3-torchvision", "python3-onnx"}
+	if aptGet(install...) == nil {
+		return nil
 	}
-	cmd := exec.Command(apt[0], apt[1:]...)
+	// The package lists may be stale or missing on a fresh machine.
+	if err := aptGet("update", "-q"); err != nil {
+		return err
+	}
+	return aptGet(install...)
+}
+
+// aptGet runs apt-get, through sudo unless it runs as root.
+func aptGet(args ...string) error {
+	name := "apt-get"
+	if os.Getuid() != 0 {
+		name, args = "sudo", append([]string{"apt-get"}, args...)
+	}
+	cmd := exec.Command(name, args...)
 	cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("%v: %v", apt, err)
+		return fmt.Errorf("%s %v: %v", name, args, err)
 	}
 	return nil
 }
