@@ -2,12 +2,12 @@ package kernelgen
 
 import "inceptionweb/wasm/simd/wasmgen"
 
-// conv emits the convolution: for every block of tn output channels (weights [tap][inC][tn] with the given
-// strides: HWIO itself, or a packed copy) and every
-// group of tm consecutive output pixels (in raster order, so a group may span two rows; the last group repeats
-// its last pixel), it starts the accumulators from the bias, adds, for each tap and input channel, the input
-// value broadcast times the tap's tn weights, and stores with the optional ReLU. Taps in the padding read the
-// zero buffer, so no im2col copy is made.
+// conv emits the convolution. For each chunk of output pixels, for every block of tn output channels
+// (weights [tap][inC][tn] at the given strides: a packed copy, or HWIO itself) and every group of tm consecutive
+// output pixels (in raster order, so a group may span two rows; the last group repeats its last pixel), it
+// starts the accumulators from the bias, adds, for each tap and input channel, the input value broadcast times
+// the tap's tn weights, and stores with the optional ReLU and cap. Taps in the padding read the zero buffer,
+// so no im2col copy is made.
 func conv(m *wasmgen.Module, relaxed bool, tm, tn int) {
 	params := make([]wasmgen.ValType, len(ConvParams))
 	for i := range params {
@@ -31,12 +31,12 @@ func conv(m *wasmgen.Module, relaxed bool, tm, tn int) {
 	zeros, relu, clip, chunk := p("zeros"), p("relu"), p("clip"), p("chunk")
 
 	nv := tn / 4
-	pixels, icBytes := f.Local(wasmgen.I32), f.Local(wasmgen.I32)
-	ob, wBlock, biasPtr, p0, ky, kx, wt, k, t := f.Local(wasmgen.I32), f.Local(wasmgen.I32), f.Local(wasmgen.I32), f.Local(wasmgen.I32),
-		f.Local(wasmgen.I32), f.Local(wasmgen.I32), f.Local(wasmgen.I32), f.Local(wasmgen.I32), f.Local(wasmgen.I32)
+	i32 := func() uint32 { return f.Local(wasmgen.I32) }
+	pixels, icBytes := i32(), i32()
+	ob, wBlock, biasPtr, p0, ky, kx, wt, k, t := i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32()
 	iy0, ix0, addr, dst := make([]uint32, tm), make([]uint32, tm), make([]uint32, tm), make([]uint32, tm)
 	for j := range tm {
-		iy0[j], ix0[j], addr[j], dst[j] = f.Local(wasmgen.I32), f.Local(wasmgen.I32), f.Local(wasmgen.I32), f.Local(wasmgen.I32)
+		iy0[j], ix0[j], addr[j], dst[j] = i32(), i32(), i32(), i32()
 	}
 	acc := make([][]uint32, tm)
 	for j := range acc {
@@ -65,7 +65,7 @@ func conv(m *wasmgen.Module, relaxed bool, tm, tn int) {
 	f.Get(clip)
 	f.F32x4Splat()
 	f.Set(clipv)
-	c0, cEnd := f.Local(wasmgen.I32), f.Local(wasmgen.I32)
+	c0, cEnd := i32(), i32()
 
 	// for c0 := 0; c0 < pixels; c0 += chunk, with cEnd = min(c0+chunk, pixels): a chunk of output pixels
 	// whose inputs stay in cache while every block of output channels passes over them.
