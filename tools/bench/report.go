@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	goruntime "runtime"
+	"slices"
 	"strings"
 	"text/tabwriter"
 )
@@ -25,23 +26,28 @@ const mib = 1 << 20
 // report prints the table, the agreement checks, the ratios and last the JSON lines, which also go to jsonl.
 func report(w io.Writer, results []result, checks []string, jsonl string) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "engine\tmodel\tworkers\tkernels\tmedian ms\tmin ms\tmax ms\tpeak MiB\t how\t")
+	fmt.Fprintln(tw, "engine\tmodel\tworkers\tkernels\tmedian ms\tmin ms\tmax ms\tin-worker ms\tpeak MiB\t how\t")
 	for _, r := range results {
 		if r.Err != "" {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t\tnot measured: %s\t\t\t\t\t\n", r.Engine, r.Model, r.Workers, r.Err)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t\tnot measured: %s\t\t\t\t\t\t\n", r.Engine, r.Model, r.Workers, r.Err)
 			continue
 		}
 		kernels := r.Kernels
 		if kernels == "" {
 			kernels = "wasm " + fmt.Sprint(r.Workers) + " thread(s)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%.1f\t%.1f\t%.1f\t%s\t %s\t\n",
-			r.Engine, r.Model, r.Workers, kernels, r.MedianMS, r.MinMS, r.MaxMS, peakText(r), r.Note)
+		inWorker := "-"
+		if len(r.WorkerMS) > 0 {
+			inWorker = fmt.Sprintf("%.1f", median(r.WorkerMS))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%.1f\t%.1f\t%.1f\t%s\t%s\t %s\t\n",
+			r.Engine, r.Model, r.Workers, kernels, r.MedianMS, r.MinMS, r.MaxMS, inWorker, peakText(r), r.Note)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	fmt.Fprintln(w, "\nmedian of the timed runs after warm-up; ms per image (for 2 workers: wall time of 2 images sent at once / 2).")
+	fmt.Fprintln(w, "in-worker ms: the worker's own time per classify (median), without messages and copies.")
 	fmt.Fprintln(w, "peak MiB: final size of every wasm memory of the engine (never shrinks), summed over workers.")
 	fmt.Fprintln(w, "\nsame network, same input:")
 	for _, c := range checks {
@@ -125,4 +131,14 @@ func ratios(results []result) []string {
 
 func round1(x float64) float64 {
 	return float64(int64(x*10+0.5)) / 10
+}
+
+func median(x []float64) float64 {
+	s := slices.Clone(x)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
 }
