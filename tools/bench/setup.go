@@ -46,11 +46,10 @@ func prepare(shared string) (map[string]string, error) {
 			return nil, fmt.Errorf("%v (run make weights; set SHARED to the reference folder)", err)
 		}
 	}
-	if _, err := os.Stat(files["inception_v3_synthetic.safetensors"]); err != nil {
-		logf("writing the synthetic InceptionV3 model file")
-		if err := run("go", "run", "./tools/convert", "-synthetic-inception", "-out", inceptionOut); err != nil {
-			return nil, err
-		}
+	// Written every time (seconds), so it always matches the current model format and weights.
+	logf("writing the synthetic InceptionV3 model file")
+	if err := run("go", "run", "./tools/convert", "-synthetic-inception", "-out", inceptionOut); err != nil {
+		return nil, err
 	}
 	if err := npmInstall(); err != nil {
 		return nil, err
