@@ -8,7 +8,7 @@ GOROOT  := $(shell go env GOROOT)
 WASMEXEC := $(GOROOT)/lib/wasm/go_js_wasm_exec
 export PATH := $(GOROOT)/bin:$(GOROOT)/lib/wasm:$(PATH)
 
-.PHONY: all setup weights web serve dist test test-go test-wasm test-browser bench clean
+.PHONY: all setup weights web serve dist test test-go test-wasm bench clean
 
 all: web
 
@@ -47,9 +47,15 @@ test-go:
 	go vet ./...
 	go test -count=1 -timeout 15m ./...
 
-# The engine's own tests again, compiled to wasm and run in Node.
+# The engine's own tests again, compiled to wasm and run in Node; the SIMD kernels against the pure-Go ones.
 test-wasm:
 	GOOS=js GOARCH=wasm go test -count=1 -timeout 10m -exec $(WASMEXEC) ./nn/... ./weights/...
+	GOOS=js GOARCH=wasm go test -count=1 -timeout 10m -exec "$(CURDIR)/wasm/simd/node_exec.sh" ./wasm/simd/
+
+# Speed and memory against onnxruntime-web and the TFLite runtime, in headless Chromium (reports, never fails on
+# a missed target).
+bench: setup web
+	go run ./tools/bench -shared $(SHARED)
 
 clean:
 	rm -rf build dist web test-artifacts
