@@ -49,7 +49,11 @@ func (c *Conv) Forward(in, out *Tensor, off int) {
 		panic(fmt.Sprintf("nn: conv %dx%d %d->%d: input %s, output %s at channel %d",
 			c.KH, c.KW, c.InC, c.OutC, in.Shape(), out.Shape(), off))
 	}
-	Kernels.Conv(c, in, out, off)
+	if Kernels.Conv != nil {
+		Kernels.Conv(c, in, out, off)
+	} else {
+		convGo(c, in, out, off)
+	}
 }
 
 // FoldBatchNorm turns a bias-free PyTorch convolution (OIHW weights) followed by batch norm into HWIO weights and

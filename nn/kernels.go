@@ -2,6 +2,7 @@ package nn
 
 // KernelSet is the compute routines a forward pass uses. The pure-Go set is the reference, the native path and
 // the fallback for browsers without SIMD; the wasm build installs a SIMD set when the browser supports it.
+// A nil routine falls back to the pure-Go one.
 type KernelSet struct {
 	Name string
 	// Prepare, when set, is called once for every convolution when a model is built, after its weights are
@@ -10,10 +11,12 @@ type KernelSet struct {
 	Prepare func(c *Conv)
 	// Conv computes c over in into channels [off, off+c.OutC) of out; shapes are already checked.
 	Conv func(c *Conv, in, out *Tensor, off int)
+	// Pool computes p over in into channels [off, off+in.C) of out; shapes are already checked.
+	Pool func(p *Pool, in, out *Tensor, off int)
 }
 
 // GoKernels is the pure-Go kernel set.
-var GoKernels = KernelSet{Name: "go", Conv: convGo}
+var GoKernels = KernelSet{Name: "go", Conv: convGo, Pool: poolGo}
 
 // Kernels is the kernel set in use. Choose it before building models.
 var Kernels = GoKernels

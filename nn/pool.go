@@ -26,6 +26,15 @@ func (p *Pool) Forward(in, out *Tensor, off int) {
 	if out.H != oh || out.W != ow || off+in.C > out.C {
 		panic(fmt.Sprintf("nn: pool %dx%d: input %s, output %s at channel %d", p.KH, p.KW, in.Shape(), out.Shape(), off))
 	}
+	if Kernels.Pool != nil {
+		Kernels.Pool(p, in, out, off)
+	} else {
+		poolGo(p, in, out, off)
+	}
+}
+
+func poolGo(p *Pool, in, out *Tensor, off int) {
+	oh, ow := out.H, out.W
 	C := in.C
 	for oy := 0; oy < oh; oy++ {
 		y0 := oy*p.StrideH - p.PadH

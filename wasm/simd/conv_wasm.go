@@ -42,10 +42,21 @@ func prepare(c *nn.Conv) *packedConv {
 	return p
 }
 
-// Conv is nn.KernelSet.Conv on the SIMD kernel module.
+// Prepare is nn.KernelSet.Prepare: it packs a model's convolution once and drops the HWIO weights, so the
+// model holds its weights once (the pure-Go kernels cannot run it afterwards).
+func Prepare(c *nn.Conv) {
+	c.Packed = packConv(c)
+	c.Weight = nil
+}
+
+// Conv is nn.KernelSet.Conv on the SIMD kernel module. A convolution that was not prepared is packed at its
+// first call and cached.
 func Conv(c *nn.Conv, in, out *nn.Tensor, off int) {
 	const tn = kernelgen.TileN
-	p := prepare(c)
+	p, ok := c.Packed.(*packedConv)
+	if !ok {
+		p = prepare(c)
+	}
 	convBlocks(c, in, out, off, p.weight, 4*tn, 4*tn*c.KH*c.KW*c.InC, p.bias, c.OutC)
 	runtime.KeepAlive(p)
 }

@@ -161,3 +161,30 @@ func TestConvRepack(t *testing.T) {
 		}
 	}
 }
+
+// TestPrepare checks a convolution prepared when a model is built (packed, its HWIO weights dropped) computes
+// what the pure-Go kernel computes on the original.
+func TestPrepare(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	c := &nn.Conv{InC: 19, OutC: 21, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1, ReLU: true,
+		Weight: make([]float32, 9*19*21), Bias: make([]float32, 21)}
+	for i := range c.Weight {
+		c.Weight[i] = r.Float32()*2 - 1
+	}
+	in := nn.NewTensor(7, 9, 19)
+	for i := range in.Data {
+		in.Data[i] = r.Float32()*2 - 1
+	}
+	want, got := nn.NewTensor(7, 9, 21), nn.NewTensor(7, 9, 21)
+	nn.GoKernels.Conv(c, in, want, 0)
+	Prepare(c)
+	if c.Weight != nil || c.Packed == nil {
+		t.Fatal("Prepare kept the HWIO weights")
+	}
+	Conv(c, in, got, 0)
+	for i := range want.Data {
+		if d := math.Abs(float64(got.Data[i] - want.Data[i])); d > 1e-5*(1+math.Abs(float64(want.Data[i]))) {
+			t.Fatalf("element %d: %g, want %g", i, got.Data[i], want.Data[i])
+		}
+	}
+}

@@ -15,7 +15,7 @@ func Install() bool {
 	if !ok {
 		return false
 	}
-	nn.Kernels = nn.KernelSet{Name: name, Conv: Conv}
+	nn.Kernels = nn.KernelSet{Name: name, Conv: Conv, Pool: Pool, Prepare: Prepare}
 	return true
 }
 
