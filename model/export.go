@@ -44,7 +44,7 @@ func InceptionTensors(p inceptionv3.Params, cfg inceptionv3.Config, quant string
 		}
 		conv := s.Name[:len(s.Name)-len(".weight")]
 		layer := conv[:len(conv)-len(".conv")]
-		o, i, kh, kw := s.Shape[0], s.Shape[1], s.Shape[2], s.Shape[3]
+		o := s.Shape[0]
 		w, err := p.Float32(s.Name, s.Shape)
 		if err != nil {
 			return nil, err
@@ -57,9 +57,7 @@ func InceptionTensors(p inceptionv3.Params, cfg inceptionv3.Config, quant string
 					return nil, err
 				}
 			}
-			var hwio []float32
-			hwio, bias = nn.FoldBatchNorm(w, o, i, kh, kw, bn[0], bn[1], bn[2], bn[3], inceptionv3.BatchNormEps)
-			w = hwioToOIHW(hwio, o, i, kh, kw)
+			w, bias = nn.FoldBatchNorm(w, o, bn[0], bn[1], bn[2], bn[3], inceptionv3.BatchNormEps)
 		} else if bias, err = p.Float32(conv+".bias", []int{o}); err != nil {
 			return nil, err
 		}
@@ -85,20 +83,6 @@ func InceptionTensors(p inceptionv3.Params, cfg inceptionv3.Config, quant string
 	}
 	out = append(out, safetensors.FromFloat32("fc.bias", []int{classes}, fb))
 	return out, nil
-}
-
-func hwioToOIHW(hwio []float32, o, i, kh, kw int) []float32 {
-	oihw := make([]float32, len(hwio))
-	for a := 0; a < o; a++ {
-		for b := 0; b < i; b++ {
-			for y := 0; y < kh; y++ {
-				for x := 0; x < kw; x++ {
-					oihw[((a*i+b)*kh+y)*kw+x] = hwio[((y*kw+x)*i+b)*o+a]
-				}
-			}
-		}
-	}
-	return oihw
 }
 
 // WriteInception writes an InceptionV3 model file.

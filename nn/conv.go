@@ -56,24 +56,21 @@ func (c *Conv) Forward(in, out *Tensor, off int) {
 	}
 }
 
-// FoldBatchNorm turns a bias-free PyTorch convolution (OIHW weights) followed by batch norm into HWIO weights and
-// a bias: w' = w*g/sqrt(v+eps), b' = beta - mean*g/sqrt(v+eps). The arithmetic is float64, rounded once.
-func FoldBatchNorm(oihw []float32, outC, inC, kh, kw int, gamma, beta, mean, variance []float32, eps float64) (hwio, bias []float32) {
-	hwio = make([]float32, len(oihw))
+// FoldBatchNorm folds the batch norm that follows a bias-free convolution into its weights and a bias:
+// w' = w*g/sqrt(v+eps), b' = beta - mean*g/sqrt(v+eps), in float64, rounded once. The weights keep their layout,
+// as long as the output channel is the first dimension (PyTorch's OIHW).
+func FoldBatchNorm(w []float32, outC int, gamma, beta, mean, variance []float32, eps float64) (folded, bias []float32) {
+	folded = make([]float32, len(w))
 	bias = make([]float32, outC)
+	per := len(w) / outC
 	for o := 0; o < outC; o++ {
 		s := float64(gamma[o]) / math.Sqrt(float64(variance[o])+eps)
 		bias[o] = float32(float64(beta[o]) - float64(mean[o])*s)
-		for i := 0; i < inC; i++ {
-			for y := 0; y < kh; y++ {
-				for x := 0; x < kw; x++ {
-					w := oihw[((o*inC+i)*kh+y)*kw+x]
-					hwio[((y*kw+x)*inC+i)*outC+o] = float32(float64(w) * s)
-				}
-			}
+		for i, v := range w[o*per : (o+1)*per] {
+			folded[o*per+i] = float32(float64(v) * s)
 		}
 	}
-	return hwio, bias
+	return folded, bias
 }
 
 // OIHWToHWIO reorders PyTorch convolution weights into the engine's layout.

@@ -77,7 +77,7 @@ func TestConvAgainstDefinition(t *testing.T) {
 
 func TestFoldBatchNorm(t *testing.T) {
 	// One input channel, one output channel, 1x1: y = g*(w*x - m)/sqrt(v+eps) + b.
-	hwio, bias := FoldBatchNorm([]float32{2}, 1, 1, 1, 1, []float32{3}, []float32{0.5}, []float32{1}, []float32{4}, 0)
+	hwio, bias := FoldBatchNorm([]float32{2}, 1, []float32{3}, []float32{0.5}, []float32{1}, []float32{4}, 0)
 	x := float32(5)
 	want := float32(3*(2*5-1)/2.0 + 0.5)
 	if got := hwio[0]*x + bias[0]; math.Abs(float64(got-want)) > 1e-6 {

@@ -367,7 +367,8 @@ func loadConv(p Params, pl plannedLayer) (*nn.Conv, error) {
 			return nil, err
 		}
 	}
-	c.Weight, c.Bias = nn.FoldBatchNorm(w, outC, inC, l.kh, l.kw, bn[0], bn[1], bn[2], bn[3], BatchNormEps)
+	w, c.Bias = nn.FoldBatchNorm(w, outC, bn[0], bn[1], bn[2], bn[3], BatchNormEps)
+	c.Weight = nn.OIHWToHWIO(w, outC, inC, l.kh, l.kw)
 	return c, nil
 }
 
