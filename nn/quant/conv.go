@@ -12,12 +12,13 @@ type convStep struct {
 	kh, kw         int
 	sh, sw, dh, dw int
 	padT, padL     int
-	k              int     // kh*kw*c
-	pointwise      bool    // 1x1, stride 1: the input rows are the GEMM's left matrix
-	panels         []int16 // weights minus their zero point, in GEMM panels
-	bias           []int32 // bias - xzp*sum(w), padded to the panel width
+	k              int  // kh*kw*c
+	pointwise      bool // 1x1, stride 1, even c: the input rows are the GEMM's left matrix
 	xzp            uint8
 	rq             requant
+	// args holds the weights minus their zero point in panels, the bias
+	// minus xzp*sum(w) and the requantization; In and Out are set per call.
+	args GemmArgs
 }
 
 // outputSize is TFLite's ComputeOutSize and ComputePaddingHeightWidth for one dimension.
@@ -157,7 +158,6 @@ func (c *compiler) buildConv(op Op, fullyConnected bool) (step, error) {
 		}
 	}
 	s.k = s.kh * s.kw * s.c
-	s.pointwise = s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1
 	cw, err := c.loadConvWeights(op, in, out, s.n, s.k, 0, func(kk, o int) int { return o*s.k + kk })
 	if err != nil {
 		return nil, err
@@ -165,16 +165,16 @@ func (c *compiler) buildConv(op Op, fullyConnected bool) (step, error) {
 	// sum (x-xzp)*w = sum x*w - xzp*sum w: fold the input zero point into the bias.
 	// Padding is filled with xzp so that it contributes nothing.
 	s.xzp = uint8(in.zp)
-	ld := (s.n + panelWidth - 1) / panelWidth * panelWidth
-	s.bias = make([]int32, ld)
+	kp, ld := padK(s.k), padN(s.n)
+	s.pointwise = s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1 && kp == s.k
+	bias := make([]int32, ld)
 	for o := 0; o < s.n; o++ {
 		sum := int32(0)
 		for kk := 0; kk < s.k; kk++ {
 			sum += int32(cw.w[kk*s.n+o])
 		}
-		s.bias[o] = cw.bias[o] - in.zp*sum
+		bias[o] = cw.bias[o] - in.zp*sum
 	}
-	s.panels = packPanels(cw.w, s.k, s.n)
 	lo, hi, err := out.activation(pr.Activation)
 	if err != nil {
 		return nil, err
@@ -182,9 +182,12 @@ func (c *compiler) buildConv(op Op, fullyConnected bool) (step, error) {
 	if s.rq, err = newRequant(c.g.Requantize, cw.scale, out.zp, lo, hi); err != nil {
 		return nil, err
 	}
+	s.args = GemmArgs{OutStride: s.n, K: kp, N: s.n, Panels: packPanels(cw.w, s.k, s.n), Bias: bias,
+		Scale: make([]float32, ld), Zero: s.rq.zp, Lo: lo, Hi: hi}
+	copy(s.args.Scale, s.rq.scale)
 	c.maxAcc = max(c.maxAcc, rowBlock*ld)
 	if !s.pointwise {
-		c.maxCols = max(c.maxCols, rowBlock*s.k)
+		c.maxCols = max(c.maxCols, rowBlock*kp)
 	}
 	return s, nil
 }
@@ -192,30 +195,53 @@ func (c *compiler) buildConv(op Op, fullyConnected bool) (step, error) {
 func (s *convStep) run(p *Program) {
 	in := s.in.data(p)
 	out := s.out.data(p)
-	ld := len(s.bias)
+	a := &s.args
 	pixels := s.oh * s.ow
-	for r0 := 0; r0 < pixels; r0 += rowBlock {
-		rows := min(rowBlock, pixels-r0)
-		acc := p.acc[:rows*ld]
-		if s.pointwise {
-			gemmPanels(acc, in[r0*s.c:], s.c, rows, s.k, s.panels, s.bias)
-		} else {
-			cols := p.cols[:rows*s.k]
+	if s.pointwise {
+		a.X, a.Rows, a.Out = in, pixels, out
+		s.gemm(p)
+	} else {
+		for r0 := 0; r0 < pixels; r0 += rowBlock {
+			rows := min(rowBlock, pixels-r0)
+			cols := p.cols[:rows*a.K]
 			s.im2col(cols, in, r0, rows)
-			gemmPanels(acc, cols, s.k, rows, s.k, s.panels, s.bias)
+			a.X, a.Rows, a.Out = cols, rows, out[r0*s.n:]
+			s.gemm(p)
 		}
-		for r := 0; r < rows; r++ {
-			s.rq.row(out[(r0+r)*s.n:(r0+r+1)*s.n], acc[r*ld:])
+	}
+	a.X, a.Out = nil, nil
+}
+
+// gemm runs s.args through the kernel set, or the pure-Go loops.
+func (s *convStep) gemm(p *Program) {
+	a := &s.args
+	switch {
+	case !s.rq.fp32:
+		ld := len(a.Bias)
+		for r0 := 0; r0 < a.Rows; r0 += rowBlock {
+			rows := min(rowBlock, a.Rows-r0)
+			acc := p.acc[:rows*ld]
+			gemmPanels(acc, a.X[r0*a.K:], rows, a.K, a.Panels, a.Bias)
+			for r := 0; r < rows; r++ {
+				s.rq.row(a.Out[(r0+r)*s.n:(r0+r+1)*s.n], acc[r*ld:])
+			}
 		}
+	case Kernels.Gemm != nil:
+		Kernels.Gemm(a)
+	default:
+		GemmFP32(a, p.acc)
 	}
 }
 
 // im2col writes the receptive fields of output pixels r0..r0+rows-1, one row
-// of kh*kw*c bytes each, with the input zero point for padding.
+// of kh*kw*c bytes each (and a zero to make the length even), with the input
+// zero point for padding.
 func (s *convStep) im2col(cols, in []byte, r0, rows int) {
 	for r := 0; r < rows; r++ {
 		oy, ox := (r0+r)/s.ow, (r0+r)%s.ow
-		row := cols[r*s.k : (r+1)*s.k]
+		kp := padK(s.k)
+		row := cols[r*kp : (r+1)*kp]
+		row[kp-1] = 0
 		for ky := 0; ky < s.kh; ky++ {
 			iy := oy*s.sh - s.padT + ky*s.dh
 			for kx := 0; kx < s.kw; kx++ {

@@ -10,10 +10,8 @@ type depthwiseStep struct {
 	kh, kw         int
 	sh, sw, dh, dw int
 	padT, padL     int
-	weights        []int16 // [kh*kw][c]
-	bias           []int32
-	xzp            int32
 	rq             requant
+	args           DepthwiseArgs // without In and Out
 }
 
 func (c *compiler) buildDepthwise(op Op) (step, error) {
@@ -37,7 +35,7 @@ func (c *compiler) buildDepthwise(op Op) (step, error) {
 		return nil, errorf("input %v and filter %v: want NHWC batch 1 and [1,kh,kw,channels]", in.shape, fshape)
 	}
 	s := &depthwiseStep{in: in, out: out, h: in.shape[1], w: in.shape[2], c: in.shape[3], kh: fshape[1], kw: fshape[2],
-		sh: pr.StrideH, sw: pr.StrideW, dh: max(pr.DilationH, 1), dw: max(pr.DilationW, 1), xzp: in.zp}
+		sh: pr.StrideH, sw: pr.StrideW, dh: max(pr.DilationH, 1), dw: max(pr.DilationW, 1)}
 	if s.sh <= 0 || s.sw <= 0 {
 		return nil, errorf("bad strides %d,%d", s.sh, s.sw)
 	}
@@ -55,7 +53,6 @@ func (c *compiler) buildDepthwise(op Op) (step, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.weights, s.bias = cw.w, cw.bias
 	lo, hi, err := out.activation(pr.Activation)
 	if err != nil {
 		return nil, err
@@ -63,43 +60,29 @@ func (c *compiler) buildDepthwise(op Op) (step, error) {
 	if s.rq, err = newRequant(c.g.Requantize, cw.scale, out.zp, lo, hi); err != nil {
 		return nil, err
 	}
-	c.maxAcc = max(c.maxAcc, s.c)
+	ld := padN(s.c)
+	s.args = DepthwiseArgs{H: s.h, W: s.w, C: s.c, OH: s.oh, OW: s.ow, KH: s.kh, KW: s.kw, SH: s.sh, SW: s.sw,
+		DH: s.dh, DW: s.dw, PadT: s.padT, PadL: s.padL, Weights: make([]int16, taps*ld), Bias: make([]int32, ld),
+		Scale: make([]float32, ld), XZero: in.zp, Zero: s.rq.zp, Lo: s.rq.lo, Hi: s.rq.hi}
+	for t := 0; t < taps; t++ {
+		copy(s.args.Weights[t*ld:], cw.w[t*s.c:(t+1)*s.c])
+	}
+	copy(s.args.Bias, cw.bias)
+	copy(s.args.Scale, s.rq.scale)
+	c.maxAcc = max(c.maxAcc, ld)
 	return s, nil
 }
 
 func (s *depthwiseStep) run(p *Program) {
-	in := s.in.data(p)
-	out := s.out.data(p)
-	acc := p.acc[:s.c]
-	for oy := 0; oy < s.oh; oy++ {
-		for ox := 0; ox < s.ow; ox++ {
-			copy(acc, s.bias)
-			for ky := 0; ky < s.kh; ky++ {
-				iy := oy*s.sh - s.padT + ky*s.dh
-				if iy < 0 || iy >= s.h {
-					continue
-				}
-				for kx := 0; kx < s.kw; kx++ {
-					ix := ox*s.sw - s.padL + kx*s.dw
-					if ix < 0 || ix >= s.w {
-						continue
-					}
-					x := in[(iy*s.w+ix)*s.c : (iy*s.w+ix+1)*s.c]
-					w := s.weights[(ky*s.kw+kx)*s.c : (ky*s.kw+kx+1)*s.c]
-					depthwiseTap(acc, x, w, s.xzp)
-				}
-			}
-			pix := (oy*s.ow + ox) * s.c
-			s.rq.row(out[pix:pix+s.c], acc)
-		}
+	a := &s.args
+	a.In, a.Out = s.in.data(p), s.out.data(p)
+	switch {
+	case !s.rq.fp32:
+		depthwise(a, p.acc[:s.c], s.rq.row)
+	case Kernels.Depthwise != nil && s.c%PanelWidth == 0:
+		Kernels.Depthwise(a)
+	default:
+		DepthwiseFP32(a, p.acc)
 	}
-}
-
-// depthwiseTap adds (x-xzp)*w channel by channel.
-func depthwiseTap(acc []int32, x []uint8, w []int16, xzp int32) {
-	x = x[:len(acc)]
-	w = w[:len(acc)]
-	for i := range acc {
-		acc[i] += (int32(x[i]) - xzp) * int32(w[i])
-	}
+	a.In, a.Out = nil, nil
 }

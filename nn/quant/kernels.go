@@ -1,0 +1,125 @@
+package quant
+
+import "math"
+
+// KernelSet holds the hot loops of the integer engine as function values, so
+// that a faster implementation (the wasm SIMD module) can replace them. A nil
+// function means the pure-Go code.
+type KernelSet struct {
+	Name string
+	// Gemm computes a.Rows rows of a convolution with the fp32 requantization
+	// rule, exactly as GemmFP32 does.
+	Gemm func(a *GemmArgs)
+	// Depthwise computes a depthwise convolution with the fp32 rule, exactly as
+	// DepthwiseFP32 does.
+	Depthwise func(a *DepthwiseArgs)
+}
+
+// Kernels is the kernel set every Program runs with. Set it before running.
+var Kernels KernelSet
+
+// GemmArgs is a block of a convolution as a GEMM over weight panels:
+//
+//	Out[p*OutStride+o] = clamp(roundEven(float32(Bias[o] + sum_kk X[p*K+kk]*w[kk][o]) * Scale[o]) + Zero, Lo, Hi)
+//
+// for p < Rows and o < N, where w[kk][o] is the weight in Panels (see
+// packPanels) and roundEven rounds half to even. The products and sums are
+// exact in int32.
+type GemmArgs struct {
+	Out       []uint8
+	OutStride int
+	X         []uint8 // Rows rows of K inputs
+	Rows, K   int     // K is even
+	N         int
+	Panels    []int16   // padN(N)*K weights
+	Bias      []int32   // padN(N)
+	Scale     []float32 // padN(N)
+	Zero      int32
+	Lo, Hi    int32
+}
+
+// GemmFP32 is the pure-Go Gemm kernel.
+func GemmFP32(a *GemmArgs, acc []int32) {
+	ld := len(a.Bias)
+	for r0 := 0; r0 < a.Rows; r0 += rowBlock {
+		rows := min(rowBlock, a.Rows-r0)
+		gemmPanels(acc[:rows*ld], a.X[r0*a.K:], rows, a.K, a.Panels, a.Bias)
+		for r := 0; r < rows; r++ {
+			o := (r0 + r) * a.OutStride
+			requantFP32(a.Out[o:o+a.N], acc[r*ld:], a.Scale, a.Zero, a.Lo, a.Hi)
+		}
+	}
+}
+
+// requantFP32 is XNNPACK's fp32 requantization of one row of accumulators.
+func requantFP32(out []uint8, acc []int32, scale []float32, zp, lo, hi int32) {
+	acc = acc[:len(out)]
+	scale = scale[:len(out)]
+	for i, a := range acc {
+		v := int32(math.RoundToEven(float64(float32(a)*scale[i]))) + zp
+		out[i] = uint8(min(max(v, lo), hi))
+	}
+}
+
+// DepthwiseArgs is a depthwise convolution (depth multiplier 1) of an NHWC
+// image with batch 1:
+//
+//	Out[(oy*OW+ox)*C+c] = clamp(roundEven(float32(Bias[c] + sum_taps (x-XZero)*w) * Scale[c]) + Zero, Lo, Hi)
+//
+// where the taps of output pixel (oy, ox) are ky < KH, kx < KW at input row
+// oy*SH-PadT+ky*DH and column ox*SW-PadL+kx*DW, skipping those outside the
+// image, x is the input there and w = Weights[(ky*KW+kx)*padN(C)+c].
+type DepthwiseArgs struct {
+	In                 []uint8
+	H, W, C            int
+	Out                []uint8
+	OH, OW             int
+	KH, KW, SH, SW     int
+	DH, DW, PadT, PadL int
+	Weights            []int16   // KH*KW rows of padN(C)
+	Bias               []int32   // padN(C)
+	Scale              []float32 // padN(C)
+	XZero              int32
+	Zero, Lo, Hi       int32
+}
+
+// DepthwiseFP32 is the pure-Go Depthwise kernel; acc holds C accumulators.
+func DepthwiseFP32(a *DepthwiseArgs, acc []int32) {
+	depthwise(a, acc[:a.C], func(out []uint8, acc []int32) { requantFP32(out, acc, a.Scale, a.Zero, a.Lo, a.Hi) })
+}
+
+// depthwise runs a's loops with the given requantization of a pixel.
+func depthwise(a *DepthwiseArgs, acc []int32, rq func(out []uint8, acc []int32)) {
+	ld := padN(a.C)
+	for oy := 0; oy < a.OH; oy++ {
+		for ox := 0; ox < a.OW; ox++ {
+			copy(acc, a.Bias)
+			for ky := 0; ky < a.KH; ky++ {
+				iy := oy*a.SH - a.PadT + ky*a.DH
+				if iy < 0 || iy >= a.H {
+					continue
+				}
+				for kx := 0; kx < a.KW; kx++ {
+					ix := ox*a.SW - a.PadL + kx*a.DW
+					if ix < 0 || ix >= a.W {
+						continue
+					}
+					x := a.In[(iy*a.W+ix)*a.C : (iy*a.W+ix+1)*a.C]
+					tap := (ky*a.KW + kx) * ld
+					depthwiseTap(acc, x, a.Weights[tap:tap+a.C], a.XZero)
+				}
+			}
+			pix := (oy*a.OW + ox) * a.C
+			rq(a.Out[pix:pix+a.C], acc)
+		}
+	}
+}
+
+// depthwiseTap adds (x-xzp)*w channel by channel.
+func depthwiseTap(acc []int32, x []uint8, w []int16, xzp int32) {
+	x = x[:len(acc)]
+	w = w[:len(acc)]
+	for i := range acc {
+		acc[i] += (int32(x[i]) - xzp) * int32(w[i])
+	}
+}
