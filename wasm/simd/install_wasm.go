@@ -6,16 +6,18 @@ import (
 	"syscall/js"
 
 	"inceptionweb/nn"
+	"inceptionweb/nn/quant"
 )
 
-// Install sets nn.Kernels to the SIMD set if simd_loader.js attached a kernel module, and reports whether it
-// did. Without SIMD support in the browser, nn.Kernels stays the pure-Go set.
+// Install sets nn.Kernels and quant.Kernels to the SIMD sets if simd_loader.js attached a kernel module, and
+// reports whether it did. Without SIMD support in the browser, both stay the pure-Go sets.
 func Install() bool {
 	name, ok := Variant()
 	if !ok {
 		return false
 	}
 	nn.Kernels = nn.KernelSet{Name: name, Conv: Conv, Pool: Pool, Prepare: Prepare}
+	quant.Kernels = quant.KernelSet{Name: name, Gemm: QGemm, Depthwise: QDepthwise}
 	return true
 }
 

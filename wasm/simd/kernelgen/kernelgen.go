@@ -29,6 +29,9 @@ func Module(relaxed bool) []byte {
 	}
 	conv(m, relaxed, tm, TileN)
 	pool(m)
+	widen(m)
+	qgemm(m, QTileM)
+	qdepthwise(m)
 	return m.Bytes()
 }
 

@@ -203,3 +203,34 @@ func (f *Func) F32x4Max() { f.simd(0xE9) }
 
 // F32x4RelaxedMadd pops c, b, a and pushes a*b+c, fused or not as the machine prefers (relaxed SIMD).
 func (f *Func) F32x4RelaxedMadd() { f.simd(0x105) }
+
+// Integer SIMD128 for the int8 kernels.
+
+// V128Load8x8U loads 8 bytes and zero-extends them to eight i16 lanes.
+func (f *Func) V128Load8x8U(offset uint32) { f.simdMem(0x02, 0, offset) }
+
+// V128Store64Lane, V128Store32Lane, V128Store16Lane and V128Store8Lane store the low lane of that width.
+func (f *Func) V128Store64Lane(offset uint32) { f.simdMem(0x5B, 0, offset); f.op(0) }
+func (f *Func) V128Store16Lane(offset uint32) { f.simdMem(0x59, 0, offset); f.op(0) }
+func (f *Func) V128Store8Lane(offset uint32)  { f.simdMem(0x58, 0, offset); f.op(0) }
+
+// V128Store32Lane0 stores the low 32-bit lane without an alignment hint.
+func (f *Func) V128Store32Lane0(offset uint32) { f.simdMem(0x5A, 0, offset); f.op(0) }
+
+func (f *Func) I16x8Splat()          { f.simd(0x10) }
+func (f *Func) I32x4Splat()          { f.simd(0x11) }
+func (f *Func) I16x8Sub()            { f.simd(0x91) }
+func (f *Func) I32x4Add()            { f.simd(0xAE) }
+func (f *Func) I32x4MinS()           { f.simd(0xB6) }
+func (f *Func) I32x4MaxS()           { f.simd(0xB8) }
+func (f *Func) I32x4DotI16x8S()      { f.simd(0xBA) }
+func (f *Func) I32x4ExtmulLowI16S()  { f.simd(0xBC) }
+func (f *Func) I32x4ExtmulHighI16S() { f.simd(0xBD) }
+func (f *Func) I64x2ShrU()           { f.simd(0xCD) }
+func (f *Func) I16x8NarrowI32x4S()   { f.simd(0x85) }
+func (f *Func) I8x16NarrowI16x8U()   { f.simd(0x66) }
+func (f *Func) F32x4ConvertI32x4S()  { f.simd(0xFA) }
+func (f *Func) I32x4TruncSatF32x4S() { f.simd(0xF8) }
+
+// F32x4Nearest rounds each lane to the nearest integer, ties to even.
+func (f *Func) F32x4Nearest() { f.simd(0x6A) }

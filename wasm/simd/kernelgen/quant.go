@@ -1,0 +1,473 @@
+package kernelgen
+
+import "inceptionweb/wasm/simd/wasmgen"
+
+// The int8 kernels of nn/quant. Activations are uint8, weights int16 (already minus their zero point) and
+// accumulators int32; every output is requantized in the kernel with XNNPACK's fp32 rule
+// (clamp(nearest_even(float32(acc)*scale) + zero, lo, hi)), so the results are bit for bit those of the
+// pure-Go kernels.
+
+// QTileM is the int8 GEMM's register tile height in output pixels; the tile is 8 channels wide (two i32x4
+// accumulators per pixel).
+const QTileM = 4
+
+// The parameters of the exported qgemm function (all i32; pointers are byte offsets): nn/quant.GemmArgs
+// with X widened to int16.
+var QGemmParams = []string{
+	"x",         // rows rows of k int16 inputs
+	"rows", "k", // k even
+	"w", "bias", "scale", "n", // panels of 8 channels (see nn/quant.packPanels); bias and scale padded to 8
+	"out", "outStride", // output bytes of row 0; bytes between rows
+	"zero", "lo", "hi", // output zero point and clamp bounds
+}
+
+// The parameters of the exported qdepthwise function: nn/quant.DepthwiseArgs (c a multiple of 8).
+var QDepthwiseParams = []string{
+	"in", "h", "w", "c", "out", "oh", "ow", "kh", "kw", "sh", "sw", "dh", "dw", "padT", "padL",
+	"weights", "bias", "scale", "xzero", "zero", "lo", "hi",
+}
+
+func i32Params(n int) []wasmgen.ValType {
+	p := make([]wasmgen.ValType, n)
+	for i := range p {
+		p[i] = wasmgen.I32
+	}
+	return p
+}
+
+func paramFunc(f *wasmgen.Func, names []string) func(string) uint32 {
+	return func(name string) uint32 {
+		for i, n := range names {
+			if n == name {
+				return f.Param(i)
+			}
+		}
+		panic("kernelgen: no parameter " + name)
+	}
+}
+
+// widen emits widen(src, dst, n): dst[i] = int16(src[i]) for i < n rounded up to 8 (it reads and writes
+// whole groups of 8).
+func widen(m *wasmgen.Module) {
+	f := m.Func("widen", i32Params(3), nil)
+	src, dst, n := f.Param(0), f.Param(1), f.Param(2)
+	end := f.Local(wasmgen.I32)
+	f.Get(src)
+	f.Get(n)
+	f.I32Add()
+	f.Set(end)
+	done := f.Block()
+	loop := f.Loop()
+	f.Get(src)
+	f.Get(end)
+	f.I32GeU()
+	f.BrIf(done)
+	f.Get(dst)
+	f.Get(src)
+	f.V128Load8x8U(0)
+	f.V128Store(0)
+	f.Get(src)
+	f.I32(8)
+	f.I32Add()
+	f.Set(src)
+	f.Get(dst)
+	f.I32(16)
+	f.I32Add()
+	f.Set(dst)
+	f.Br(loop)
+	f.End()
+	f.End()
+}
+
+// requantStore emits the fp32 requantization of 8 channels held in acc[0] (channels 0-3) and acc[1] (4-7),
+// with scales at the address in local scale, and stores min(rem, 8) bytes at the address in local dst.
+// rem is an i32 local; v is a scratch v128 local.
+func requantStore(f *wasmgen.Func, acc [2]uint32, scale, zero, lo, hi, dst, rem, v uint32) {
+	for i := range 2 {
+		f.Get(acc[i])
+		f.F32x4ConvertI32x4S()
+		f.Get(scale)
+		f.V128Load(uint32(16 * i))
+		f.F32x4Mul()
+		f.F32x4Nearest()
+		f.I32x4TruncSatF32x4S()
+		f.Get(zero)
+		f.I32x4Splat()
+		f.I32x4Add()
+		f.Get(lo)
+		f.I32x4Splat()
+		f.I32x4MaxS()
+		f.Get(hi)
+		f.I32x4Splat()
+		f.I32x4MinS()
+	}
+	f.I16x8NarrowI32x4S()
+	f.Tee(v)
+	f.Get(v)
+	f.I8x16NarrowI16x8U()
+	f.Set(v)
+	// rem >= 8: one 8-byte store; otherwise 4, 2 and 1 bytes as rem's bits say, shifting the stored bytes out.
+	f.Get(rem)
+	f.I32(8)
+	f.I32GeS()
+	f.If()
+	f.Get(dst)
+	f.Get(v)
+	f.V128Store64Lane(0)
+	f.Else()
+	for _, w := range []int32{4, 2, 1} {
+		f.Get(rem)
+		f.I32(w)
+		f.I32And()
+		f.If()
+		f.Get(dst)
+		f.Get(v)
+		switch w {
+		case 4:
+			f.V128Store32Lane0(0)
+		case 2:
+			f.V128Store16Lane(0)
+		case 1:
+			f.V128Store8Lane(0)
+		}
+		f.Get(v)
+		f.I32(8 * w)
+		f.I64x2ShrU()
+		f.Set(v)
+		f.Get(dst)
+		f.I32(w)
+		f.I32Add()
+		f.Set(dst)
+		f.End()
+	}
+	f.End()
+}
+
+// qgemm emits the int8 GEMM. For each panel of 8 output channels and each tile of tm rows (the last tile
+// repeats the last row), it starts the accumulators from the bias and adds, per pair of inputs, the pair
+// broadcast to all lanes dotted with the panel's 8 weight pairs (i32x4.dot_i16x8_s: two products per lane).
+func qgemm(m *wasmgen.Module, tm int) {
+	f := m.Func("qgemm", i32Params(len(QGemmParams)), nil)
+	p := paramFunc(f, QGemmParams)
+	x, rows, k, w, bias, scale, n := p("x"), p("rows"), p("k"), p("w"), p("bias"), p("scale"), p("n")
+	out, outStride, zero, lo, hi := p("out"), p("outStride"), p("zero"), p("lo"), p("hi")
+	i32 := func() uint32 { return f.Local(wasmgen.I32) }
+	v128 := func() uint32 { return f.Local(wasmgen.V128) }
+	ob, wBlock, wEnd, p0, wt, t, rem, sp, dstj := i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32()
+	xp, dst := make([]uint32, tm), make([]uint32, tm)
+	for j := range tm {
+		xp[j], dst[j] = i32(), i32()
+	}
+	acc := make([][2]uint32, tm)
+	for j := range acc {
+		acc[j] = [2]uint32{v128(), v128()}
+	}
+	w0, w1, xv, tmp := v128(), v128(), v128(), v128()
+
+	f.Get(w)
+	f.Set(wBlock)
+	f.I32(0)
+	f.Set(ob)
+	obDone := f.Block()
+	obLoop := f.Loop()
+	f.Get(ob)
+	f.Get(n)
+	f.I32GeS()
+	f.BrIf(obDone)
+	// wEnd = wBlock + k*16: the panel is k/2 pairs of 32 bytes.
+	f.Get(wBlock)
+	f.Get(k)
+	f.I32(4)
+	f.I32Shl()
+	f.I32Add()
+	f.Set(wEnd)
+	f.I32(0)
+	f.Set(p0)
+	pDone := f.Block()
+	pLoop := f.Loop()
+	f.Get(p0)
+	f.Get(rows)
+	f.I32GeS()
+	f.BrIf(pDone)
+	for j := range tm {
+		// t = min(p0+j, rows-1)
+		f.Get(p0)
+		if j > 0 {
+			f.I32(int32(j))
+			f.I32Add()
+			f.Tee(t)
+			f.Get(rows)
+			f.I32(1)
+			f.I32Sub()
+			f.Get(t)
+			f.Get(rows)
+			f.I32LtS()
+			f.Select()
+		}
+		f.Tee(t)
+		f.Get(k)
+		f.I32Mul()
+		f.I32(1)
+		f.I32Shl()
+		f.Get(x)
+		f.I32Add()
+		f.Set(xp[j])
+		f.Get(t)
+		f.Get(outStride)
+		f.I32Mul()
+		f.Get(out)
+		f.I32Add()
+		f.Get(ob)
+		f.I32Add()
+		f.Set(dst[j])
+	}
+	for v := range 2 {
+		f.Get(bias)
+		f.Get(ob)
+		f.I32(2)
+		f.I32Shl()
+		f.I32Add()
+		f.V128Load(uint32(16 * v))
+		for j := range tm {
+			if j < tm-1 {
+				f.Tee(acc[j][v])
+			} else {
+				f.Set(acc[j][v])
+			}
+		}
+	}
+	f.Get(wBlock)
+	f.Set(wt)
+	kLoop := f.Loop()
+	f.Get(wt)
+	f.V128Load(0)
+	f.Set(w0)
+	f.Get(wt)
+	f.V128Load(16)
+	f.Set(w1)
+	for j := range tm {
+		f.Get(xp[j])
+		f.V128Load32Splat(0)
+		f.Tee(xv)
+		f.Get(w0)
+		f.I32x4DotI16x8S()
+		f.Get(acc[j][0])
+		f.I32x4Add()
+		f.Set(acc[j][0])
+		f.Get(xv)
+		f.Get(w1)
+		f.I32x4DotI16x8S()
+		f.Get(acc[j][1])
+		f.I32x4Add()
+		f.Set(acc[j][1])
+		f.Get(xp[j])
+		f.I32(4)
+		f.I32Add()
+		f.Set(xp[j])
+	}
+	f.Get(wt)
+	f.I32(32)
+	f.I32Add()
+	f.Tee(wt)
+	f.Get(wEnd)
+	f.I32LtU()
+	f.BrIf(kLoop)
+	f.End()
+	// Requantize and store the tile.
+	f.Get(scale)
+	f.Get(ob)
+	f.I32(2)
+	f.I32Shl()
+	f.I32Add()
+	f.Set(sp)
+	for j := range tm {
+		f.Get(n)
+		f.Get(ob)
+		f.I32Sub()
+		f.Set(rem)
+		f.Get(dst[j])
+		f.Set(dstj)
+		requantStore(f, acc[j], sp, zero, lo, hi, dstj, rem, tmp)
+	}
+	f.Get(p0)
+	f.I32(int32(tm))
+	f.I32Add()
+	f.Set(p0)
+	f.Br(pLoop)
+	f.End()
+	f.End()
+	f.Get(wEnd)
+	f.Set(wBlock)
+	f.Get(ob)
+	f.I32(8)
+	f.I32Add()
+	f.Set(ob)
+	f.Br(obLoop)
+	f.End()
+	f.End()
+}
+
+// qdepthwise emits the depthwise convolution: for each output pixel and each block of 8 channels, the
+// accumulators start from the bias and add, for each tap inside the image, (x - xzero) times the tap's
+// weights (i32x4.extmul of the widened inputs); then requantize and store.
+func qdepthwise(m *wasmgen.Module) {
+	f := m.Func("qdepthwise", i32Params(len(QDepthwiseParams)), nil)
+	p := paramFunc(f, QDepthwiseParams)
+	in, h, w, c, out, oh, ow := p("in"), p("h"), p("w"), p("c"), p("out"), p("oh"), p("ow")
+	kh, kw, sh, sw, dh, dw, padT, padL := p("kh"), p("kw"), p("sh"), p("sw"), p("dh"), p("dw"), p("padT"), p("padL")
+	weights, bias, scale, xzero, zero, lo, hi := p("weights"), p("bias"), p("scale"), p("xzero"), p("zero"),
+		p("lo"), p("hi")
+	i32 := func() uint32 { return f.Local(wasmgen.I32) }
+	v128 := func() uint32 { return f.Local(wasmgen.V128) }
+	oy, ox, iy0, ix0, cb, ky, kx, iy, ix, wt, dst, sp, rem := i32(), i32(), i32(), i32(), i32(), i32(), i32(),
+		i32(), i32(), i32(), i32(), i32(), i32()
+	acc := [2]uint32{v128(), v128()}
+	xz, xv, wv, tmp := v128(), v128(), v128(), v128()
+
+	f.Get(xzero)
+	f.I16x8Splat()
+	f.Set(xz)
+	f.Get(out)
+	f.Set(dst)
+	loop := func(i, limit uint32, body func()) {
+		f.I32(0)
+		f.Set(i)
+		done := f.Block()
+		l := f.Loop()
+		f.Get(i)
+		f.Get(limit)
+		f.I32GeS()
+		f.BrIf(done)
+		body()
+		f.Get(i)
+		f.I32(1)
+		f.I32Add()
+		f.Set(i)
+		f.Br(l)
+		f.End()
+		f.End()
+	}
+	loop(oy, oh, func() {
+		f.Get(oy)
+		f.Get(sh)
+		f.I32Mul()
+		f.Get(padT)
+		f.I32Sub()
+		f.Set(iy0)
+		loop(ox, ow, func() {
+			f.Get(ox)
+			f.Get(sw)
+			f.I32Mul()
+			f.Get(padL)
+			f.I32Sub()
+			f.Set(ix0)
+			f.I32(0)
+			f.Set(cb)
+			cbLoop := f.Loop()
+			for v := range 2 {
+				f.Get(bias)
+				f.Get(cb)
+				f.I32(2)
+				f.I32Shl()
+				f.I32Add()
+				f.V128Load(uint32(16 * v))
+				f.Set(acc[v])
+			}
+			// wt walks the taps' weights for this block: c int16 per tap.
+			f.Get(weights)
+			f.Get(cb)
+			f.I32(1)
+			f.I32Shl()
+			f.I32Add()
+			f.Set(wt)
+			loop(ky, kh, func() {
+				f.Get(iy0)
+				f.Get(ky)
+				f.Get(dh)
+				f.I32Mul()
+				f.I32Add()
+				f.Tee(iy)
+				f.Get(h)
+				f.I32GeU() // also negative rows
+				f.If()
+				f.Get(wt)
+				f.Get(kw)
+				f.Get(c)
+				f.I32Mul()
+				f.I32(1)
+				f.I32Shl()
+				f.I32Add()
+				f.Set(wt)
+				f.Else()
+				loop(kx, kw, func() {
+					f.Get(ix0)
+					f.Get(kx)
+					f.Get(dw)
+					f.I32Mul()
+					f.I32Add()
+					f.Tee(ix)
+					f.Get(w)
+					f.I32LtU()
+					f.If()
+					f.Get(iy)
+					f.Get(w)
+					f.I32Mul()
+					f.Get(ix)
+					f.I32Add()
+					f.Get(c)
+					f.I32Mul()
+					f.Get(in)
+					f.I32Add()
+					f.Get(cb)
+					f.I32Add()
+					f.V128Load8x8U(0)
+					f.Get(xz)
+					f.I16x8Sub()
+					f.Tee(xv)
+					f.Get(wt)
+					f.V128Load(0)
+					f.Tee(wv)
+					f.I32x4ExtmulLowI16S()
+					f.Get(acc[0])
+					f.I32x4Add()
+					f.Set(acc[0])
+					f.Get(xv)
+					f.Get(wv)
+					f.I32x4ExtmulHighI16S()
+					f.Get(acc[1])
+					f.I32x4Add()
+					f.Set(acc[1])
+					f.End()
+					f.Get(wt)
+					f.Get(c)
+					f.I32(1)
+					f.I32Shl()
+					f.I32Add()
+					f.Set(wt)
+				})
+				f.End()
+			})
+			f.Get(scale)
+			f.Get(cb)
+			f.I32(2)
+			f.I32Shl()
+			f.I32Add()
+			f.Set(sp)
+			f.I32(8)
+			f.Set(rem)
+			requantStore(f, acc, sp, zero, lo, hi, dst, rem, tmp)
+			f.Get(dst)
+			f.I32(8)
+			f.I32Add()
+			f.Set(dst)
+			f.Get(cb)
+			f.I32(8)
+			f.I32Add()
+			f.Tee(cb)
+			f.Get(c)
+			f.I32LtS()
+			f.BrIf(cbLoop)
+			f.End()
+		})
+	})
+}

@@ -1,0 +1,70 @@
+//go:build js && wasm
+
+package simd
+
+import (
+	"runtime"
+	"unsafe"
+
+	"inceptionweb/nn/quant"
+)
+
+//go:wasmimport simdkernels widen
+func wasmWiden(src, dst, n uint32)
+
+//go:wasmimport simdkernels qgemm
+func wasmQGemm(x, rows, k, w, bias, scale, n, out, outStride, zero, lo, hi uint32)
+
+//go:wasmimport simdkernels qdepthwise
+func wasmQDepthwise(in, h, w, c, out, oh, ow, kh, kw, sh, sw, dh, dw, padT, padL, weights, bias, scale, xzero,
+	zero, lo, hi uint32)
+
+// widened holds a block of GEMM inputs as int16, the layout qgemm reads.
+var widened []int16
+
+// gemmBlockBytes bounds the widened inputs of one qgemm call, so that they stay in cache while every panel
+// of weights passes over them.
+const gemmBlockBytes = 64 << 10
+
+// QGemm is quant.KernelSet.Gemm on the SIMD kernel module.
+func QGemm(a *quant.GemmArgs) {
+	block := max(gemmBlockBytes/(2*a.K), 1)
+	block = (block + 7) &^ 7
+	if need := block*a.K + 8; len(widened) < need {
+		widened = make([]int16, need)
+	}
+	for r0 := 0; r0 < a.Rows; r0 += block {
+		rows := min(block, a.Rows-r0)
+		x := a.X[r0*a.K : (r0+rows)*a.K]
+		wasmWiden(addr8(x), addr16(widened), uint32(len(x)))
+		wasmQGemm(addr16(widened), uint32(rows), uint32(a.K), addr16(a.Panels), addr32(a.Bias),
+			addrF(a.Scale), uint32(a.N), addr8(a.Out[r0*a.OutStride:]), uint32(a.OutStride),
+			uint32(a.Zero), uint32(a.Lo), uint32(a.Hi))
+		runtime.KeepAlive(x)
+	}
+	runtime.KeepAlive(a.Out)
+	runtime.KeepAlive(a.Panels)
+	runtime.KeepAlive(a.Bias)
+	runtime.KeepAlive(a.Scale)
+}
+
+// QDepthwise is quant.KernelSet.Depthwise on the SIMD kernel module (a.C is a multiple of 8).
+func QDepthwise(a *quant.DepthwiseArgs) {
+	if a.C%8 != 0 {
+		panic("simd: QDepthwise needs a multiple of 8 channels")
+	}
+	wasmQDepthwise(addr8(a.In), uint32(a.H), uint32(a.W), uint32(a.C), addr8(a.Out), uint32(a.OH), uint32(a.OW),
+		uint32(a.KH), uint32(a.KW), uint32(a.SH), uint32(a.SW), uint32(a.DH), uint32(a.DW),
+		uint32(a.PadT), uint32(a.PadL), addr16(a.Weights), addr32(a.Bias), addrF(a.Scale),
+		uint32(a.XZero), uint32(a.Zero), uint32(a.Lo), uint32(a.Hi))
+	runtime.KeepAlive(a.In)
+	runtime.KeepAlive(a.Out)
+	runtime.KeepAlive(a.Weights)
+	runtime.KeepAlive(a.Bias)
+	runtime.KeepAlive(a.Scale)
+}
+
+func addr8(s []uint8) uint32   { return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(s)))) }
+func addr16(s []int16) uint32  { return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(s)))) }
+func addr32(s []int32) uint32  { return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(s)))) }
+func addrF(s []float32) uint32 { return addr(s) }
