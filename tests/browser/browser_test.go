@@ -24,7 +24,7 @@ import (
 const chromium = "/usr/lib/chromium/chromium"
 
 // builtSite is the module's web/ folder; the tests fail if it has not been built.
-func builtSite(t *testing.T) string {
+func builtSite(t testing.TB) string {
 	t.Helper()
 	dir := filepath.Join(testenv.Root(t), "web")
 	if _, err := os.Stat(filepath.Join(dir, "index.html")); err != nil {
@@ -33,8 +33,9 @@ func builtSite(t *testing.T) string {
 	return dir
 }
 
-// browser starts headless Chromium with a fresh profile.
-func browser(t *testing.T) context.Context {
+// browser starts headless Chromium with a fresh profile, and the given command line flags (name=value, or a
+// name alone).
+func browser(t testing.TB, flags ...string) context.Context {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("browser tests are skipped with -short")
@@ -53,6 +54,14 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.WindowSize(1200, 900),
 	}
+	for _, f := range flags {
+		name, value, ok := strings.Cut(f, "=")
+		if ok {
+			opts = append(opts, chromedp.Flag(name, value))
+		} else {
+			opts = append(opts, chromedp.Flag(name, true))
+		}
+	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() { cancel(); cancelAlloc() })
@@ -63,7 +72,7 @@ func browser(t *testing.T) context.Context {
 }
 
 // open opens url in a new tab of the browser.
-func open(t *testing.T, browserCtx context.Context, url string) context.Context {
+func open(t testing.TB, browserCtx context.Context, url string) context.Context {
 	t.Helper()
 	res, err := cdp.Call(browserCtx, chromedp.FromContext(browserCtx).Browser, target.CreateTarget,
 		target.CreateTargetParams{URL: url})
@@ -76,7 +85,7 @@ func open(t *testing.T, browserCtx context.Context, url string) context.Context 
 }
 
 // eval evaluates a JavaScript expression in the page.
-func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+func eval[T any](t testing.TB, ctx context.Context, expr string) T {
 	t.Helper()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
 	if err != nil {
@@ -86,11 +95,11 @@ func eval[T any](t *testing.T, ctx context.Context, expr string) T {
 }
 
 // waitFor polls a JavaScript condition until it holds.
-func waitFor(t *testing.T, ctx context.Context, what, cond string) {
+func waitFor(t testing.TB, ctx context.Context, what, cond string) {
 	t.Helper()
 	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!(" + cond + ")"))
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+cond+")"))
 		if err == nil && ok {
 			return
 		}
@@ -110,7 +119,7 @@ func statusDump(ctx context.Context) string {
 
 const statusJS = `document.querySelector("[data-testid=status]")`
 
-func waitReady(t *testing.T, ctx context.Context) {
+func waitReady(t testing.TB, ctx context.Context) {
 	t.Helper()
 	waitFor(t, ctx, "the model", statusJS+`?.dataset.state === "ready"`)
 }
@@ -141,6 +150,12 @@ func classify(t *testing.T, ctx context.Context, files ...string) card {
 	fmt.Sscan(seq, &n)
 	waitFor(t, ctx, "the result of "+strings.Join(files, ", "),
 		fmt.Sprintf(`+%s.dataset.seq >= %d && %s.dataset.state !== "busy"`, statusJS, n+len(files), statusJS))
+	return newestCard(t, ctx)
+}
+
+// newestCard reads the first result card of the page.
+func newestCard(t testing.TB, ctx context.Context) card {
+	t.Helper()
 	raw := eval[string](t, ctx, `JSON.stringify((() => {
 		const c = document.querySelector("[data-testid=result]");
 		const e = document.querySelector("[data-testid=error]");
@@ -207,7 +222,7 @@ func expectRejected(t *testing.T, ctx context.Context, c card, words ...string) 
 }
 
 // serve runs the project's server (server.go) on the site and returns its URL.
-func serve(t *testing.T, dir string) string {
+func serve(t testing.TB, dir string) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "server")
 	build := exec.Command("go", "build", "-o", bin, ".")

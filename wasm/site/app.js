@@ -1,6 +1,6 @@
 // app.js is the page's glue to browser APIs that the Go UI (ui.wasm) calls through syscall/js: model
 // download with progress, sha256 verification and the Cache API; image decoding and cropping; and the
-// inference worker, restarted when it dies. Everything returns promises; Go awaits them off the event loop.
+// pool of inference workers, each restarted when it dies; and the webcam. Everything returns promises; Go awaits them off the event loop.
 "use strict";
 
 globalThis.InceptionWeb = (() => {
@@ -104,25 +104,22 @@ globalThis.InceptionWeb = (() => {
 		return ctx.getImageData(0, 0, size, size).data.buffer;
 	}
 
-	// Classifier owns the inference worker: requests by id, and a new worker when one dies.
-	class Classifier {
+	// Worker is one inference worker (a Go instance of its own): requests by id.
+	class Worker_ {
 		constructor(onCrash) {
-			this.onCrash = onCrash;
 			this.nextID = 1;
 			this.pending = new Map();
-			this.start();
-		}
-
-		start() {
+			this.busy = false;
 			this.worker = new Worker(files.workerScript);
 			this.worker.onmessage = (e) => this.receive(e.data);
-			this.worker.onerror = (e) => this.crash(e.message || "the worker failed");
+			this.worker.onerror = (e) => onCrash(this, e.message || "the worker failed");
+			this.onCrash = onCrash;
 			this.worker.postMessage({ type: "init", files });
 		}
 
 		receive(msg) {
 			if (msg.type === "crashed") {
-				this.crash(msg.message);
+				this.onCrash(this, msg.message);
 				return;
 			}
 			const p = this.pending.get(msg.id);
@@ -137,16 +134,6 @@ globalThis.InceptionWeb = (() => {
 			}
 		}
 
-		crash(message) {
-			this.worker.terminate();
-			for (const p of this.pending.values()) {
-				p.reject(new Error("The classifier crashed (" + message + ") and was restarted."));
-			}
-			this.pending.clear();
-			this.start();
-			this.onCrash(String(message));
-		}
-
 		request(msg, transfer) {
 			msg.id = this.nextID++;
 			return new Promise((resolve, reject) => {
@@ -155,14 +142,356 @@ globalThis.InceptionWeb = (() => {
 			});
 		}
 
-		load(name, bytes, sha256) {
-			return this.request({ type: "load", name, bytes, sha256 }, [bytes]);
-		}
-
-		classify(pixels, size, topK) {
-			return this.request({ type: "classify", pixels, size, topK }, [pixels]);
+		stop(message) {
+			this.worker.terminate();
+			for (const p of this.pending.values()) {
+				p.reject(new Error(message));
+			}
+			this.pending.clear();
 		}
 	}
 
-	return { files, loadModels, fetchModel, readFile, decode, crop, Classifier };
+	// workerCount is the pool size the page starts with: ?workers=N, else one per core, at most maxWorkers.
+	const maxWorkers = 4;
+	function workerCount() {
+		const asked = parseInt(new URLSearchParams(location.search).get("workers"), 10);
+		if (asked >= 1) {
+			return Math.min(asked, 16);
+		}
+		return Math.max(1, Math.min(navigator.hardwareConcurrency || 1, maxWorkers));
+	}
+
+	// Pool is the page's inference workers, each holding the whole model. Jobs go to the next free worker in
+	// the order they came. The model file is fetched once, kept here and copied to each worker (a new one
+	// after a crash or a resize gets it too). With 2+ workers and InceptionV3, each worker also holds a part
+	// of the split network, and a lone image runs on all of them at once (classifyPart; the workers swap
+	// channels through MessagePorts of their own).
+	class Pool {
+		constructor(size, onCrash) {
+			this.onCrash = onCrash;
+			this.workers = [];
+			this.queue = []; // waiting jobs: {split, run(workers)}
+			this.model = null; // {name, bytes, sha256}
+			this.loading = Promise.resolve();
+			this.held = 0; // model loads and resizes waiting or under way
+			this.split = false;
+			for (let i = 0; i < size; i++) {
+				this.workers.push(this.newWorker());
+			}
+		}
+
+		get size() {
+			return this.workers.length;
+		}
+
+		newWorker() {
+			return new Worker_((w, message) => this.crash(w, message));
+		}
+
+		// crash replaces a dead worker. Every job in flight fails (a split image needs every worker), and
+		// the page reloads the model.
+		crash(dead, message) {
+			const i = this.workers.indexOf(dead);
+			if (i < 0) {
+				return;
+			}
+			for (const w of this.workers) {
+				if (w !== dead) {
+					w.pending.forEach((p) => p.reject(new Error("The classifier crashed (" + message + ") and was restarted.")));
+					w.pending.clear();
+					w.busy = false;
+				}
+			}
+			dead.stop("The classifier crashed (" + message + ") and was restarted.");
+			this.workers[i] = this.newWorker();
+			this.model = null;
+			this.onCrash(String(message));
+		}
+
+		// idle is the number of free workers (while no model load is under way).
+		idle() {
+			return this.model && this.held === 0 ? this.workers.filter((w) => !w.busy).length : 0;
+		}
+
+		// load hands a model file to every worker (after the jobs in flight finish) and resolves with the first
+		// worker's reply, split set when the pool can split one image.
+		load(name, bytes, sha256) {
+			return this.hold(() => this.loadAll({ name, bytes, sha256 }));
+		}
+
+		// resize changes the number of workers and gives the new set the current model.
+		resize(n) {
+			return this.hold(() => {
+				for (const w of this.workers) {
+					w.stop("The workers were replaced.");
+				}
+				this.workers = [];
+				for (let i = 0; i < n; i++) {
+					this.workers.push(this.newWorker());
+				}
+				return this.model ? this.loadAll(this.model) : null;
+			});
+		}
+
+		// hold runs change once the jobs in flight have finished; webcam frames wait for it (idle is 0) and
+		// new images queue behind it.
+		hold(change) {
+			this.held++;
+			const done = this.loading.then(() => this.drain()).then(change).finally(() => this.held--);
+			this.loading = done.catch(() => {});
+			return done;
+		}
+
+		async drain() {
+			while (this.workers.some((w) => w.busy) || this.queue.length > 0) {
+				await new Promise((r) => setTimeout(r, 10));
+			}
+		}
+
+		async loadAll(model) {
+			this.model = null;
+			const n = this.workers.length;
+			// ports[i][k] is worker i's end of the channel to worker k.
+			const ports = this.workers.map(() => new Array(n).fill(null));
+			if (n > 1) {
+				for (let i = 0; i < n; i++) {
+					for (let k = i + 1; k < n; k++) {
+						const ch = new MessageChannel();
+						ports[i][k] = ch.port1;
+						ports[k][i] = ch.port2;
+					}
+				}
+			}
+			const replies = await Promise.all(this.workers.map((w, i) => {
+				const bytes = model.bytes.slice(0);
+				const peers = ports[i].filter((p) => p);
+				return w.request({ type: "load", name: model.name, bytes, sha256: model.sha256, part: i, parts: n, peers: ports[i] }, [bytes, ...peers]);
+			}));
+			this.model = model;
+			this.split = replies.every((r) => r.split);
+			const first = replies[0];
+			first.split = this.split;
+			this.pump();
+			return first;
+		}
+
+		// classify runs one image on the next free worker, or on all of them when alone is true and the model
+		// is split (a lone image finishes sooner that way).
+		async classify(pixels, size, topK, alone) {
+			await this.loading;
+			if (!this.model) {
+				throw new Error("no model is loaded");
+			}
+			const split = alone && this.split && this.workers.length > 1;
+			return new Promise((resolve, reject) => {
+				this.queue.push({
+					split,
+					run: (workers) => {
+						const jobs = workers.map((w, i) => {
+							const px = i === workers.length - 1 ? pixels : pixels.slice(0);
+							return w.request({ type: split ? "classifyPart" : "classify", pixels: px, size, topK }, [px]);
+						});
+						return Promise.all(jobs).then((replies) => replies[0]);
+					},
+					resolve,
+					reject,
+				});
+				this.pump();
+			});
+		}
+
+		// tryClassify runs a webcam frame on a free worker now, or returns null: frames never wait in line.
+		tryClassify(pixels, size, topK) {
+			const w = this.idle() > 0 && this.queue.length === 0 && this.workers.find((w) => !w.busy);
+			if (!w) {
+				return null;
+			}
+			return this.start([w], () => w.request({ type: "classify", pixels, size, topK }, [pixels]));
+		}
+
+		// pump starts waiting jobs while there are free workers for them, in order.
+		pump() {
+			while (this.model && this.queue.length > 0) {
+				const job = this.queue[0];
+				const free = this.workers.filter((w) => !w.busy);
+				const want = job.split ? this.workers.length : 1;
+				if (free.length < want) {
+					return;
+				}
+				this.queue.shift();
+				const workers = job.split ? this.workers : [free[0]];
+				this.start(workers, () => job.run(workers)).then(job.resolve, job.reject);
+			}
+		}
+
+		start(workers, run) {
+			for (const w of workers) {
+				w.busy = true;
+			}
+			const free = () => {
+				for (const w of workers) {
+					w.busy = false;
+				}
+				this.pump();
+			};
+			const p = run();
+			p.then(free, free);
+			return p;
+		}
+	}
+
+	// cameraError turns a getUserMedia failure into a message a person can act on, and a short code.
+	function cameraError(e) {
+		const err = (code, message) => Object.assign(new Error(message), { code });
+		switch (e && e.name) {
+			case "NotAllowedError":
+			case "SecurityError":
+				return err("denied", "Permission to use the camera was denied. Allow the camera for this site in the browser's settings, then start it again.");
+			case "NotFoundError":
+			case "OverconstrainedError":
+				return err("none", "No camera was found. Connect one and start again.");
+			case "NotReadableError":
+			case "AbortError":
+				return err("busy", "The camera is busy: another application or tab is using it. Close that one and start again.");
+		}
+		return err("failed", "The camera could not start: " + (e && e.message ? e.message : e));
+	}
+
+	// Camera classifies the live video of a camera on the pool's free workers. It always takes the newest
+	// frame: a frame is grabbed only when a worker is free, never queued, and an answer older than the one
+	// shown is dropped (with several workers, answers can overtake each other). It pauses while the tab is
+	// hidden and lets the camera go when stopped or when the page goes away.
+	//
+	// opts: {video: HTMLVideoElement, pool, size, cropFraction, topK, onResult(predictions), onFps(fps),
+	// onPause(hidden)}.
+	class Camera {
+		constructor(opts) {
+			Object.assign(this, opts);
+			this.stream = null;
+			this.seq = 0; // frames sent
+			this.shownSeq = 0; // the newest frame whose answer is shown
+			this.shown = null; // {canvas, predictions} of that frame, for freeze
+			this.fresh = false; // the video has a frame not yet sent
+			this.times = []; // when answers were shown, for the frame rate
+			this.hidden = document.hidden;
+			this.onVisibility = () => {
+				this.hidden = document.hidden;
+				this.onPause(this.hidden);
+				this.pump();
+			};
+			this.onPageHide = () => this.stop();
+		}
+
+		// start opens the camera (deviceId, or the default one) and resolves with the list of cameras.
+		async start(deviceId) {
+			if (!globalThis.isSecureContext || !(navigator.mediaDevices && navigator.mediaDevices.getUserMedia)) {
+				throw Object.assign(new Error("The camera needs a secure page: open this page over https, or from localhost."), { code: "insecure" });
+			}
+			const video = { width: { ideal: 640 }, height: { ideal: 480 } };
+			if (deviceId) {
+				video.deviceId = { exact: deviceId };
+			}
+			try {
+				this.stream = await navigator.mediaDevices.getUserMedia({ video, audio: false });
+			} catch (e) {
+				throw cameraError(e);
+			}
+			this.video.srcObject = this.stream;
+			this.video.muted = true;
+			await this.video.play().catch(() => {});
+			document.addEventListener("visibilitychange", this.onVisibility);
+			addEventListener("pagehide", this.onPageHide);
+			this.running = true;
+			this.watchFrames();
+			this.fpsTimer = setInterval(() => this.onFps(this.fps()), 500);
+			const devices = await navigator.mediaDevices.enumerateDevices();
+			const current = this.stream.getVideoTracks()[0].getSettings().deviceId || "";
+			return {
+				current,
+				cameras: devices.filter((d) => d.kind === "videoinput").map((d, i) => ({ id: d.deviceId, label: d.label || "Camera " + (i + 1) })),
+			};
+		}
+
+		stop() {
+			if (!this.running) {
+				return;
+			}
+			this.running = false;
+			clearInterval(this.fpsTimer);
+			document.removeEventListener("visibilitychange", this.onVisibility);
+			removeEventListener("pagehide", this.onPageHide);
+			for (const t of this.stream.getTracks()) {
+				t.stop();
+			}
+			this.video.srcObject = null;
+			this.stream = null;
+			this.times = [];
+		}
+
+		// watchFrames marks each new video frame as fresh and offers it to the pool.
+		watchFrames() {
+			const next = () => {
+				if (!this.running) {
+					return;
+				}
+				this.fresh = true;
+				this.pump();
+				if (this.video.requestVideoFrameCallback) {
+					this.video.requestVideoFrameCallback(next);
+				} else {
+					setTimeout(next, 15);
+				}
+			};
+			next();
+		}
+
+		// pump sends the newest frame to a free worker, if there is one and the frame was not sent yet.
+		pump() {
+			while (this.running && this.fresh && !this.hidden && this.video.videoWidth > 0 && this.pool.idle() > 0) {
+				const w = this.video.videoWidth, h = this.video.videoHeight;
+				const frame = new OffscreenCanvas(w, h);
+				frame.getContext("2d").drawImage(this.video, 0, 0, w, h);
+				const side = Math.max(1, Math.round(Math.min(w, h) * this.cropFraction));
+				const pixels = crop(frame, (w - side) >> 1, (h - side) >> 1, side, this.size);
+				const job = this.pool.tryClassify(pixels, this.size, this.topK);
+				if (!job) {
+					return;
+				}
+				this.fresh = false;
+				const seq = ++this.seq;
+				const stream = this.stream;
+				job.then((reply) => {
+					if (this.stream !== stream || seq < this.shownSeq) {
+						return; // stopped since, or a newer frame's answer is already shown
+					}
+					this.shownSeq = seq;
+					this.shown = { canvas: frame, predictions: reply.predictions, ms: reply.ms, crop: [(w - side) >> 1, (h - side) >> 1, side] };
+					this.times.push(performance.now());
+					this.onResult(reply.predictions);
+				}, () => {}).finally(() => this.pump());
+			}
+		}
+
+		// fps is the number of answers shown in the last two seconds, per second.
+		fps() {
+			const now = performance.now();
+			this.times = this.times.filter((t) => now - t <= 2000);
+			if (this.hidden || this.times.length < 2) {
+				return 0;
+			}
+			return (this.times.length - 1) / ((this.times[this.times.length - 1] - this.times[0]) / 1000);
+		}
+
+		// freeze returns the frame whose answer is shown as a JPEG, with its crop and all its predictions.
+		async freeze() {
+			if (!this.shown) {
+				throw new Error("no frame has been classified yet");
+			}
+			const { canvas, predictions, ms, crop } = this.shown;
+			const blob = await canvas.convertToBlob({ type: "image/jpeg", quality: 0.9 });
+			return { url: URL.createObjectURL(blob), width: canvas.width, height: canvas.height, crop, predictions, ms };
+		}
+	}
+
+	return { files, loadModels, fetchModel, readFile, decode, crop, workerCount, maxWorkers, Pool, Camera };
 })();

@@ -30,9 +30,17 @@ func await(p js.Value) (js.Value, error) {
 	return s.v, s.err
 }
 
-// jsError turns a rejection reason into a Go error with its message.
+// codedError is a rejection whose reason carries a code (the webcam's failures do).
+type codedError struct{ code, message string }
+
+func (e codedError) Error() string { return e.message }
+
+// jsError turns a rejection reason into a Go error with its message (and its code, if it has one).
 func jsError(v js.Value) error {
 	if v.Type() == js.TypeObject && v.Get("message").Type() == js.TypeString {
+		if v.Get("code").Type() == js.TypeString {
+			return codedError{code: v.Get("code").String(), message: v.Get("message").String()}
+		}
 		return errors.New(v.Get("message").String())
 	}
 	return errors.New(v.Call("toString").String())

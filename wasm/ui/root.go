@@ -47,11 +47,16 @@ type Root struct {
 	Results []*Result // newest first
 	nextID  int
 
+	Workers    int  // the size of the pool of inference workers
+	MaxWorkers int  // the largest size the page offers
+	Split      bool // a lone image runs on all workers at once
+
 	inputSize    int
 	cropFraction float64
 	tasks        chan func()
-	pending      int // queued image tasks
-	classifier   js.Value
+	pending      int // images not finished yet
+	pool         js.Value
+	webcam       *Webcam // set while the camera runs
 }
 
 func (c *Root) Init(ctx vugu.InitCtx) {
@@ -86,7 +91,9 @@ func (c *Root) update(f func()) {
 }
 
 func (c *Root) start() {
-	c.classifier = glue().Get("Classifier").New(js.FuncOf(func(_ js.Value, args []js.Value) any {
+	workers := glue().Call("workerCount").Int()
+	c.update(func() { c.Workers, c.MaxWorkers = workers, max(workers, glue().Get("maxWorkers").Int()) })
+	c.pool = glue().Get("Pool").New(workers, js.FuncOf(func(_ js.Value, args []js.Value) any {
 		msg := args[0].String()
 		go func() {
 			c.update(func() {
@@ -175,18 +182,58 @@ func (c *Root) loadModel() {
 		sha = js.ValueOf(e.SHA256)
 	}
 	c.update(func() { c.Downloading, c.Message = false, "Preparing "+e.Title+"…" })
-	reply, err := await(c.classifier.Call("load", e.Name, got.Get("bytes"), sha))
+	reply, err := await(c.pool.Call("load", e.Name, got.Get("bytes"), sha))
 	if err != nil {
 		c.fail(err.Error())
 		return
 	}
+	c.loaded(e, source, reply)
+}
+
+// loaded takes the pool's reply to a model load.
+func (c *Root) loaded(e ModelEntry, source string, reply js.Value) {
 	info := reply.Get("info")
 	c.update(func() {
 		c.inputSize, c.cropFraction = info.Get("inputSize").Int(), info.Get("cropFraction").Float()
-		c.Loaded, c.Source, c.State = e.Name, source, "ready"
-		c.Message = fmt.Sprintf("%s ready (%s, %s)", e.Title, sourceText(source), reply.Get("kernels").String())
+		c.Loaded, c.Source, c.State, c.Split = e.Name, source, "ready", reply.Get("split").Truthy()
+		c.Message = fmt.Sprintf("%s ready (%s, %s, %s)", e.Title, sourceText(source), reply.Get("kernels").String(), c.workersText())
 		c.Seq++
+		if c.webcam != nil {
+			c.webcam.modelChanged(c.inputSize, c.cropFraction)
+		}
 	})
+}
+
+func (c *Root) workersText() string {
+	s := fmt.Sprintf("%d workers", c.Workers)
+	if c.Workers == 1 {
+		s = "1 worker"
+	}
+	if c.Split {
+		s += ", one image split across them"
+	}
+	return s
+}
+
+// resize gives the pool n workers, which take the loaded model.
+func (c *Root) resize(n int) {
+	c.env.RLock()
+	e, ok := c.entry(c.Loaded)
+	source := c.Source
+	c.env.RUnlock()
+	c.update(func() {
+		c.Workers = n
+		c.State, c.Message = "loading", fmt.Sprintf("Starting %s…", c.workersText())
+	})
+	reply, err := await(c.pool.Call("resize", n))
+	switch {
+	case err != nil:
+		c.fail(err.Error())
+	case !ok || reply.IsNull():
+		c.update(func() { c.State, c.Message = "error", "No model is loaded" })
+	default:
+		c.loaded(e, source, reply)
+	}
 }
 
 func sourceText(s string) string {
@@ -214,9 +261,21 @@ func (c *Root) addFiles(files []js.Value) {
 	}
 }
 
-// classify checks, decodes, crops and classifies one file, and fills in its card.
+// classify checks, decodes and crops one file in turn, then classifies it on the pool while the next file is
+// read, and fills in its card.
 func (c *Root) classify(r *Result, file js.Value) {
-	preds, ms, err := c.classifyFile(r, file)
+	job, err := c.prepare(r, file)
+	if err != nil {
+		c.finish(r, nil, 0, err)
+		return
+	}
+	go func() {
+		preds, ms, err := predictions(await(job))
+		c.finish(r, preds, ms, err)
+	}()
+}
+
+func (c *Root) finish(r *Result, preds []Prediction, ms float64, err error) {
 	c.update(func() {
 		c.pending--
 		c.Seq++
@@ -239,28 +298,29 @@ func (c *Root) classify(r *Result, file js.Value) {
 	})
 }
 
-func (c *Root) classifyFile(r *Result, file js.Value) ([]Prediction, float64, error) {
+// prepare checks, decodes and crops a file and hands it to the pool, returning the pool's promise.
+func (c *Root) prepare(r *Result, file js.Value) (js.Value, error) {
 	c.env.RLock()
 	loaded, size, frac := c.Loaded, c.inputSize, c.cropFraction
 	c.env.RUnlock()
 	if loaded == "" {
-		return nil, 0, fmt.Errorf("no model is loaded")
+		return js.Value{}, fmt.Errorf("no model is loaded")
 	}
 	if n := file.Get("size").Int(); n > maxFileMiB<<20 {
-		return nil, 0, fmt.Errorf("the file is too large (%d MiB, the limit is %d MiB)", n>>20, maxFileMiB)
+		return js.Value{}, fmt.Errorf("the file is too large (%d MiB, the limit is %d MiB)", n>>20, maxFileMiB)
 	}
 	u8, err := await(glue().Call("readFile", file))
 	if err != nil {
-		return nil, 0, fmt.Errorf("could not read the file: %v", err)
+		return js.Value{}, fmt.Errorf("could not read the file: %v", err)
 	}
 	data := make([]byte, u8.Length())
 	js.CopyBytesToGo(data, u8)
 	if _, err := imagecheck.Check(data); err != nil {
-		return nil, 0, err
+		return js.Value{}, err
 	}
 	bitmap, err := await(glue().Call("decode", file))
 	if err != nil {
-		return nil, 0, err
+		return js.Value{}, err
 	}
 	defer bitmap.Call("close")
 	w, h := bitmap.Get("width").Int(), bitmap.Get("height").Int()
@@ -270,17 +330,27 @@ func (c *Root) classifyFile(r *Result, file js.Value) ([]Prediction, float64, er
 		r.PreviewURL, r.Width, r.Height, r.CropX, r.CropY, r.CropSide = url, w, h, x, y, side
 	})
 	pixels := glue().Call("crop", bitmap, x, y, side, size)
-	reply, err := await(c.classifier.Call("classify", pixels, size, topK))
+	c.env.RLock()
+	alone := c.pending == 1 // no other image waits: split it across the workers if the model allows
+	c.env.RUnlock()
+	return c.pool.Call("classify", pixels, size, topK, alone), nil
+}
+
+// predictions reads a worker's result reply.
+func predictions(reply js.Value, err error) ([]Prediction, float64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	list := reply.Get("predictions")
+	return predictionList(reply.Get("predictions")), reply.Get("ms").Float(), nil
+}
+
+func predictionList(list js.Value) []Prediction {
 	preds := make([]Prediction, list.Length())
 	for i := range preds {
 		p := list.Index(i)
 		preds[i] = Prediction{Label: p.Get("label").String(), Prob: p.Get("prob").Float()}
 	}
-	return preds, reply.Get("ms").Float(), nil
+	return preds
 }
 
 // Event handlers: they run on the event loop with the render lock held, so they only start work.
@@ -304,6 +374,24 @@ func (c *Root) Drop(e vugu.DOMEvent) {
 	c.Dragging = false
 	files := filesOf(js.Value(e.JSEvent()).Get("dataTransfer").Get("files"))
 	go c.addFiles(files)
+}
+
+func (c *Root) WorkersChanged(e vugu.DOMEvent) {
+	n, err := strconv.Atoi(js.Value(e.JSEventTarget()).Get("value").String())
+	if err != nil || n == c.Workers || n < 1 {
+		return
+	}
+	c.Error = ""
+	c.tasks <- func() { c.resize(n) }
+}
+
+// WorkerChoices are the pool sizes the page offers.
+func (c *Root) WorkerChoices() []int {
+	var list []int
+	for n := 1; n <= c.MaxWorkers; n++ {
+		list = append(list, n)
+	}
+	return list
 }
 
 func (c *Root) ModelChanged(e vugu.DOMEvent) {

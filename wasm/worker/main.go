@@ -1,10 +1,17 @@
 //go:build js && wasm
 
 // Command worker is the inference worker of the page: a Go program for js/wasm that runs inside a Web Worker
-// (started by the site's worker.js). It holds one model and answers the page's messages:
+// (started by the site's worker.js). Each worker of the page's pool is its own Go instance holding the model,
+// and answers the page's messages:
 //
-//	{type: "load", id, name, bytes: ArrayBuffer, sha256?}  -> {type: "loaded", id, info, kernels}
-//	{type: "classify", id, pixels: ArrayBuffer, size, topK} -> {type: "result", id, predictions, ms}
+//	{type: "load", id, name, bytes: ArrayBuffer, sha256?, part, parts, peers: [MessagePort|null]}
+//	    -> {type: "loaded", id, info, kernels, split}
+//	{type: "classify", id, pixels: ArrayBuffer, size, topK}      -> {type: "result", id, predictions, ms}
+//	{type: "classifyPart", id, pixels: ArrayBuffer, size, topK}  -> {type: "result", id, predictions, ms}
+//
+// With parts > 1 and an InceptionV3 model, load also builds this worker's part of the split network (split is
+// then true), and peers[k] is a MessagePort to the worker holding part k. classifyPart goes to every worker of
+// the pool at once; they swap channels through those ports (see split.go).
 //
 // Every failure comes back as {type: "error", id, message}; the worker stays usable.
 package main
@@ -24,6 +31,7 @@ import (
 type worker struct {
 	model   *model.Model
 	kernels string
+	split   *split // nil unless the model is split across the pool
 }
 
 func main() {
@@ -41,12 +49,16 @@ func main() {
 
 func post(msg map[string]any) { js.Global().Call("postMessage", msg) }
 
+func postError(id int, err error) {
+	post(map[string]any{"type": "error", "id": id, "message": err.Error()})
+}
+
 // handle answers one message. A panic becomes an error reply, so a bad request never kills the worker.
 func (w *worker) handle(msg js.Value) {
 	id := msg.Get("id").Int()
 	defer func() {
 		if r := recover(); r != nil {
-			post(map[string]any{"type": "error", "id": id, "message": fmt.Sprint("internal error: ", r)})
+			postError(id, fmt.Errorf("internal error: %v", r))
 		}
 	}()
 	var reply map[string]any
@@ -56,11 +68,15 @@ func (w *worker) handle(msg js.Value) {
 		reply, err = w.load(msg)
 	case "classify":
 		reply, err = w.classify(msg)
+	case "classifyPart":
+		// The parts wait for each other's messages, which arrive on the event loop: run off it.
+		go w.classifyPart(id, msg)
+		return
 	default:
 		err = fmt.Errorf("unknown request %q", typ)
 	}
 	if err != nil {
-		post(map[string]any{"type": "error", "id": id, "message": err.Error()})
+		postError(id, err)
 		return
 	}
 	reply["id"] = id
@@ -77,6 +93,10 @@ func bytesOf(v js.Value) []byte {
 func (w *worker) load(msg js.Value) (map[string]any, error) {
 	name := msg.Get("name").String()
 	w.model = nil
+	if w.split != nil {
+		w.split.close()
+		w.split = nil
+	}
 	runtime.GC() // the old model's memory is reused for the new one
 	data := bytesOf(msg.Get("bytes"))
 	// The page verifies with crypto.subtle where it can; where it cannot (insecure contexts) it asks here.
@@ -90,6 +110,14 @@ func (w *worker) load(msg js.Value) (map[string]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model file %s: %v", name, err)
 	}
+	if parts := intOr(msg.Get("parts"), 1); parts > 1 && model.CanSplit(data) {
+		part := msg.Get("part").Int()
+		p, err := model.OpenPart(name, data, part, parts)
+		if err != nil {
+			return nil, fmt.Errorf("model file %s, part %d of %d: %v", name, part+1, parts, err)
+		}
+		w.split = newSplit(p, part, parts, msg.Get("peers"))
+	}
 	w.model = m
 	info := m.Info()
 	return map[string]any{
@@ -99,7 +127,15 @@ func (w *worker) load(msg js.Value) (map[string]any, error) {
 			"cropFraction": info.CropFraction, "classes": info.Classes,
 		},
 		"kernels": w.kernels,
+		"split":   w.split != nil,
 	}, nil
+}
+
+func intOr(v js.Value, def int) int {
+	if v.Type() != js.TypeNumber {
+		return def
+	}
+	return v.Int()
 }
 
 func (w *worker) classify(msg js.Value) (map[string]any, error) {
@@ -114,9 +150,13 @@ func (w *worker) classify(msg js.Value) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return resultReply(preds, ms), nil
+}
+
+func resultReply(preds []model.Prediction, ms float64) map[string]any {
 	list := make([]any, len(preds))
 	for i, p := range preds {
 		list[i] = map[string]any{"index": p.Index, "label": p.Label, "prob": float64(p.Prob)}
 	}
-	return map[string]any{"type": "result", "predictions": list, "ms": ms}, nil
+	return map[string]any{"type": "result", "predictions": list, "ms": ms}
 }

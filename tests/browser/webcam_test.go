@@ -1,0 +1,147 @@
+package browser
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/target"
+	"github.com/chromedp/chromedp"
+
+	"inceptionweb/internal/testenv"
+)
+
+// recordStreams keeps every stream the page gets from getUserMedia in window.testStreams, so that a test can
+// check that the camera was let go.
+const recordStreams = `(() => {
+	window.testStreams = [];
+	const md = navigator.mediaDevices;
+	if (md && md.getUserMedia) {
+		const gum = md.getUserMedia.bind(md);
+		md.getUserMedia = async (c) => { const s = await gum(c); window.testStreams.push(s); return s; };
+	}
+})();`
+
+// openRecording opens url in a new tab whose page records its camera streams.
+func openRecording(t testing.TB, browserCtx context.Context, url string) context.Context {
+	t.Helper()
+	res, err := cdp.Call(browserCtx, chromedp.FromContext(browserCtx).Browser, target.CreateTarget,
+		target.CreateTargetParams{URL: "about:blank"})
+	if err != nil {
+		t.Fatalf("opening a tab: %v", err)
+	}
+	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithTargetID(res.TargetID))
+	t.Cleanup(cancel)
+	err = chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tab *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tab, page.AddScriptToEvaluateOnNewDocument,
+			page.AddScriptToEvaluateOnNewDocumentParams{Source: recordStreams})
+		return err
+	}), chromedp.Navigate(url))
+	if err != nil {
+		t.Fatalf("opening %s: %v", url, err)
+	}
+	return ctx
+}
+
+// fakeCamera starts Chromium with a fake camera that plays a 640x480 video of a photograph.
+func fakeCamera(t testing.TB, photo string) context.Context {
+	video := filepath.Join(t.TempDir(), "camera.y4m")
+	writeY4M(t, photo, video, 3)
+	return browser(t, "use-fake-device-for-media-stream", "use-fake-ui-for-media-stream",
+		"use-file-for-fake-video-capture="+video)
+}
+
+const webcamJS = `document.querySelector("[data-testid=webcam]")`
+
+func click(t testing.TB, ctx context.Context, testid string) {
+	t.Helper()
+	eval[bool](t, ctx, fmt.Sprintf(`(document.querySelector("[data-testid=%s]").click(), true)`, testid))
+}
+
+// livePredictions reads the webcam's live predictions in rank order.
+func livePredictions(t testing.TB, ctx context.Context) []prediction {
+	t.Helper()
+	return eval[[]prediction](t, ctx, `Array.from(document.querySelectorAll("[data-testid=webcam-prediction]"),
+		(p) => ({ label: p.dataset.label, prob: p.dataset.prob }))`)
+}
+
+// TestWebcam starts the camera on a fake device that shows a cat: the live top-3 says cat and the frame rate
+// is above zero; a dropped photo still gets its answer meanwhile; freeze keeps the frame and its top-5 as a
+// card; stop lets the camera go.
+func TestWebcam(t *testing.T) {
+	images := filepath.Join(testenv.Shared(t), "images")
+	url := serve(t, builtSite(t))
+	ctx := openRecording(t, fakeCamera(t, filepath.Join(images, "chelsea.png")), url)
+	waitReady(t, ctx)
+
+	click(t, ctx, "webcam-toggle")
+	waitFor(t, ctx, "live predictions and a frame rate",
+		`document.querySelectorAll("[data-testid=webcam-prediction]").length === 3 && `+
+			`+document.querySelector("[data-testid=fps]").dataset.fps > 0 && +`+webcamJS+`.dataset.frames >= 3`)
+	live := livePredictions(t, ctx)
+	if !contains(cats, live[0].Label) {
+		t.Errorf("webcam top-1 %q, want a cat (all: %v)", live[0].Label, live)
+	}
+	fps := eval[string](t, ctx, `document.querySelector("[data-testid=fps]").dataset.fps`)
+	t.Logf("webcam: %v, %s frames/s", live, fps)
+	if tracks := eval[string](t, ctx, `testStreams.flatMap((s) => s.getTracks()).map((t) => t.readyState).join()`); tracks != "live" {
+		t.Errorf("camera tracks while running: %q, want one live track", tracks)
+	}
+
+	// The rest of the page keeps working while the camera runs.
+	expectTop(t, classify(t, ctx, filepath.Join(images, "coffee.png")), "espresso")
+
+	seq := eval[string](t, ctx, statusJS+".dataset.seq")
+	click(t, ctx, "webcam-freeze")
+	waitFor(t, ctx, "the frozen frame's card", statusJS+".dataset.seq !== "+fmt.Sprintf("%q", seq))
+	frozen := newestCard(t, ctx)
+	expectTop(t, frozen, cats...)
+	if !strings.HasPrefix(frozen.File, "webcam") {
+		t.Errorf("newest card %q, want the frozen webcam frame", frozen.File)
+	}
+	screenshot(t, ctx, "webcam.png")
+
+	click(t, ctx, "webcam-toggle")
+	waitFor(t, ctx, "the camera to stop", webcamJS+`.dataset.state === "off"`)
+	if tracks := eval[string](t, ctx, `testStreams.flatMap((s) => s.getTracks()).map((t) => t.readyState).join()`); tracks != "ended" {
+		t.Errorf("camera tracks after stop: %q, want one ended track", tracks)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll("[data-testid=webcam-prediction], [data-testid=fps]").length`); n != 0 {
+		t.Errorf("%d live predictions or frame rates shown after stop", n)
+	}
+}
+
+// TestWebcamErrors starts the camera where it cannot be had: the page says why, and keeps classifying photos.
+func TestWebcamErrors(t *testing.T) {
+	site := builtSite(t)
+	for _, c := range []struct {
+		name  string
+		flags []string
+		code  string
+		words string
+	}{
+		{"denied", []string{"use-fake-device-for-media-stream"}, "denied", "Permission"},
+		{"no camera", nil, "none", "No camera"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := open(t, browser(t, c.flags...), serve(t, site))
+			waitReady(t, ctx)
+			click(t, ctx, "webcam-toggle")
+			waitFor(t, ctx, "the camera error", `document.querySelector("[data-testid=webcam-error]")`)
+			code := eval[string](t, ctx, `document.querySelector("[data-testid=webcam-error]").dataset.code`)
+			msg := eval[string](t, ctx, `document.querySelector("[data-testid=webcam-error]").textContent`)
+			if code != c.code || !strings.Contains(msg, c.words) {
+				t.Errorf("camera error %q (%s), want %q saying %q", msg, code, c.code, c.words)
+			}
+			t.Logf("camera error: %s", msg)
+			if state := eval[string](t, ctx, webcamJS+".dataset.state"); state != "error" {
+				t.Errorf("webcam state %q, want error", state)
+			}
+			expectTop(t, classify(t, ctx, filepath.Join(testenv.Shared(t), "images", "chelsea.png")), cats...)
+		})
+	}
+}

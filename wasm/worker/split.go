@@ -1,0 +1,147 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"fmt"
+	"syscall/js"
+	"time"
+	"unsafe"
+
+	"inceptionweb/model"
+)
+
+// split is this worker's part of a network split across the pool. After each step it posts its channels to
+// every peer through a MessagePort (the ArrayBuffer is transferred, not copied) and waits for theirs.
+type split struct {
+	part  *model.Part
+	index int
+	peers []js.Value // peers[k] is the port to part k; undefined for this part
+	inbox []chan js.Value
+	funcs []js.Func
+	done  chan struct{} // closed when the model is replaced: a waiting image gives up
+	buf   []float32     // channels on their way out or in, reused
+}
+
+func newSplit(p *model.Part, index, parts int, ports js.Value) *split {
+	s := &split{part: p, index: index, peers: make([]js.Value, parts), inbox: make([]chan js.Value, parts),
+		done: make(chan struct{})}
+	for k := range parts {
+		if k == index {
+			continue
+		}
+		// A peer is at most one step ahead, so a few slots are enough; the handler must never block.
+		ch := make(chan js.Value, 8)
+		f := js.FuncOf(func(_ js.Value, args []js.Value) any {
+			select {
+			case ch <- args[0].Get("data"): // {step, data}
+			default: // a message for an image this part gave up on
+			}
+			return nil
+		})
+		port := ports.Index(k)
+		port.Set("onmessage", f)
+		s.peers[k], s.inbox[k], s.funcs = port, ch, append(s.funcs, f)
+	}
+	return s
+}
+
+func (s *split) close() {
+	close(s.done)
+	for k, p := range s.peers {
+		if k != s.index {
+			p.Call("close")
+		}
+	}
+	for _, f := range s.funcs {
+		f.Release()
+	}
+}
+
+// classifyPart runs this worker's part of one image with the other workers of the pool.
+func (w *worker) classifyPart(id int, msg js.Value) {
+	defer func() {
+		if r := recover(); r != nil {
+			postError(id, fmt.Errorf("internal error: %v", r))
+		}
+	}()
+	s := w.split
+	if s == nil {
+		postError(id, fmt.Errorf("the model is not split across workers"))
+		return
+	}
+	start := time.Now()
+	if err := s.part.Begin(bytesOf(msg.Get("pixels")), msg.Get("size").Int()); err != nil {
+		postError(id, err)
+		return
+	}
+	for i := range s.part.Steps() {
+		s.part.Step(i)
+		s.send(i)
+		for k := range s.peers {
+			if k == s.index {
+				continue
+			}
+			if err := s.receive(i, k); err != nil {
+				postError(id, err)
+				return
+			}
+		}
+	}
+	ms := float64(time.Since(start).Microseconds()) / 1000
+	reply := resultReply(s.part.Predictions(msg.Get("topK").Int()), ms)
+	reply["id"] = id
+	post(reply)
+}
+
+// send posts this part's channels of step i to every peer.
+func (s *split) send(i int) {
+	vals := s.values(s.part.ShareSize(i, s.index))
+	s.part.Share(i, vals)
+	for k, port := range s.peers {
+		if k == s.index {
+			continue
+		}
+		buf := js.Global().Get("ArrayBuffer").New(len(vals) * 4)
+		js.CopyBytesToJS(js.Global().Get("Uint8Array").New(buf), floatBytes(vals))
+		port.Call("postMessage", map[string]any{"step": i, "data": buf}, []any{buf})
+	}
+}
+
+// receive waits for part k's channels of step i and takes them.
+func (s *split) receive(i, k int) error {
+	var msg js.Value
+	select {
+	case msg = <-s.inbox[k]:
+	case <-s.done:
+		return fmt.Errorf("the model was replaced while classifying")
+	}
+	if step := msg.Get("step").Int(); step != i {
+		return fmt.Errorf("part %d sent step %d, want step %d", k+1, step, i)
+	}
+	data := msg.Get("data")
+	n := s.part.ShareSize(i, k)
+	if got := data.Get("byteLength").Int(); got != n*4 {
+		return fmt.Errorf("step %d: part %d sent %d bytes, want %d", i, k+1, got, n*4)
+	}
+	buf := s.values(n)
+	js.CopyBytesToGo(floatBytes(buf), js.Global().Get("Uint8Array").New(data))
+	s.part.Receive(i, k, buf)
+	return nil
+}
+
+// values returns the reused buffer with room for n values.
+func (s *split) values(n int) []float32 {
+	if cap(s.buf) < n {
+		s.buf = make([]float32, n)
+	}
+	return s.buf[:n]
+}
+
+// floatBytes views float32s as their little-endian bytes (wasm is little-endian).
+func floatBytes(f []float32) []byte {
+	if len(f) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&f[0])), len(f)*4)
+}
