@@ -4,7 +4,8 @@
 #
 #   wasm/simd/chromium_bench.sh -test.run=- -test.bench=InceptionV3 -test.benchtime=3x
 #
-# Needs Debian's chromium and python3 (a static file server on 127.0.0.1:8765).
+# Needs Debian's chromium, python3 and the shared reference folder ($SHARED, default ../shared beside the
+# module root), served to the page (a static file server on 127.0.0.1:8765).
 set -e
 dir=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
@@ -20,6 +21,8 @@ trap cleanup EXIT
 (cd "$dir" && GOOS= GOARCH= go run ./gen -o "$work")
 (cd "$dir" && GOOS=js GOARCH=wasm go test -c -o "$work/test.wasm" .)
 cp "$(go env GOROOT)/lib/wasm/wasm_exec.js" "$dir/simd_loader.js" "$work/"
+# The reference material (model sources for the MobileNetV2 tests), served read-only as shared/.
+ln -s "$(cd "${SHARED:-$dir/../../../shared}" && pwd)" "$work/shared"
 args=$(printf '"%s",' "$@")
 cat > "$work/index.html" <<HTML
 <script src="wasm_exec.js"></script><script src="simd_loader.js"></script><script>

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall/js"
 	"testing"
 
 	"inceptionweb/internal/testenv"
@@ -17,16 +18,51 @@ import (
 // mobileNets are the TFLite models whose outputs the runtime recorded for the golden photos.
 var mobileNets = []string{"mobilenet_v2_1.0_224_quant", "tf2_mobilenet_v2_1.0_224_ptq"}
 
-func mobileNetDir(tb testing.TB) string {
-	return filepath.Join(testenv.Shared(tb), "weights-source", "mobilenet_v2")
+// readMobileNetFile reads a file of the MobileNetV2 sources in the shared reference folder: from the file
+// system under Node, over HTTP (shared/... beside the page, as chromium_bench.sh serves it) in a browser.
+func readMobileNetFile(tb testing.TB, name string) []byte {
+	rel := filepath.Join("weights-source", "mobilenet_v2", name)
+	if js.Global().Get("process").Get("versions").Truthy() { // Node (wasm_exec.js fakes a bare process elsewhere)
+		data, err := os.ReadFile(filepath.Join(testenv.Shared(tb), rel))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return data
+	}
+	type result struct {
+		data []byte
+		err  string
+	}
+	done := make(chan result, 1)
+	var then, fail js.Func
+	then = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		buf := js.Global().Get("Uint8Array").New(args[0])
+		data := make([]byte, buf.Length())
+		js.CopyBytesToGo(data, buf)
+		done <- result{data: data}
+		return nil
+	})
+	fail = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		done <- result{err: args[0].Call("toString").String()}
+		return nil
+	})
+	defer then.Release()
+	defer fail.Release()
+	js.Global().Call("fetch", "shared/"+rel).Call("then", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if !args[0].Get("ok").Bool() {
+			return js.Global().Get("Promise").Call("reject", "HTTP "+args[0].Get("status").String())
+		}
+		return args[0].Call("arrayBuffer")
+	})).Call("then", then, fail)
+	r := <-done
+	if r.err != "" {
+		tb.Fatalf("fetching %s: %s", rel, r.err)
+	}
+	return r.data
 }
 
 func compileMobileNet(tb testing.TB, name string) *quant.Program {
-	data, err := os.ReadFile(filepath.Join(mobileNetDir(tb), name+".tflite"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	m, err := tflite.Read(data)
+	m, err := tflite.Read(readMobileNetFile(tb, name+".tflite"))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -47,14 +83,10 @@ func compileMobileNet(tb testing.TB, name string) *quant.Program {
 	return p
 }
 
-func readNpyUint8(tb testing.TB, path string) []byte {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	a, err := npy.Read(data)
+func readNpyUint8(tb testing.TB, name string) []byte {
+	a, err := npy.Read(readMobileNetFile(tb, name))
 	if err != nil || a.DType != "|u1" {
-		tb.Fatalf("%s: %v (dtype %s, want uint8)", path, err, a.DType)
+		tb.Fatalf("%s: %v (dtype %s, want uint8)", name, err, a.DType)
 	}
 	return a.Data
 }
@@ -72,14 +104,13 @@ func useQuantKernels(tb testing.TB, simd bool) {
 // TestMobileNetGolden runs both MobileNetV2 models on the SIMD kernels: the outputs must equal the TFLite
 // runtime's, byte for byte.
 func TestMobileNetGolden(t *testing.T) {
-	dir := mobileNetDir(t)
 	variants(t, func(t *testing.T) {
 		useQuantKernels(t, true)
 		for _, model := range mobileNets {
 			p := compileMobileNet(t, model)
 			for _, photo := range []string{"chelsea", "coffee", "rocket"} {
-				input := readNpyUint8(t, filepath.Join(dir, "golden", photo+".input.npy"))
-				want := readNpyUint8(t, filepath.Join(dir, "golden", photo+"."+model+".output.npy"))
+				input := readNpyUint8(t, "golden/"+photo+".input.npy")
+				want := readNpyUint8(t, "golden/"+photo+"."+model+".output.npy")
 				if err := p.Run(input); err != nil {
 					t.Fatal(err)
 				}
@@ -101,7 +132,7 @@ func BenchmarkMobileNetV2(b *testing.B) {
 	const model = "mobilenet_v2_1.0_224_quant"
 	const multiplyAdds = 300e6
 	p := compileMobileNet(b, model)
-	input := readNpyUint8(b, filepath.Join(mobileNetDir(b), "golden", "chelsea.input.npy"))
+	input := readNpyUint8(b, "golden/chelsea.input.npy")
 	for _, k := range []string{"go", "simd"} {
 		b.Run(k, func(b *testing.B) {
 			useQuantKernels(b, k == "simd")
