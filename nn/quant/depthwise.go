@@ -1,8 +1,8 @@
 package quant
 
-// depthwiseStep is DEPTHWISE_CONV_2D with depth multiplier 1. Weights keep
-// TFLite's 1HWO layout (as [kh*kw][c], minus their zero point): each filter tap
-// is then a contiguous row of channels, the same stride as an NHWC pixel.
+// depthwiseStep is DEPTHWISE_CONV_2D with depth multiplier 1. Weights are
+// stored minus their zero point in blocks of PanelWidth channels: each block
+// holds its channels' weights for every tap (see depthwiseIndex).
 type depthwiseStep struct {
 	in, out        slot
 	h, w, c        int
@@ -65,7 +65,9 @@ func (c *compiler) buildDepthwise(op Op) (step, error) {
 		DH: s.dh, DW: s.dw, PadT: s.padT, PadL: s.padL, Weights: make([]int16, taps*ld), Bias: make([]int32, ld),
 		Scale: make([]float32, ld), XZero: in.zp, Zero: s.rq.zp, Lo: s.rq.lo, Hi: s.rq.hi}
 	for t := 0; t < taps; t++ {
-		copy(s.args.Weights[t*ld:], cw.w[t*s.c:(t+1)*s.c])
+		for ch := 0; ch < s.c; ch++ {
+			s.args.Weights[depthwiseIndex(taps, t, ch)] = cw.w[t*s.c+ch]
+		}
 	}
 	copy(s.args.Bias, cw.bias)
 	copy(s.args.Scale, s.rq.scale)

@@ -68,7 +68,8 @@ func requantFP32(out []uint8, acc []int32, scale []float32, zp, lo, hi int32) {
 //
 // where the taps of output pixel (oy, ox) are ky < KH, kx < KW at input row
 // oy*SH-PadT+ky*DH and column ox*SW-PadL+kx*DW, skipping those outside the
-// image, x is the input there and w = Weights[(ky*KW+kx)*padN(C)+c].
+// image, x is the input there and w = Weights[depthwiseIndex(KH*KW, ky*KW+kx, c)]:
+// blocks of PanelWidth channels, each with the weights of all taps.
 type DepthwiseArgs struct {
 	In                 []uint8
 	H, W, C            int
@@ -76,7 +77,7 @@ type DepthwiseArgs struct {
 	OH, OW             int
 	KH, KW, SH, SW     int
 	DH, DW, PadT, PadL int
-	Weights            []int16   // KH*KW rows of padN(C)
+	Weights            []int16   // padN(C)/PanelWidth blocks of KH*KW taps of PanelWidth channels
 	Bias               []int32   // padN(C)
 	Scale              []float32 // padN(C)
 	XZero              int32
@@ -88,9 +89,14 @@ func DepthwiseFP32(a *DepthwiseArgs, acc []int32) {
 	depthwise(a, acc[:a.C], func(out []uint8, acc []int32) { requantFP32(out, acc, a.Scale, a.Zero, a.Lo, a.Hi) })
 }
 
+// depthwiseIndex is where channel ch's weight for tap t lives.
+func depthwiseIndex(taps, t, ch int) int {
+	return (ch/PanelWidth*taps+t)*PanelWidth + ch%PanelWidth
+}
+
 // depthwise runs a's loops with the given requantization of a pixel.
 func depthwise(a *DepthwiseArgs, acc []int32, rq func(out []uint8, acc []int32)) {
-	ld := padN(a.C)
+	taps := a.KH * a.KW
 	for oy := 0; oy < a.OH; oy++ {
 		for ox := 0; ox < a.OW; ox++ {
 			copy(acc, a.Bias)
@@ -105,8 +111,7 @@ func depthwise(a *DepthwiseArgs, acc []int32, rq func(out []uint8, acc []int32))
 						continue
 					}
 					x := a.In[(iy*a.W+ix)*a.C : (iy*a.W+ix+1)*a.C]
-					tap := (ky*a.KW + kx) * ld
-					depthwiseTap(acc, x, a.Weights[tap:tap+a.C], a.XZero)
+					depthwiseTap(acc, x, a.Weights[(ky*a.KW+kx)*PanelWidth:], taps, a.XZero)
 				}
 			}
 			pix := (oy*a.OW + ox) * a.C
@@ -115,11 +120,14 @@ func depthwise(a *DepthwiseArgs, acc []int32, rq func(out []uint8, acc []int32))
 	}
 }
 
-// depthwiseTap adds (x-xzp)*w channel by channel.
-func depthwiseTap(acc []int32, x []uint8, w []int16, xzp int32) {
+// depthwiseTap adds (x-xzp)*w channel by channel, where w holds the tap's
+// weights of each block of PanelWidth channels, taps*PanelWidth apart.
+func depthwiseTap(acc []int32, x []uint8, w []int16, taps int, xzp int32) {
 	x = x[:len(acc)]
-	w = w[:len(acc)]
-	for i := range acc {
-		acc[i] += (int32(x[i]) - xzp) * int32(w[i])
+	for c0 := 0; c0 < len(acc); c0 += PanelWidth {
+		wb := w[c0*taps : c0*taps+PanelWidth]
+		for i := c0; i < min(c0+PanelWidth, len(acc)); i++ {
+			acc[i] += (int32(x[i]) - xzp) * int32(wb[i-c0])
+		}
 	}
 }

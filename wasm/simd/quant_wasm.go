@@ -19,6 +19,10 @@ func wasmQGemm(x, rows, k, w, bias, scale, n, out, outStride, zero, lo, hi uint3
 func wasmQDepthwise(in, h, w, c, out, oh, ow, kh, kw, sh, sw, dh, dw, padT, padL, weights, bias, scale, xzero,
 	zero, lo, hi uint32)
 
+//go:wasmimport simdkernels qdepthwise3x3
+func wasmQDepthwise3x3(in, h, w, c, out, oh, ow, kh, kw, sh, sw, dh, dw, padT, padL, weights, bias, scale, xzero,
+	zero, lo, hi uint32)
+
 // widened holds a block of GEMM inputs as int16, the layout qgemm reads.
 var widened []int16
 
@@ -53,7 +57,11 @@ func QDepthwise(a *quant.DepthwiseArgs) {
 	if a.C%8 != 0 {
 		panic("simd: QDepthwise needs a multiple of 8 channels")
 	}
-	wasmQDepthwise(addr8(a.In), uint32(a.H), uint32(a.W), uint32(a.C), addr8(a.Out), uint32(a.OH), uint32(a.OW),
+	kernel := wasmQDepthwise
+	if a.KH == 3 && a.KW == 3 {
+		kernel = wasmQDepthwise3x3
+	}
+	kernel(addr8(a.In), uint32(a.H), uint32(a.W), uint32(a.C), addr8(a.Out), uint32(a.OH), uint32(a.OW),
 		uint32(a.KH), uint32(a.KW), uint32(a.SH), uint32(a.SW), uint32(a.DH), uint32(a.DW),
 		uint32(a.PadT), uint32(a.PadL), addr16(a.Weights), addr32(a.Bias), addrF(a.Scale),
 		uint32(a.XZero), uint32(a.Zero), uint32(a.Lo), uint32(a.Hi))

@@ -72,10 +72,13 @@ func TestQGemmMatchesGo(t *testing.T) {
 func TestQDepthwiseMatchesGo(t *testing.T) {
 	variants(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(5, 6))
-		for range 40 {
+		for trial := range 60 {
 			a := quant.DepthwiseArgs{H: 1 + r.IntN(12), W: 1 + r.IntN(12), C: 8 * (1 + r.IntN(5)),
 				KH: 1 + r.IntN(5), KW: 1 + r.IntN(5), SH: 1 + r.IntN(2), SW: 1 + r.IntN(2),
 				DH: 1 + r.IntN(2), DW: 1 + r.IntN(2), XZero: int32(r.IntN(256))}
+			if trial%2 == 0 { // the unrolled 3x3 kernel
+				a.KH, a.KW = 3, 3
+			}
 			a.PadT, a.PadL = r.IntN(a.KH), r.IntN(a.KW)
 			a.OH, a.OW = 1+r.IntN(a.H), 1+r.IntN(a.W)
 			a.In = randomBytes(r, a.H*a.W*a.C)
@@ -101,4 +104,47 @@ func firstDiff(a, b []uint8) int {
 		}
 	}
 	return -1
+}
+
+// BenchmarkQDepthwise times MobileNetV2's first depthwise convolution with the generic and the unrolled 3x3
+// kernel.
+func BenchmarkQDepthwise(b *testing.B) {
+	r := rand.New(rand.NewPCG(7, 8))
+	a := quant.DepthwiseArgs{H: 112, W: 112, C: 32, OH: 112, OW: 112, KH: 3, KW: 3, SH: 1, SW: 1, DH: 1, DW: 1,
+		PadT: 1, PadL: 1, XZero: 3}
+	a.In = randomBytes(r, a.H*a.W*a.C)
+	a.Out = make([]uint8, a.OH*a.OW*a.C)
+	a.Weights = randomWeights(r, 9*a.C)
+	a.Bias, a.Scale, a.Zero, a.Lo, a.Hi = randomRequant(r, a.C, 9)
+	for _, k := range []string{"generic", "3x3"} {
+		b.Run(k, func(b *testing.B) {
+			kernel := wasmQDepthwise
+			if k == "3x3" {
+				kernel = wasmQDepthwise3x3
+			}
+			for b.Loop() {
+				kernel(addr8(a.In), uint32(a.H), uint32(a.W), uint32(a.C), addr8(a.Out), uint32(a.OH),
+					uint32(a.OW), 3, 3, 1, 1, 1, 1, 1, 1, addr16(a.Weights), addr32(a.Bias), addrF(a.Scale),
+					uint32(a.XZero), uint32(a.Zero), uint32(a.Lo), uint32(a.Hi))
+			}
+			b.ReportMetric(float64(a.OH*a.OW*a.C*9)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GOP/s")
+		})
+	}
+}
+
+// BenchmarkQGemm times pointwise convolutions of MobileNetV2.
+func BenchmarkQGemm(b *testing.B) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, s := range []struct{ rows, k, n int }{{56 * 56, 24, 144}, {14 * 14, 96, 576}, {7 * 7, 960, 320}} {
+		bias, scale, zero, lo, hi := randomRequant(r, s.n, s.k)
+		a := quant.GemmArgs{X: randomBytes(r, s.rows*s.k), Rows: s.rows, K: s.k, N: s.n, OutStride: s.n,
+			Out: make([]uint8, s.rows*s.n), Panels: randomWeights(r, padTo8(s.n)*s.k), Bias: bias, Scale: scale,
+			Zero: zero, Lo: lo, Hi: hi}
+		b.Run(fmt.Sprintf("%dx%dx%d", s.rows, s.k, s.n), func(b *testing.B) {
+			for b.Loop() {
+				QGemm(&a)
+			}
+			b.ReportMetric(float64(s.rows*s.k*s.n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GOP/s")
+		})
+	}
 }

@@ -32,6 +32,7 @@ func Module(relaxed bool) []byte {
 	widen(m)
 	qgemm(m, QTileM)
 	qdepthwise(m)
+	qdepthwise3x3(m)
 	return m.Bytes()
 }
 

@@ -79,27 +79,55 @@ func widen(m *wasmgen.Module) {
 	f.End()
 }
 
+// requantConsts are the splatted constants of the fp32 requantization, set once per kernel call.
+type requantConsts struct{ lo, hi, magic, offset uint32 }
+
+// magicBias is 1.5*2^23: adding it to a float32 of magnitude below 2^22 rounds to an integer (ties to even,
+// the default rounding) and leaves that integer in the low mantissa bits (XNNPACK's fp32 "magic" rule).
+const magicBias = 12582912.0
+
+// newRequantConsts declares and sets the constants for the output zero point and clamp bounds (i32 locals).
+func newRequantConsts(f *wasmgen.Func, zero, lo, hi uint32) requantConsts {
+	c := requantConsts{f.Local(wasmgen.V128), f.Local(wasmgen.V128), f.Local(wasmgen.V128), f.Local(wasmgen.V128)}
+	for _, b := range []struct{ bound, dst uint32 }{{lo, c.lo}, {hi, c.hi}} {
+		f.Get(b.bound)
+		f.Get(zero)
+		f.I32Sub()
+		f.F32ConvertI32S()
+		f.F32x4Splat()
+		f.Set(b.dst)
+	}
+	f.F32Const(magicBias)
+	f.F32x4Splat()
+	f.Set(c.magic)
+	f.I32(0x4B400000) // the bits of magicBias
+	f.Get(zero)
+	f.I32Sub()
+	f.I32x4Splat()
+	f.Set(c.offset)
+	return c
+}
+
 // requantStore emits the fp32 requantization of 8 channels held in acc[0] (channels 0-3) and acc[1] (4-7),
 // with scales at the address in local scale, and stores min(rem, 8) bytes at the address in local dst.
-// rem is an i32 local; v is a scratch v128 local.
-func requantStore(f *wasmgen.Func, acc [2]uint32, scale, zero, lo, hi, dst, rem, v uint32) {
+// rem is an i32 local; v is a scratch v128 local. Clamping before rounding to the integer bounds minus the
+// zero point gives the same bytes as clamping after (rounding is monotonic); without NaNs, pmin and pmax
+// (one instruction each) are min and max.
+func requantStore(f *wasmgen.Func, acc [2]uint32, scale uint32, k requantConsts, dst, rem, v uint32) {
 	for i := range 2 {
 		f.Get(acc[i])
 		f.F32x4ConvertI32x4S()
 		f.Get(scale)
 		f.V128Load(uint32(16 * i))
 		f.F32x4Mul()
-		f.F32x4Nearest()
-		f.I32x4TruncSatF32x4S()
-		f.Get(zero)
-		f.I32x4Splat()
-		f.I32x4Add()
-		f.Get(lo)
-		f.I32x4Splat()
-		f.I32x4MaxS()
-		f.Get(hi)
-		f.I32x4Splat()
-		f.I32x4MinS()
+		f.Get(k.lo)
+		f.F32x4Pmax()
+		f.Get(k.hi)
+		f.F32x4Pmin()
+		f.Get(k.magic)
+		f.F32x4Add()
+		f.Get(k.offset)
+		f.I32x4Sub()
 	}
 	f.I16x8NarrowI32x4S()
 	f.Tee(v)
@@ -163,6 +191,7 @@ func qgemm(m *wasmgen.Module, tm int) {
 		acc[j] = [2]uint32{v128(), v128()}
 	}
 	w0, w1, xv, tmp := v128(), v128(), v128(), v128()
+	rq := newRequantConsts(f, zero, lo, hi)
 
 	f.Get(w)
 	f.Set(wBlock)
@@ -287,7 +316,7 @@ func qgemm(m *wasmgen.Module, tm int) {
 		f.Set(rem)
 		f.Get(dst[j])
 		f.Set(dstj)
-		requantStore(f, acc[j], sp, zero, lo, hi, dstj, rem, tmp)
+		requantStore(f, acc[j], sp, rq, dstj, rem, tmp)
 	}
 	f.Get(p0)
 	f.I32(int32(tm))
@@ -323,6 +352,7 @@ func qdepthwise(m *wasmgen.Module) {
 		i32(), i32(), i32(), i32(), i32(), i32()
 	acc := [2]uint32{v128(), v128()}
 	xz, xv, wv, tmp := v128(), v128(), v128(), v128()
+	rq := newRequantConsts(f, zero, lo, hi)
 
 	f.Get(xzero)
 	f.I16x8Splat()
@@ -373,9 +403,13 @@ func qdepthwise(m *wasmgen.Module) {
 				f.V128Load(uint32(16 * v))
 				f.Set(acc[v])
 			}
-			// wt walks the taps' weights for this block: c int16 per tap.
+			// wt walks the block's weights, 8 int16 per tap: the block starts at cb*kh*kw*2 bytes.
 			f.Get(weights)
 			f.Get(cb)
+			f.Get(kh)
+			f.I32Mul()
+			f.Get(kw)
+			f.I32Mul()
 			f.I32(1)
 			f.I32Shl()
 			f.I32Add()
@@ -392,9 +426,7 @@ func qdepthwise(m *wasmgen.Module) {
 				f.If()
 				f.Get(wt)
 				f.Get(kw)
-				f.Get(c)
-				f.I32Mul()
-				f.I32(1)
+				f.I32(4)
 				f.I32Shl()
 				f.I32Add()
 				f.Set(wt)
@@ -439,9 +471,7 @@ func qdepthwise(m *wasmgen.Module) {
 					f.Set(acc[1])
 					f.End()
 					f.Get(wt)
-					f.Get(c)
-					f.I32(1)
-					f.I32Shl()
+					f.I32(16)
 					f.I32Add()
 					f.Set(wt)
 				})
@@ -455,11 +485,212 @@ func qdepthwise(m *wasmgen.Module) {
 			f.Set(sp)
 			f.I32(8)
 			f.Set(rem)
-			requantStore(f, acc, sp, zero, lo, hi, dst, rem, tmp)
+			requantStore(f, acc, sp, rq, dst, rem, tmp)
 			f.Get(dst)
 			f.I32(8)
 			f.I32Add()
 			f.Set(dst)
+			f.Get(cb)
+			f.I32(8)
+			f.I32Add()
+			f.Tee(cb)
+			f.Get(c)
+			f.I32LtS()
+			f.BrIf(cbLoop)
+			f.End()
+		})
+	})
+}
+
+// qdepthwise3x3 emits qdepthwise for 3x3 filters (the parameters are the same; kh and kw must be 3), with
+// the taps unrolled: per output pixel it finds which tap rows and columns lie inside the image, and for each
+// block of 8 channels runs the nine taps without checks when all do.
+func qdepthwise3x3(m *wasmgen.Module) {
+	f := m.Func("qdepthwise3x3", i32Params(len(QDepthwiseParams)), nil)
+	p := paramFunc(f, QDepthwiseParams)
+	in, h, w, c, out, oh, ow := p("in"), p("h"), p("w"), p("c"), p("out"), p("oh"), p("ow")
+	sh, sw, dh, dw, padT, padL := p("sh"), p("sw"), p("dh"), p("dw"), p("padT"), p("padL")
+	weights, bias, scale, xzero, zero, lo, hi := p("weights"), p("bias"), p("scale"), p("xzero"), p("zero"),
+		p("lo"), p("hi")
+	i32 := func() uint32 { return f.Local(wasmgen.I32) }
+	v128 := func() uint32 { return f.Local(wasmgen.V128) }
+	oy, ox, iy0, ix0, cb, base, wb, dst, sp, rem, rowAll, all := i32(), i32(), i32(), i32(), i32(), i32(), i32(),
+		i32(), i32(), i32(), i32(), i32()
+	var toff [9]uint32
+	var rowOK, colOK [3]uint32
+	for t := range toff {
+		toff[t] = i32()
+	}
+	for i := range 3 {
+		rowOK[i], colOK[i] = i32(), i32()
+	}
+	acc := [2]uint32{v128(), v128()}
+	xz, xv, wv, tmp := v128(), v128(), v128(), v128()
+	rq := newRequantConsts(f, zero, lo, hi)
+
+	// toff[ky*3+kx] = (ky*dh*w + kx*dw)*c: the tap's input offset from the window's corner.
+	for ky := range 3 {
+		for kx := range 3 {
+			f.I32(int32(ky))
+			f.Get(dh)
+			f.I32Mul()
+			f.Get(w)
+			f.I32Mul()
+			f.I32(int32(kx))
+			f.Get(dw)
+			f.I32Mul()
+			f.I32Add()
+			f.Get(c)
+			f.I32Mul()
+			f.Set(toff[ky*3+kx])
+		}
+	}
+	f.Get(xzero)
+	f.I16x8Splat()
+	f.Set(xz)
+	f.Get(out)
+	f.Set(dst)
+	loop := func(i, limit uint32, body func()) {
+		f.I32(0)
+		f.Set(i)
+		done := f.Block()
+		l := f.Loop()
+		f.Get(i)
+		f.Get(limit)
+		f.I32GeS()
+		f.BrIf(done)
+		body()
+		f.Get(i)
+		f.I32(1)
+		f.I32Add()
+		f.Set(i)
+		f.Br(l)
+		f.End()
+		f.End()
+	}
+	// inside sets ok[k] = (start + k*step) <u limit for k < 3 and all = their conjunction.
+	inside := func(ok [3]uint32, all, start, step, limit uint32) {
+		for k := range 3 {
+			f.Get(start)
+			f.I32(int32(k))
+			f.Get(step)
+			f.I32Mul()
+			f.I32Add()
+			f.Get(limit)
+			f.I32LtU()
+			f.Tee(ok[k])
+			if k > 0 {
+				f.I32And()
+			}
+		}
+		f.Set(all)
+	}
+	taps := func(checked bool) {
+		for t := range 9 {
+			if checked {
+				f.Get(rowOK[t/3])
+				f.Get(colOK[t%3])
+				f.I32And()
+				f.If()
+			}
+			f.Get(base)
+			f.Get(toff[t])
+			f.I32Add()
+			f.V128Load8x8U(0)
+			f.Get(xz)
+			f.I16x8Sub()
+			f.Tee(xv)
+			f.Get(wb)
+			f.V128Load(uint32(16 * t))
+			f.Tee(wv)
+			f.I32x4ExtmulLowI16S()
+			f.Get(acc[0])
+			f.I32x4Add()
+			f.Set(acc[0])
+			f.Get(xv)
+			f.Get(wv)
+			f.I32x4ExtmulHighI16S()
+			f.Get(acc[1])
+			f.I32x4Add()
+			f.Set(acc[1])
+			if checked {
+				f.End()
+			}
+		}
+	}
+	loop(oy, oh, func() {
+		f.Get(oy)
+		f.Get(sh)
+		f.I32Mul()
+		f.Get(padT)
+		f.I32Sub()
+		f.Set(iy0)
+		inside(rowOK, rowAll, iy0, dh, h)
+		loop(ox, ow, func() {
+			f.Get(ox)
+			f.Get(sw)
+			f.I32Mul()
+			f.Get(padL)
+			f.I32Sub()
+			f.Set(ix0)
+			inside(colOK, all, ix0, dw, w)
+			f.Get(all)
+			f.Get(rowAll)
+			f.I32And()
+			f.Set(all)
+			// base = in + (iy0*w + ix0)*c, the window's corner (outside the image at the borders, where
+			// only the taps inside are read).
+			f.Get(iy0)
+			f.Get(w)
+			f.I32Mul()
+			f.Get(ix0)
+			f.I32Add()
+			f.Get(c)
+			f.I32Mul()
+			f.Get(in)
+			f.I32Add()
+			f.Set(base)
+			f.Get(weights)
+			f.Set(wb)
+			f.I32(0)
+			f.Set(cb)
+			cbLoop := f.Loop()
+			for v := range 2 {
+				f.Get(bias)
+				f.Get(cb)
+				f.I32(2)
+				f.I32Shl()
+				f.I32Add()
+				f.V128Load(uint32(16 * v))
+				f.Set(acc[v])
+			}
+			f.Get(all)
+			f.If()
+			taps(false)
+			f.Else()
+			taps(true)
+			f.End()
+			f.Get(scale)
+			f.Get(cb)
+			f.I32(2)
+			f.I32Shl()
+			f.I32Add()
+			f.Set(sp)
+			f.I32(8)
+			f.Set(rem)
+			requantStore(f, acc, sp, rq, dst, rem, tmp)
+			f.Get(dst)
+			f.I32(8)
+			f.I32Add()
+			f.Set(dst)
+			f.Get(base)
+			f.I32(8)
+			f.I32Add()
+			f.Set(base)
+			f.Get(wb)
+			f.I32(9 * 16)
+			f.I32Add()
+			f.Set(wb)
 			f.Get(cb)
 			f.I32(8)
 			f.I32Add()

@@ -234,3 +234,4 @@ func (f *Func) I32x4TruncSatF32x4S() { f.simd(0xF8) }
 
 // F32x4Nearest rounds each lane to the nearest integer, ties to even.
 func (f *Func) F32x4Nearest() { f.simd(0x6A) }
+func (f *Func) I32x4Sub() { f.simd(0xB1) }
