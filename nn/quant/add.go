@@ -82,11 +82,12 @@ func (s *addStep) run(p *Program) {
 	b = b[:len(a)]
 	out = out[:len(a)]
 	if s.xnnpack {
-		rounding := int32(1) << (s.xShift - 1)
-		for i := range a {
-			acc := (int32(a[i])-s.a.zp)*s.xaMult + (int32(b[i])-s.b.zp)*s.xbMult
-			v := (acc+rounding)>>s.xShift + s.out.zp
-			out[i] = uint8(min(max(v, s.lo), s.hi))
+		args := AddArgs{A: a, B: b, Out: out, AZero: s.a.zp, BZero: s.b.zp, AMult: s.xaMult, BMult: s.xbMult,
+			Shift: s.xShift, Zero: s.out.zp, Lo: s.lo, Hi: s.hi}
+		if Kernels.Add != nil {
+			Kernels.Add(&args)
+		} else {
+			AddXNNPACKRule(&args)
 		}
 		return
 	}

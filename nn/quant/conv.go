@@ -237,23 +237,36 @@ func (s *convStep) gemm(p *Program) {
 // of kh*kw*c bytes each (and a zero to make the length even), with the input
 // zero point for padding.
 func (s *convStep) im2col(cols, in []byte, r0, rows int) {
+	kp := padK(s.k)
+	span := s.kw * s.c // one filter row
 	for r := 0; r < rows; r++ {
 		oy, ox := (r0+r)/s.ow, (r0+r)%s.ow
-		kp := padK(s.k)
 		row := cols[r*kp : (r+1)*kp]
 		row[kp-1] = 0
+		ix0 := ox*s.sw - s.padL
 		for ky := 0; ky < s.kh; ky++ {
 			iy := oy*s.sh - s.padT + ky*s.dh
-			for kx := 0; kx < s.kw; kx++ {
-				ix := ox*s.sw - s.padL + kx*s.dw
-				dst := row[(ky*s.kw+kx)*s.c : (ky*s.kw+kx+1)*s.c]
-				if iy < 0 || iy >= s.h || ix < 0 || ix >= s.w {
-					for i := range dst {
-						dst[i] = s.xzp
-					}
-					continue
+			dst := row[ky*span : (ky+1)*span]
+			switch {
+			case iy < 0 || iy >= s.h:
+				for i := range dst {
+					dst[i] = s.xzp
 				}
-				copy(dst, in[(iy*s.w+ix)*s.c:])
+			case s.dw == 1 && ix0 >= 0 && ix0+s.kw <= s.w:
+				// The filter row's inputs are adjacent pixels: one copy.
+				copy(dst, in[(iy*s.w+ix0)*s.c:])
+			default:
+				for kx := 0; kx < s.kw; kx++ {
+					ix := ix0 + kx*s.dw
+					d := dst[kx*s.c : (kx+1)*s.c]
+					if ix < 0 || ix >= s.w {
+						for i := range d {
+							d[i] = s.xzp
+						}
+						continue
+					}
+					copy(d, in[(iy*s.w+ix)*s.c:])
+				}
 			}
 		}
 	}

@@ -13,6 +13,8 @@ type KernelSet struct {
 	// Depthwise computes a depthwise convolution with the fp32 rule, exactly as
 	// DepthwiseFP32 does.
 	Depthwise func(a *DepthwiseArgs)
+	// Add adds two tensors with XNNPACK's rule, exactly as AddXNNPACKRule does.
+	Add func(a *AddArgs)
 }
 
 // Kernels is the kernel set every Program runs with. Set it before running.
@@ -129,5 +131,31 @@ func depthwiseTap(acc []int32, x []uint8, w []int16, taps int, xzp int32) {
 		for i := c0; i < min(c0+PanelWidth, len(acc)); i++ {
 			acc[i] += (int32(x[i]) - xzp) * int32(wb[i-c0])
 		}
+	}
+}
+
+// AddArgs is an element-wise ADD with XNNPACK's rule:
+//
+//	acc = (A[i]-AZero)*AMult + (B[i]-BZero)*BMult
+//	Out[i] = clamp((acc + 2^(Shift-1)) >> Shift + Zero, Lo, Hi)
+//
+// for i < len(Out); A and B are at least as long. The multipliers are below
+// 2^21, so acc fits in int32.
+type AddArgs struct {
+	A, B, Out    []uint8
+	AZero, BZero int32
+	AMult, BMult int32
+	Shift        int
+	Zero, Lo, Hi int32
+}
+
+// AddXNNPACKRule is the pure-Go Add kernel.
+func AddXNNPACKRule(a *AddArgs) {
+	x, y := a.A[:len(a.Out)], a.B[:len(a.Out)]
+	rounding := int32(1) << (a.Shift - 1)
+	for i := range a.Out {
+		acc := (int32(x[i])-a.AZero)*a.AMult + (int32(y[i])-a.BZero)*a.BMult
+		v := (acc+rounding)>>a.Shift + a.Zero
+		a.Out[i] = uint8(min(max(v, a.Lo), a.Hi))
 	}
 }

@@ -17,7 +17,7 @@ func Install() bool {
 		return false
 	}
 	nn.Kernels = nn.KernelSet{Name: name, Conv: Conv, Pool: Pool, Prepare: Prepare}
-	quant.Kernels = quant.KernelSet{Name: name, Gemm: QGemm, Depthwise: QDepthwise}
+	quant.Kernels = quant.KernelSet{Name: name, Gemm: QGemm, Depthwise: QDepthwise, Add: QAdd}
 	return true
 }
 

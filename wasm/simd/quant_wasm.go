@@ -23,6 +23,9 @@ func wasmQDepthwise(in, h, w, c, out, oh, ow, kh, kw, sh, sw, dh, dw, padT, padL
 func wasmQDepthwise3x3(in, h, w, c, out, oh, ow, kh, kw, sh, sw, dh, dw, padT, padL, weights, bias, scale, xzero,
 	zero, lo, hi uint32)
 
+//go:wasmimport simdkernels qadd
+func wasmQAdd(a, b, out, n, azero, bzero, amult, bmult, shift, zero, lo, hi uint32)
+
 // widened holds a block of GEMM inputs as int16, the layout qgemm reads.
 var widened []int16
 
@@ -70,6 +73,21 @@ func QDepthwise(a *quant.DepthwiseArgs) {
 	runtime.KeepAlive(a.Weights)
 	runtime.KeepAlive(a.Bias)
 	runtime.KeepAlive(a.Scale)
+}
+
+// QAdd is quant.KernelSet.Add on the SIMD kernel module.
+func QAdd(a *quant.AddArgs) {
+	n := len(a.Out) &^ 7
+	wasmQAdd(addr8(a.A), addr8(a.B), addr8(a.Out), uint32(n), uint32(a.AZero), uint32(a.BZero),
+		uint32(a.AMult), uint32(a.BMult), uint32(a.Shift), uint32(a.Zero), uint32(a.Lo), uint32(a.Hi))
+	runtime.KeepAlive(a.A)
+	runtime.KeepAlive(a.B)
+	runtime.KeepAlive(a.Out)
+	if n < len(a.Out) { // the last few elements
+		tail := *a
+		tail.A, tail.B, tail.Out = a.A[n:], a.B[n:], a.Out[n:]
+		quant.AddXNNPACKRule(&tail)
+	}
 }
 
 func addr8(s []uint8) uint32   { return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(s)))) }

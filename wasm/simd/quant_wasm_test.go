@@ -148,3 +148,24 @@ func BenchmarkQGemm(b *testing.B) {
 		})
 	}
 }
+
+func TestQAddMatchesGo(t *testing.T) {
+	variants(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(11, 12))
+		for range 40 {
+			n := r.IntN(100)
+			a := quant.AddArgs{A: randomBytes(r, n), B: randomBytes(r, n), AZero: int32(r.IntN(256)),
+				BZero: int32(r.IntN(256)), AMult: int32(r.IntN(1 << 21)), BMult: int32(r.IntN(1 << 21)),
+				Shift: 16 + r.IntN(15), Zero: int32(r.IntN(256)), Lo: int32(r.IntN(40)), Hi: int32(215 + r.IntN(41))}
+			want := make([]uint8, n)
+			a.Out = want
+			quant.AddXNNPACKRule(&a)
+			got := make([]uint8, n)
+			a.Out = got
+			QAdd(&a)
+			if i := firstDiff(got, want); i >= 0 {
+				t.Fatalf("%+v: byte %d = %d, want %d", a, i, got[i], want[i])
+			}
+		}
+	})
+}

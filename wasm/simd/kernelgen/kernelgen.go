@@ -33,6 +33,7 @@ func Module(relaxed bool) []byte {
 	qgemm(m, QTileM)
 	qdepthwise(m)
 	qdepthwise3x3(m)
+	qadd(m)
 	return m.Bytes()
 }
 

@@ -702,3 +702,110 @@ func qdepthwise3x3(m *wasmgen.Module) {
 		})
 	})
 }
+
+// QAddParams are the parameters of the exported qadd function: nn/quant.AddArgs, n a multiple of 8.
+var QAddParams = []string{"a", "b", "out", "n", "azero", "bzero", "amult", "bmult", "shift", "zero", "lo", "hi"}
+
+// qadd emits the element-wise ADD with XNNPACK's rule, 8 elements per iteration.
+func qadd(m *wasmgen.Module) {
+	f := m.Func("qadd", i32Params(len(QAddParams)), nil)
+	p := paramFunc(f, QAddParams)
+	a, b, out, n := p("a"), p("b"), p("out"), p("n")
+	azero, bzero, amult, bmult, shift, zero, lo, hi := p("azero"), p("bzero"), p("amult"), p("bmult"),
+		p("shift"), p("zero"), p("lo"), p("hi")
+	end := f.Local(wasmgen.I32)
+	v128 := func() uint32 { return f.Local(wasmgen.V128) }
+	az, bz, am, bm, round, zv, lov, hiv, xa, xb, lo32 := v128(), v128(), v128(), v128(), v128(), v128(), v128(),
+		v128(), v128(), v128(), v128()
+	splat := func(src, dst uint32, i16 bool) {
+		f.Get(src)
+		if i16 {
+			f.I16x8Splat()
+		} else {
+			f.I32x4Splat()
+		}
+		f.Set(dst)
+	}
+	splat(azero, az, true)
+	splat(bzero, bz, true)
+	splat(amult, am, false)
+	splat(bmult, bm, false)
+	splat(zero, zv, false)
+	splat(lo, lov, false)
+	splat(hi, hiv, false)
+	f.I32(1)
+	f.Get(shift)
+	f.I32(1)
+	f.I32Sub()
+	f.I32Shl()
+	f.I32x4Splat()
+	f.Set(round)
+	f.Get(out)
+	f.Get(n)
+	f.I32Add()
+	f.Set(end)
+	done := f.Block()
+	loop := f.Loop()
+	f.Get(out)
+	f.Get(end)
+	f.I32GeU()
+	f.BrIf(done)
+	f.Get(a)
+	f.V128Load8x8U(0)
+	f.Get(az)
+	f.I16x8Sub()
+	f.Set(xa)
+	f.Get(b)
+	f.V128Load8x8U(0)
+	f.Get(bz)
+	f.I16x8Sub()
+	f.Set(xb)
+	for half := range 2 {
+		ext := func(x uint32) {
+			f.Get(x)
+			if half == 0 {
+				f.I32x4ExtendLowI16x8S()
+			} else {
+				f.I32x4ExtendHighI16x8S()
+			}
+		}
+		ext(xa)
+		f.Get(am)
+		f.I32x4Mul()
+		ext(xb)
+		f.Get(bm)
+		f.I32x4Mul()
+		f.I32x4Add()
+		f.Get(round)
+		f.I32x4Add()
+		f.Get(shift)
+		f.I32x4ShrS()
+		f.Get(zv)
+		f.I32x4Add()
+		f.Get(lov)
+		f.I32x4MaxS()
+		f.Get(hiv)
+		f.I32x4MinS()
+		if half == 0 {
+			f.Set(lo32)
+		}
+	}
+	f.Set(xa)
+	f.Get(out)
+	f.Get(lo32)
+	f.Get(xa)
+	f.I16x8NarrowI32x4S()
+	f.Tee(xa)
+	f.Get(xa)
+	f.I8x16NarrowI16x8U()
+	f.V128Store64Lane(0)
+	for _, ptr := range []uint32{a, b, out} {
+		f.Get(ptr)
+		f.I32(8)
+		f.I32Add()
+		f.Set(ptr)
+	}
+	f.Br(loop)
+	f.End()
+	f.End()
+}

@@ -233,5 +233,9 @@ func (f *Func) F32x4ConvertI32x4S()  { f.simd(0xFA) }
 func (f *Func) I32x4TruncSatF32x4S() { f.simd(0xF8) }
 
 // F32x4Nearest rounds each lane to the nearest integer, ties to even.
-func (f *Func) F32x4Nearest() { f.simd(0x6A) }
-func (f *Func) I32x4Sub() { f.simd(0xB1) }
+func (f *Func) F32x4Nearest()          { f.simd(0x6A) }
+func (f *Func) I32x4Sub()              { f.simd(0xB1) }
+func (f *Func) I32x4Mul()              { f.simd(0xB5) }
+func (f *Func) I32x4ShrS()             { f.simd(0xAC) }
+func (f *Func) I32x4ExtendLowI16x8S()  { f.simd(0xA7) }
+func (f *Func) I32x4ExtendHighI16x8S() { f.simd(0xA8) }
