@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
@@ -143,5 +144,33 @@ func TestWebcamErrors(t *testing.T) {
 			}
 			expectTop(t, classify(t, ctx, filepath.Join(testenv.Shared(t), "images", "chelsea.png")), cats...)
 		})
+	}
+}
+
+// BenchmarkWebcam measures the webcam's frames per second on the fake camera for MobileNetV2 and the synthetic
+// InceptionV3, with 1 and 2 workers:
+//
+//	go test -run '^$' -bench Webcam -benchtime 1x ./tests/browser/
+func BenchmarkWebcam(b *testing.B) {
+	photo := filepath.Join(testenv.Shared(b), "images", "chelsea.png")
+	url := serveWithInception(b, builtSite(b))
+	for _, m := range []string{"mobilenet_v2_uint8", syntheticInception} {
+		for _, workers := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/workers=%d", m, workers), func(b *testing.B) {
+				ctx := open(b, fakeCamera(b, photo), fmt.Sprintf("%s?workers=%d", url, workers))
+				waitReady(b, ctx)
+				selectModel(b, ctx, m)
+				click(b, ctx, "webcam-toggle")
+				frames := func() int { return eval[int](b, ctx, "+"+webcamJS+".dataset.frames") }
+				waitFor(b, ctx, "the first frames", "+"+webcamJS+".dataset.frames >= 3")
+				b.ResetTimer()
+				n0, start := frames(), time.Now()
+				time.Sleep(10 * time.Second)
+				n := frames() - n0
+				elapsed := time.Since(start)
+				b.ReportMetric(float64(n)/elapsed.Seconds(), "frames/s")
+				b.ReportMetric(float64(elapsed.Milliseconds())/float64(max(n, 1)), "ms/frame")
+			})
+		}
 	}
 }

@@ -291,7 +291,7 @@ globalThis.InceptionWeb = (() => {
 							const px = i === workers.length - 1 ? pixels : pixels.slice(0);
 							return w.request({ type: split ? "classifyPart" : "classify", pixels: px, size, topK }, [px]);
 						});
-						return Promise.all(jobs).then((replies) => replies[0]);
+						return Promise.all(jobs).then((replies) => Object.assign(replies[0], { workers: workers.length }));
 					},
 					resolve,
 					reject,

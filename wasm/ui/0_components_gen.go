@@ -23,6 +23,7 @@ func (c *ResultCard) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 	vgout.Out = append(vgout.Out, vgn) // root for output
 	vgn.AddAttrInterface("data-file", c.Result.File)
 	vgn.AddAttrInterface("data-state", c.Result.State)
+	vgn.AddAttrInterface("data-workers", c.Result.WorkersString())
 	{
 		vgparent := vgn
 		_ = vgparent
@@ -229,9 +230,9 @@ func (c *Root) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			vgn.AddAttrInterface("data-model", c.Loaded)
 			vgn.AddAttrInterface("data-model-source", c.Source)
 			vgn.AddAttrInterface("data-seq", c.SeqString())
-			vgn.AddAttrInterface("data-split", c.Split)
+			vgn.AddAttrInterface("data-split", c.SplitString())
 			vgn.AddAttrInterface("data-state", c.State)
-			vgn.AddAttrInterface("data-workers", c.Workers)
+			vgn.AddAttrInterface("data-workers", c.WorkersString())
 			{
 				vgparent := vgn
 				_ = vgparent

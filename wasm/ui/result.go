@@ -21,6 +21,7 @@ type Result struct {
 	Model       string
 	Predictions []Prediction
 	Ms          float64
+	Workers     int // the workers it ran on: more than one when split
 	Err         string
 }
 
@@ -53,5 +54,11 @@ func (r *Result) AspectStyle() string {
 }
 
 func (r *Result) Meta() string {
-	return fmt.Sprintf("%dx%d · %s · %.1f ms", r.Width, r.Height, r.Model, r.Ms)
+	s := fmt.Sprintf("%dx%d · %s · %.1f ms", r.Width, r.Height, r.Model, r.Ms)
+	if r.Workers > 1 {
+		s += fmt.Sprintf(" · split across %d workers", r.Workers)
+	}
+	return s
 }
+
+func (r *Result) WorkersString() string { return strconv.Itoa(r.Workers) }

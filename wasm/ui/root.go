@@ -266,16 +266,21 @@ func (c *Root) addFiles(files []js.Value) {
 func (c *Root) classify(r *Result, file js.Value) {
 	job, err := c.prepare(r, file)
 	if err != nil {
-		c.finish(r, nil, 0, err)
+		c.finish(r, nil, 0, 0, err)
 		return
 	}
 	go func() {
-		preds, ms, err := predictions(await(job))
-		c.finish(r, preds, ms, err)
+		reply, err := await(job)
+		preds, ms, err := predictions(reply, err)
+		workers := 0
+		if err == nil {
+			workers = reply.Get("workers").Int()
+		}
+		c.finish(r, preds, ms, workers, err)
 	}()
 }
 
-func (c *Root) finish(r *Result, preds []Prediction, ms float64, err error) {
+func (c *Root) finish(r *Result, preds []Prediction, ms float64, workers int, err error) {
 	c.update(func() {
 		c.pending--
 		c.Seq++
@@ -283,7 +288,7 @@ func (c *Root) finish(r *Result, preds []Prediction, ms float64, err error) {
 			r.State, r.Err = "error", err.Error()
 			c.Error = r.File + ": " + err.Error()
 		} else {
-			r.State, r.Predictions, r.Ms, r.Model = "done", preds, ms, c.Loaded
+			r.State, r.Predictions, r.Ms, r.Model, r.Workers = "done", preds, ms, c.Loaded, workers
 		}
 		switch {
 		case c.pending > 0:
@@ -424,3 +429,6 @@ func (c *Root) ProgressText() string {
 
 func (c *Root) DownloadMax() string   { return strconv.Itoa(c.DownloadTotal) }
 func (c *Root) DownloadValue() string { return strconv.Itoa(c.DownloadBytes) }
+
+func (c *Root) SplitString() string   { return strconv.FormatBool(c.Split) }
+func (c *Root) WorkersString() string { return strconv.Itoa(c.Workers) }

@@ -1,0 +1,60 @@
+package browser
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+	"testing"
+
+	"inceptionweb/internal/testenv"
+)
+
+// selectModel picks a model in the page and waits until the workers hold it.
+func selectModel(t testing.TB, ctx context.Context, name string) {
+	t.Helper()
+	eval[bool](t, ctx, fmt.Sprintf(`(() => {
+		const s = document.querySelector("[data-testid=model-select]");
+		s.value = %q;
+		s.dispatchEvent(new Event("change"));
+		return true;
+	})()`, name))
+	waitFor(t, ctx, name, fmt.Sprintf(`%s.dataset.model === %q && %s.dataset.state === "ready"`, statusJS, name, statusJS))
+}
+
+// TestSplitImage classifies one photo with InceptionV3 on one worker, and split across two workers that swap
+// channels after every step: the answers agree.
+func TestSplitImage(t *testing.T) {
+	url := serveWithInception(t, builtSite(t))
+	photo := filepath.Join(testenv.Shared(t), "images", "chelsea.png")
+	var answers [2]card
+	for i, workers := range []int{1, 2} {
+		ctx := open(t, browser(t), fmt.Sprintf("%s?workers=%d", url, workers))
+		waitReady(t, ctx)
+		selectModel(t, ctx, syntheticInception)
+		if split := eval[string](t, ctx, statusJS+".dataset.split"); split != fmt.Sprint(workers > 1) {
+			t.Errorf("%d workers: data-split %q", workers, split)
+		}
+		answers[i] = classify(t, ctx, photo)
+		expectTop(t, answers[i])
+		if ran := eval[string](t, ctx, `document.querySelector("[data-testid=result]").dataset.workers`); ran != fmt.Sprint(workers) {
+			t.Errorf("%d workers: the image ran on %s", workers, ran)
+		}
+		classify(t, ctx, photo) // once more, warm, for the time in the log
+		t.Logf("%d workers: %s", workers, eval[string](t, ctx, `document.querySelector("[data-testid=result] .meta").textContent`))
+	}
+	whole, split := answers[0].Predictions, answers[1].Predictions
+	if len(whole) != len(split) {
+		t.Fatalf("1 worker: %v; 2 workers: %v", whole, split)
+	}
+	for i := range whole {
+		var p, q float64
+		fmt.Sscan(whole[i].Prob, &p)
+		fmt.Sscan(split[i].Prob, &q)
+		// The parts run the same kernels on slices of the same layers; only summation order may differ.
+		if whole[i].Label != split[i].Label || math.Abs(p-q) > 1e-4 {
+			t.Errorf("rank %d: 1 worker %v, split across 2 %v", i+1, whole[i], split[i])
+		}
+	}
+	t.Logf("answer: %v", split)
+}
