@@ -2,7 +2,7 @@ package quant
 
 // depthwiseStep is DEPTHWISE_CONV_2D with depth multiplier 1. Weights are
 // stored minus their zero point in blocks of PanelWidth channels: each block
-// holds its channels' weights for every tap (see depthwiseIndex).
+// holds its channels' weights for every tap, in pairs of taps (see depthwiseIndex).
 type depthwiseStep struct {
 	in, out        slot
 	h, w, c        int
@@ -62,7 +62,7 @@ func (c *compiler) buildDepthwise(op Op) (step, error) {
 	}
 	ld := padN(s.c)
 	s.args = DepthwiseArgs{H: s.h, W: s.w, C: s.c, OH: s.oh, OW: s.ow, KH: s.kh, KW: s.kw, SH: s.sh, SW: s.sw,
-		DH: s.dh, DW: s.dw, PadT: s.padT, PadL: s.padL, Weights: make([]int16, taps*ld), Bias: make([]int32, ld),
+		DH: s.dh, DW: s.dw, PadT: s.padT, PadL: s.padL, Weights: make([]int16, padK(taps)*ld), Bias: make([]int32, ld),
 		Scale: make([]float32, ld), XZero: in.zp, Zero: s.rq.zp, Lo: s.rq.lo, Hi: s.rq.hi}
 	for t := 0; t < taps; t++ {
 		for ch := 0; ch < s.c; ch++ {
@@ -70,6 +70,7 @@ func (c *compiler) buildDepthwise(op Op) (step, error) {
 		}
 	}
 	copy(s.args.Bias, cw.bias)
+	s.args.SetZBias()
 	copy(s.args.Scale, s.rq.scale)
 	c.maxAcc = max(c.maxAcc, ld)
 	return s, nil
@@ -88,3 +89,4 @@ func (s *depthwiseStep) run(p *Program) {
 	}
 	a.In, a.Out = nil, nil
 }
+

@@ -70,8 +70,7 @@ func requantFP32(out []uint8, acc []int32, scale []float32, zp, lo, hi int32) {
 //
 // where the taps of output pixel (oy, ox) are ky < KH, kx < KW at input row
 // oy*SH-PadT+ky*DH and column ox*SW-PadL+kx*DW, skipping those outside the
-// image, x is the input there and w = Weights[depthwiseIndex(KH*KW, ky*KW+kx, c)]:
-// blocks of PanelWidth channels, each with the weights of all taps.
+// image, x is the input there and w = Weights[depthwiseIndex(KH*KW, ky*KW+kx, c)].
 type DepthwiseArgs struct {
 	In                 []uint8
 	H, W, C            int
@@ -79,11 +78,28 @@ type DepthwiseArgs struct {
 	OH, OW             int
 	KH, KW, SH, SW     int
 	DH, DW, PadT, PadL int
-	Weights            []int16   // padN(C)/PanelWidth blocks of KH*KW taps of PanelWidth channels
+	Weights            []int16   // padN(C)*padK(KH*KW), see depthwiseIndex
 	Bias               []int32   // padN(C)
 	Scale              []float32 // padN(C)
 	XZero              int32
+	// ZBias is Bias minus XZero times the sum of the channel's weights over all
+	// taps: a kernel that reads XZero for the taps outside the image can add
+	// x*w for every tap and start from ZBias.
+	ZBias []int32 // padN(C)
 	Zero, Lo, Hi       int32
+}
+
+// SetZBias sets a.ZBias from a.Bias, a.Weights and a.XZero.
+func (a *DepthwiseArgs) SetZBias() {
+	taps := a.KH * a.KW
+	a.ZBias = make([]int32, len(a.Bias))
+	for ch := range a.C {
+		sum := int32(0)
+		for t := range taps {
+			sum += int32(a.Weights[depthwiseIndex(taps, t, ch)])
+		}
+		a.ZBias[ch] = a.Bias[ch] - a.XZero*sum
+	}
 }
 
 // DepthwiseFP32 is the pure-Go Depthwise kernel; acc holds C accumulators.
@@ -91,10 +107,10 @@ func DepthwiseFP32(a *DepthwiseArgs, acc []int32) {
 	depthwise(a, acc[:a.C], func(out []uint8, acc []int32) { requantFP32(out, acc, a.Scale, a.Zero, a.Lo, a.Hi) })
 }
 
-// depthwiseIndex is where channel ch's weight for tap t lives.
-func depthwiseIndex(taps, t, ch int) int {
-	return (ch/PanelWidth*taps+t)*PanelWidth + ch%PanelWidth
-}
+// depthwiseIndex is where channel ch's weight for tap t lives: blocks of
+// PanelWidth channels, each a GEMM panel (see packPanels) of the taps, so that
+// a SIMD kernel multiplies two taps' inputs and weights in one instruction.
+func depthwiseIndex(taps, t, ch int) int { return panelIndex(padK(taps), t, ch) }
 
 // depthwise runs a's loops with the given requantization of a pixel.
 func depthwise(a *DepthwiseArgs, acc []int32, rq func(out []uint8, acc []int32)) {
@@ -113,7 +129,7 @@ func depthwise(a *DepthwiseArgs, acc []int32, rq func(out []uint8, acc []int32))
 						continue
 					}
 					x := a.In[(iy*a.W+ix)*a.C : (iy*a.W+ix+1)*a.C]
-					depthwiseTap(acc, x, a.Weights[(ky*a.KW+kx)*PanelWidth:], taps, a.XZero)
+					depthwiseTap(acc, x, a.Weights, taps, ky*a.KW+kx, a.XZero)
 				}
 			}
 			pix := (oy*a.OW + ox) * a.C
@@ -122,14 +138,14 @@ func depthwise(a *DepthwiseArgs, acc []int32, rq func(out []uint8, acc []int32))
 	}
 }
 
-// depthwiseTap adds (x-xzp)*w channel by channel, where w holds the tap's
-// weights of each block of PanelWidth channels, taps*PanelWidth apart.
-func depthwiseTap(acc []int32, x []uint8, w []int16, taps int, xzp int32) {
+// depthwiseTap adds (x-xzp)*w channel by channel for tap t of weights.
+func depthwiseTap(acc []int32, x []uint8, weights []int16, taps, t int, xzp int32) {
 	x = x[:len(acc)]
 	for c0 := 0; c0 < len(acc); c0 += PanelWidth {
-		wb := w[c0*taps : c0*taps+PanelWidth]
+		w := weights[depthwiseIndex(taps, t, c0):]
+		w = w[:2*PanelWidth-1]
 		for i := c0; i < min(c0+PanelWidth, len(acc)); i++ {
-			acc[i] += (int32(x[i]) - xzp) * int32(wb[i-c0])
+			acc[i] += (int32(x[i]) - xzp) * int32(w[2*(i-c0)])
 		}
 	}
 }

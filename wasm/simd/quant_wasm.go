@@ -15,12 +15,12 @@ func wasmWiden(src, dst, n uint32)
 //go:wasmimport simdkernels qgemm
 func wasmQGemm(x, rows, k, w, bias, scale, n, out, outStride, zero, lo, hi uint32)
 
-//go:wasmimport simdkernels qdepthwise
-func wasmQDepthwise(in, h, w, c, out, oh, ow, kh, kw, sh, sw, dh, dw, padT, padL, weights, bias, scale, xzero,
-	zero, lo, hi uint32)
-
 //go:wasmimport simdkernels qdepthwise3x3
 func wasmQDepthwise3x3(in, h, w, c, out, oh, ow, kh, kw, sh, sw, dh, dw, padT, padL, weights, bias, scale, xzero,
+	zero, lo, hi uint32)
+
+//go:wasmimport simdkernels qdepthwise5x5
+func wasmQDepthwise5x5(in, h, w, c, out, oh, ow, kh, kw, sh, sw, dh, dw, padT, padL, weights, bias, scale, xzero,
 	zero, lo, hi uint32)
 
 //go:wasmimport simdkernels qadd
@@ -55,25 +55,38 @@ func QGemm(a *quant.GemmArgs) {
 	runtime.KeepAlive(a.Scale)
 }
 
-// QDepthwise is quant.KernelSet.Depthwise on the SIMD kernel module (a.C is a multiple of 8).
+// QDepthwise is quant.KernelSet.Depthwise on the SIMD kernel module, for 3x3 and 5x5 filters over a
+// multiple of 8 channels; other shapes run the pure-Go kernel.
 func QDepthwise(a *quant.DepthwiseArgs) {
-	if a.C%8 != 0 {
-		panic("simd: QDepthwise needs a multiple of 8 channels")
-	}
-	kernel := wasmQDepthwise
-	if a.KH == 3 && a.KW == 3 {
+	var kernel func(in, h, w, c, out, oh, ow, kh, kw, sh, sw, dh, dw, padT, padL, weights, bias, scale, xzero,
+		zero, lo, hi uint32)
+	switch {
+	case a.C%8 != 0 || a.KH != a.KW:
+	case a.KH == 3:
 		kernel = wasmQDepthwise3x3
+	case a.KH == 5:
+		kernel = wasmQDepthwise5x5
+	}
+	if kernel == nil {
+		if len(depthwiseAcc) < a.C {
+			depthwiseAcc = make([]int32, a.C)
+		}
+		quant.DepthwiseFP32(a, depthwiseAcc)
+		return
 	}
 	kernel(addr8(a.In), uint32(a.H), uint32(a.W), uint32(a.C), addr8(a.Out), uint32(a.OH), uint32(a.OW),
 		uint32(a.KH), uint32(a.KW), uint32(a.SH), uint32(a.SW), uint32(a.DH), uint32(a.DW),
-		uint32(a.PadT), uint32(a.PadL), addr16(a.Weights), addr32(a.Bias), addrF(a.Scale),
+		uint32(a.PadT), uint32(a.PadL), addr16(a.Weights), addr32(a.ZBias), addrF(a.Scale),
 		uint32(a.XZero), uint32(a.Zero), uint32(a.Lo), uint32(a.Hi))
 	runtime.KeepAlive(a.In)
 	runtime.KeepAlive(a.Out)
 	runtime.KeepAlive(a.Weights)
-	runtime.KeepAlive(a.Bias)
+	runtime.KeepAlive(a.ZBias)
 	runtime.KeepAlive(a.Scale)
 }
+
+// depthwiseAcc holds the accumulators of depthwise convolutions that run in Go.
+var depthwiseAcc []int32
 
 // QAdd is quant.KernelSet.Add on the SIMD kernel module.
 func QAdd(a *quant.AddArgs) {

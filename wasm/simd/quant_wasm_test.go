@@ -76,14 +76,16 @@ func TestQDepthwiseMatchesGo(t *testing.T) {
 			a := quant.DepthwiseArgs{H: 1 + r.IntN(12), W: 1 + r.IntN(12), C: 8 * (1 + r.IntN(5)),
 				KH: 1 + r.IntN(5), KW: 1 + r.IntN(5), SH: 1 + r.IntN(2), SW: 1 + r.IntN(2),
 				DH: 1 + r.IntN(2), DW: 1 + r.IntN(2), XZero: int32(r.IntN(256))}
-			if trial%2 == 0 { // the unrolled 3x3 kernel
-				a.KH, a.KW = 3, 3
+			if trial%3 < 2 { // the SIMD kernels
+				a.KH = []int{3, 5}[trial%3]
+				a.KW = a.KH
 			}
 			a.PadT, a.PadL = r.IntN(a.KH), r.IntN(a.KW)
 			a.OH, a.OW = 1+r.IntN(a.H), 1+r.IntN(a.W)
 			a.In = randomBytes(r, a.H*a.W*a.C)
-			a.Weights = randomWeights(r, a.KH*a.KW*a.C)
+			a.Weights = randomWeights(r, (a.KH*a.KW+1)/2*2*a.C)
 			a.Bias, a.Scale, a.Zero, a.Lo, a.Hi = randomRequant(r, a.C, a.KH*a.KW)
+			a.SetZBias()
 			want := make([]uint8, a.OH*a.OW*a.C)
 			a.Out = want
 			quant.DepthwiseFP32(&a, make([]int32, a.C))
@@ -106,30 +108,20 @@ func firstDiff(a, b []uint8) int {
 	return -1
 }
 
-// BenchmarkQDepthwise times MobileNetV2's first depthwise convolution with the generic and the unrolled 3x3
-// kernel.
+// BenchmarkQDepthwise times MobileNetV2's first depthwise convolution.
 func BenchmarkQDepthwise(b *testing.B) {
 	r := rand.New(rand.NewPCG(7, 8))
 	a := quant.DepthwiseArgs{H: 112, W: 112, C: 32, OH: 112, OW: 112, KH: 3, KW: 3, SH: 1, SW: 1, DH: 1, DW: 1,
 		PadT: 1, PadL: 1, XZero: 3}
 	a.In = randomBytes(r, a.H*a.W*a.C)
 	a.Out = make([]uint8, a.OH*a.OW*a.C)
-	a.Weights = randomWeights(r, 9*a.C)
+	a.Weights = randomWeights(r, 10*a.C)
 	a.Bias, a.Scale, a.Zero, a.Lo, a.Hi = randomRequant(r, a.C, 9)
-	for _, k := range []string{"generic", "3x3"} {
-		b.Run(k, func(b *testing.B) {
-			kernel := wasmQDepthwise
-			if k == "3x3" {
-				kernel = wasmQDepthwise3x3
-			}
-			for b.Loop() {
-				kernel(addr8(a.In), uint32(a.H), uint32(a.W), uint32(a.C), addr8(a.Out), uint32(a.OH),
-					uint32(a.OW), 3, 3, 1, 1, 1, 1, 1, 1, addr16(a.Weights), addr32(a.Bias), addrF(a.Scale),
-					uint32(a.XZero), uint32(a.Zero), uint32(a.Lo), uint32(a.Hi))
-			}
-			b.ReportMetric(float64(a.OH*a.OW*a.C*9)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GOP/s")
-		})
+	a.SetZBias()
+	for b.Loop() {
+		QDepthwise(&a)
 	}
+	b.ReportMetric(float64(a.OH*a.OW*a.C*9)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GOP/s")
 }
 
 // BenchmarkQGemm times pointwise convolutions of MobileNetV2.

@@ -31,9 +31,11 @@ func Module(relaxed bool) []byte {
 	pool(m)
 	widen(m)
 	qgemm(m, QTileM)
-	qdepthwise(m)
-	qdepthwise3x3(m)
+	for _, k := range DepthwiseSizes {
+		qdepthwise(m, k)
+	}
 	qadd(m)
+	qdepthwise3x3old(m)
 	return m.Bytes()
 }
 

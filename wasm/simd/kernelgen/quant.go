@@ -1,6 +1,10 @@
 package kernelgen
 
-import "inceptionweb/wasm/simd/wasmgen"
+import (
+	"fmt"
+
+	"inceptionweb/wasm/simd/wasmgen"
+)
 
 // The int8 kernels of nn/quant. Activations are uint8, weights int16 (already minus their zero point) and
 // accumulators int32; every output is requantized in the kernel with XNNPACK's fp32 rule
@@ -21,10 +25,11 @@ var QGemmParams = []string{
 	"zero", "lo", "hi", // output zero point and clamp bounds
 }
 
-// The parameters of the exported qdepthwise function: nn/quant.DepthwiseArgs (c a multiple of 8).
+// The parameters of the exported qdepthwise<k>x<k> functions: nn/quant.DepthwiseArgs (c a multiple of 8,
+// kh = kw = k).
 var QDepthwiseParams = []string{
 	"in", "h", "w", "c", "out", "oh", "ow", "kh", "kw", "sh", "sw", "dh", "dw", "padT", "padL",
-	"weights", "bias", "scale", "xzero", "zero", "lo", "hi",
+	"weights", "zbias", "scale", "xzero", "zero", "lo", "hi",
 }
 
 func i32Params(n int) []wasmgen.ValType {
@@ -336,201 +341,42 @@ func qgemm(m *wasmgen.Module, tm int) {
 	f.End()
 }
 
-// qdepthwise emits the depthwise convolution: for each output pixel and each block of 8 channels, the
-// accumulators start from the bias and add, for each tap inside the image, (x - xzero) times the tap's
-// weights (i32x4.extmul of the widened inputs); then requantize and store.
-func qdepthwise(m *wasmgen.Module) {
-	f := m.Func("qdepthwise", i32Params(len(QDepthwiseParams)), nil)
-	p := paramFunc(f, QDepthwiseParams)
-	in, h, w, c, out, oh, ow := p("in"), p("h"), p("w"), p("c"), p("out"), p("oh"), p("ow")
-	kh, kw, sh, sw, dh, dw, padT, padL := p("kh"), p("kw"), p("sh"), p("sw"), p("dh"), p("dw"), p("padT"), p("padL")
-	weights, bias, scale, xzero, zero, lo, hi := p("weights"), p("bias"), p("scale"), p("xzero"), p("zero"),
-		p("lo"), p("hi")
-	i32 := func() uint32 { return f.Local(wasmgen.I32) }
-	v128 := func() uint32 { return f.Local(wasmgen.V128) }
-	oy, ox, iy0, ix0, cb, ky, kx, iy, ix, wt, dst, sp, rem := i32(), i32(), i32(), i32(), i32(), i32(), i32(),
-		i32(), i32(), i32(), i32(), i32(), i32()
-	acc := [2]uint32{v128(), v128()}
-	xz, xv, wv, tmp := v128(), v128(), v128(), v128()
-	rq := newRequantConsts(f, zero, lo, hi)
+// DepthwiseSizes are the filter sizes (square) with a depthwise kernel, exported as qdepthwise3x3, ...
+var DepthwiseSizes = []int{3, 5}
 
-	f.Get(xzero)
-	f.I16x8Splat()
-	f.Set(xz)
-	f.Get(out)
-	f.Set(dst)
-	loop := func(i, limit uint32, body func()) {
-		f.I32(0)
-		f.Set(i)
-		done := f.Block()
-		l := f.Loop()
-		f.Get(i)
-		f.Get(limit)
-		f.I32GeS()
-		f.BrIf(done)
-		body()
-		f.Get(i)
-		f.I32(1)
-		f.I32Add()
-		f.Set(i)
-		f.Br(l)
-		f.End()
-		f.End()
-	}
-	loop(oy, oh, func() {
-		f.Get(oy)
-		f.Get(sh)
-		f.I32Mul()
-		f.Get(padT)
-		f.I32Sub()
-		f.Set(iy0)
-		loop(ox, ow, func() {
-			f.Get(ox)
-			f.Get(sw)
-			f.I32Mul()
-			f.Get(padL)
-			f.I32Sub()
-			f.Set(ix0)
-			f.I32(0)
-			f.Set(cb)
-			cbLoop := f.Loop()
-			for v := range 2 {
-				f.Get(bias)
-				f.Get(cb)
-				f.I32(2)
-				f.I32Shl()
-				f.I32Add()
-				f.V128Load(uint32(16 * v))
-				f.Set(acc[v])
-			}
-			// wt walks the block's weights, 8 int16 per tap: the block starts at cb*kh*kw*2 bytes.
-			f.Get(weights)
-			f.Get(cb)
-			f.Get(kh)
-			f.I32Mul()
-			f.Get(kw)
-			f.I32Mul()
-			f.I32(1)
-			f.I32Shl()
-			f.I32Add()
-			f.Set(wt)
-			loop(ky, kh, func() {
-				f.Get(iy0)
-				f.Get(ky)
-				f.Get(dh)
-				f.I32Mul()
-				f.I32Add()
-				f.Tee(iy)
-				f.Get(h)
-				f.I32GeU() // also negative rows
-				f.If()
-				f.Get(wt)
-				f.Get(kw)
-				f.I32(4)
-				f.I32Shl()
-				f.I32Add()
-				f.Set(wt)
-				f.Else()
-				loop(kx, kw, func() {
-					f.Get(ix0)
-					f.Get(kx)
-					f.Get(dw)
-					f.I32Mul()
-					f.I32Add()
-					f.Tee(ix)
-					f.Get(w)
-					f.I32LtU()
-					f.If()
-					f.Get(iy)
-					f.Get(w)
-					f.I32Mul()
-					f.Get(ix)
-					f.I32Add()
-					f.Get(c)
-					f.I32Mul()
-					f.Get(in)
-					f.I32Add()
-					f.Get(cb)
-					f.I32Add()
-					f.V128Load8x8U(0)
-					f.Get(xz)
-					f.I16x8Sub()
-					f.Tee(xv)
-					f.Get(wt)
-					f.V128Load(0)
-					f.Tee(wv)
-					f.I32x4ExtmulLowI16S()
-					f.Get(acc[0])
-					f.I32x4Add()
-					f.Set(acc[0])
-					f.Get(xv)
-					f.Get(wv)
-					f.I32x4ExtmulHighI16S()
-					f.Get(acc[1])
-					f.I32x4Add()
-					f.Set(acc[1])
-					f.End()
-					f.Get(wt)
-					f.I32(16)
-					f.I32Add()
-					f.Set(wt)
-				})
-				f.End()
-			})
-			f.Get(scale)
-			f.Get(cb)
-			f.I32(2)
-			f.I32Shl()
-			f.I32Add()
-			f.Set(sp)
-			f.I32(8)
-			f.Set(rem)
-			requantStore(f, acc, sp, rq, dst, rem, tmp)
-			f.Get(dst)
-			f.I32(8)
-			f.I32Add()
-			f.Set(dst)
-			f.Get(cb)
-			f.I32(8)
-			f.I32Add()
-			f.Tee(cb)
-			f.Get(c)
-			f.I32LtS()
-			f.BrIf(cbLoop)
-			f.End()
-		})
-	})
-}
-
-// qdepthwise3x3 emits qdepthwise for 3x3 filters (the parameters are the same; kh and kw must be 3), with
-// the taps unrolled: per output pixel it finds which tap rows and columns lie inside the image, and for each
-// block of 8 channels runs the nine taps without checks when all do.
-func qdepthwise3x3(m *wasmgen.Module) {
-	f := m.Func("qdepthwise3x3", i32Params(len(QDepthwiseParams)), nil)
+// qdepthwise emits qdepthwise<k>x<k> for k*k filters, with the taps unrolled in pairs. Per output pixel it
+// finds which tap rows and columns lie inside the image; for each block of 8 channels it starts from zbias
+// (the bias minus the input zero point times the weights' sum), interleaves the inputs of two taps byte by
+// byte, widens them and dots them with the weight pairs (i32x4.dot_i16x8_s); the taps outside the image read
+// the input zero point instead, which zbias cancels. Pixels whose taps are all inside skip the checks.
+func qdepthwise(m *wasmgen.Module, k int) {
+	taps := k * k
+	pairs := (taps + 1) / 2
+	f := m.Func(fmt.Sprintf("qdepthwise%dx%d", k, k), i32Params(len(QDepthwiseParams)), nil)
 	p := paramFunc(f, QDepthwiseParams)
 	in, h, w, c, out, oh, ow := p("in"), p("h"), p("w"), p("c"), p("out"), p("oh"), p("ow")
 	sh, sw, dh, dw, padT, padL := p("sh"), p("sw"), p("dh"), p("dw"), p("padT"), p("padL")
-	weights, bias, scale, xzero, zero, lo, hi := p("weights"), p("bias"), p("scale"), p("xzero"), p("zero"),
+	weights, bias, scale, xzero, zero, lo, hi := p("weights"), p("zbias"), p("scale"), p("xzero"), p("zero"),
 		p("lo"), p("hi")
 	i32 := func() uint32 { return f.Local(wasmgen.I32) }
 	v128 := func() uint32 { return f.Local(wasmgen.V128) }
 	oy, ox, iy0, ix0, cb, base, wb, dst, sp, rem, rowAll, all := i32(), i32(), i32(), i32(), i32(), i32(), i32(),
 		i32(), i32(), i32(), i32(), i32()
-	var toff [9]uint32
-	var rowOK, colOK [3]uint32
+	toff := make([]uint32, taps)
+	rowOK, colOK := make([]uint32, k), make([]uint32, k)
 	for t := range toff {
 		toff[t] = i32()
 	}
-	for i := range 3 {
+	for i := range k {
 		rowOK[i], colOK[i] = i32(), i32()
 	}
 	acc := [2]uint32{v128(), v128()}
-	xz, xv, wv, tmp := v128(), v128(), v128(), v128()
+	xzb, xa, xb, tmp := v128(), v128(), v128(), v128()
 	rq := newRequantConsts(f, zero, lo, hi)
 
-	// toff[ky*3+kx] = (ky*dh*w + kx*dw)*c: the tap's input offset from the window's corner.
-	for ky := range 3 {
-		for kx := range 3 {
+	// toff[ky*k+kx] = (ky*dh*w + kx*dw)*c: the tap's input offset from the window's corner.
+	for ky := range k {
+		for kx := range k {
 			f.I32(int32(ky))
 			f.Get(dh)
 			f.I32Mul()
@@ -542,12 +388,12 @@ func qdepthwise3x3(m *wasmgen.Module) {
 			f.I32Add()
 			f.Get(c)
 			f.I32Mul()
-			f.Set(toff[ky*3+kx])
+			f.Set(toff[ky*k+kx])
 		}
 	}
 	f.Get(xzero)
-	f.I16x8Splat()
-	f.Set(xz)
+	f.I8x16Splat()
+	f.Set(xzb)
 	f.Get(out)
 	f.Set(dst)
 	loop := func(i, limit uint32, body func()) {
@@ -568,53 +414,69 @@ func qdepthwise3x3(m *wasmgen.Module) {
 		f.End()
 		f.End()
 	}
-	// inside sets ok[k] = (start + k*step) <u limit for k < 3 and all = their conjunction.
-	inside := func(ok [3]uint32, all, start, step, limit uint32) {
-		for k := range 3 {
+	// inside sets ok[i] = (start + i*step) <u limit for i < k and all = their conjunction.
+	inside := func(ok []uint32, all, start, step, limit uint32) {
+		for i := range k {
 			f.Get(start)
-			f.I32(int32(k))
+			f.I32(int32(i))
 			f.Get(step)
 			f.I32Mul()
 			f.I32Add()
 			f.Get(limit)
 			f.I32LtU()
-			f.Tee(ok[k])
-			if k > 0 {
+			f.Tee(ok[i])
+			if i > 0 {
 				f.I32And()
 			}
 		}
 		f.Set(all)
 	}
-	taps := func(checked bool) {
-		for t := range 9 {
-			if checked {
-				f.Get(rowOK[t/3])
-				f.Get(colOK[t%3])
-				f.I32And()
-				f.If()
-			}
-			f.Get(base)
-			f.Get(toff[t])
-			f.I32Add()
-			f.V128Load8x8U(0)
-			f.Get(xz)
-			f.I16x8Sub()
-			f.Tee(xv)
-			f.Get(wb)
-			f.V128Load(uint32(16 * t))
-			f.Tee(wv)
-			f.I32x4ExtmulLowI16S()
-			f.Get(acc[0])
-			f.I32x4Add()
-			f.Set(acc[0])
-			f.Get(xv)
-			f.Get(wv)
-			f.I32x4ExtmulHighI16S()
-			f.Get(acc[1])
-			f.I32x4Add()
-			f.Set(acc[1])
-			if checked {
-				f.End()
+	// load sets x to tap t's 8 input bytes, or the zero point's if checked and the tap is outside.
+	load := func(x uint32, t int, checked bool) {
+		if t >= taps { // the odd tap's partner: zeros, which add nothing whatever the padding weights
+			f.V128Zero()
+			f.Set(x)
+			return
+		}
+		if checked {
+			f.Get(xzb)
+			f.Set(x)
+			f.Get(rowOK[t/k])
+			f.Get(colOK[t%k])
+			f.I32And()
+			f.If()
+		}
+		f.Get(base)
+		f.Get(toff[t])
+		f.I32Add()
+		f.V128Load64Zero(0)
+		f.Set(x)
+		if checked {
+			f.End()
+		}
+	}
+	interleave := [16]byte{0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23}
+	run := func(checked bool) {
+		for pr := range pairs {
+			load(xa, 2*pr, checked)
+			load(xb, 2*pr+1, checked)
+			f.Get(xa)
+			f.Get(xb)
+			f.I8x16Shuffle(interleave)
+			f.Set(tmp)
+			for half := range 2 {
+				f.Get(tmp)
+				if half == 0 {
+					f.I16x8ExtendLowI8x16U()
+				} else {
+					f.I16x8ExtendHighI8x16U()
+				}
+				f.Get(wb)
+				f.V128Load(uint32(32*pr + 16*half))
+				f.I32x4DotI16x8S()
+				f.Get(acc[half])
+				f.I32x4Add()
+				f.Set(acc[half])
 			}
 		}
 	}
@@ -666,9 +528,9 @@ func qdepthwise3x3(m *wasmgen.Module) {
 			}
 			f.Get(all)
 			f.If()
-			taps(false)
+			run(false)
 			f.Else()
-			taps(true)
+			run(true)
 			f.End()
 			f.Get(scale)
 			f.Get(cb)
@@ -688,7 +550,7 @@ func qdepthwise3x3(m *wasmgen.Module) {
 			f.I32Add()
 			f.Set(base)
 			f.Get(wb)
-			f.I32(9 * 16)
+			f.I32(int32(32 * pairs))
 			f.I32Add()
 			f.Set(wb)
 			f.Get(cb)

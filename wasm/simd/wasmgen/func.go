@@ -239,3 +239,13 @@ func (f *Func) I32x4Mul()              { f.simd(0xB5) }
 func (f *Func) I32x4ShrS()             { f.simd(0xAC) }
 func (f *Func) I32x4ExtendLowI16x8S()  { f.simd(0xA7) }
 func (f *Func) I32x4ExtendHighI16x8S() { f.simd(0xA8) }
+
+// V128Load64Zero loads 8 bytes into the low half and zeros the high half.
+func (f *Func) V128Load64Zero(offset uint32) { f.simdMem(0x5D, 0, offset) }
+
+// I8x16Shuffle pops b, a and picks bytes of a (lanes 0-15) and b (16-31).
+func (f *Func) I8x16Shuffle(lanes [16]byte) { f.simd(0x0D); f.op(lanes[:]...) }
+
+func (f *Func) I8x16Splat()            { f.simd(0x0F) }
+func (f *Func) I16x8ExtendLowI8x16U()  { f.simd(0x89) }
+func (f *Func) I16x8ExtendHighI8x16U() { f.simd(0x8A) }
