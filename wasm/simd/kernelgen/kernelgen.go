@@ -35,7 +35,6 @@ func Module(relaxed bool) []byte {
 		qdepthwise(m, k)
 	}
 	qadd(m)
-	qdepthwise3x3old(m)
 	return m.Bytes()
 }
 
