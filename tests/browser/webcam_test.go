@@ -3,6 +3,8 @@ package browser
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -71,8 +73,7 @@ func livePredictions(t testing.TB, ctx context.Context) []prediction {
 }
 
 // TestWebcam starts the camera on a fake device that shows a cat: the live top-3 says cat and the frame rate
-// is above zero; a dropped photo still gets its answer meanwhile; freeze keeps the frame and its top-5 as a
-// card; stop lets the camera go.
+// is above zero; a dropped photo still gets its answer meanwhile; freeze keeps the frame and its top-5 as a card; stop lets the camera go.
 func TestWebcam(t *testing.T) {
 	images := filepath.Join(testenv.Shared(t), "images")
 	url := serve(t, builtSite(t))
@@ -116,20 +117,58 @@ func TestWebcam(t *testing.T) {
 	}
 }
 
+// TestWebcamCameras switches between two cameras (Chromium's test pattern: its file playback offers only one
+// camera): the first is let go, the answers go on from the second, and stop lets that one go too.
+func TestWebcamCameras(t *testing.T) {
+	ctx := openRecording(t, browser(t, "use-fake-device-for-media-stream=device-count=2", "use-fake-ui-for-media-stream"),
+		serve(t, builtSite(t)))
+	waitReady(t, ctx)
+	click(t, ctx, "webcam-toggle")
+	waitFor(t, ctx, "answers from the first camera", "+"+webcamJS+".dataset.frames >= 3")
+	tracks := func() string {
+		return eval[string](t, ctx, `testStreams.flatMap((s) => s.getTracks()).map((t) => t.readyState).join()`)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll("[data-testid=camera-select] option").length`); n != 2 {
+		t.Fatalf("camera choice offers %d cameras, want 2", n)
+	}
+	eval[bool](t, ctx, `(() => {
+		const s = document.querySelector("[data-testid=camera-select]");
+		s.value = Array.from(s.options).find((o) => !o.selected).value;
+		s.dispatchEvent(new Event("change"));
+		return true;
+	})()`)
+	waitFor(t, ctx, "answers from the other camera", `testStreams.length === 2 && `+webcamJS+`.dataset.state === "on" && +`+webcamJS+`.dataset.frames >= 3`)
+	if got := tracks(); got != "ended,live" {
+		t.Errorf("camera tracks after switching: %q, want the first ended and the second live", got)
+	}
+	click(t, ctx, "webcam-toggle")
+	waitFor(t, ctx, "the camera to stop", webcamJS+`.dataset.state === "off"`)
+	if got := tracks(); got != "ended,ended" {
+		t.Errorf("camera tracks after stop: %q, want both ended", got)
+	}
+}
+
 // TestWebcamErrors starts the camera where it cannot be had: the page says why, and keeps classifying photos.
 func TestWebcamErrors(t *testing.T) {
 	site := builtSite(t)
+	fake := []string{"use-fake-device-for-media-stream", "use-fake-ui-for-media-stream"}
 	for _, c := range []struct {
-		name  string
-		flags []string
-		code  string
-		words string
+		name     string
+		flags    []string
+		insecure bool
+		code     string
+		words    string
 	}{
-		{"denied", []string{"use-fake-device-for-media-stream"}, "denied", "Permission"},
-		{"no camera", nil, "none", "No camera"},
+		{"denied", fake[:1], false, "denied", "Permission"},
+		{"no camera", nil, false, "none", "No camera"},
+		{"insecure", fake, true, "insecure", "https"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			ctx := open(t, browser(t, c.flags...), serve(t, site))
+			url := serve(t, site)
+			if c.insecure {
+				url = serveInsecure(t, site)
+			}
+			ctx := open(t, browser(t, c.flags...), url)
 			waitReady(t, ctx)
 			click(t, ctx, "webcam-toggle")
 			waitFor(t, ctx, "the camera error", `document.querySelector("[data-testid=webcam-error]")`)
@@ -173,4 +212,30 @@ func BenchmarkWebcam(b *testing.B) {
 			})
 		}
 	}
+}
+
+// serveInsecure serves the site on an address of this machine other than loopback: plain http there is not a
+// secure context, so the page has no camera (and no crypto.subtle).
+func serveInsecure(t *testing.T, site string) string {
+	t.Helper()
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		ip, ok := a.(*net.IPNet)
+		if !ok || ip.IP.IsLoopback() || ip.IP.To4() == nil {
+			continue
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort(ip.IP.String(), "0"))
+		if err != nil {
+			continue
+		}
+		srv := &http.Server{Handler: http.FileServer(http.Dir(site))}
+		go srv.Serve(l)
+		t.Cleanup(func() { srv.Close() })
+		return "http://" + l.Addr().String() + "/"
+	}
+	t.Skip("no address other than loopback to serve an insecure page on")
+	return ""
 }
