@@ -7,10 +7,11 @@ import (
 	"unsafe"
 
 	"inceptionweb/nn/quant"
+	"inceptionweb/wasm/simd/kernelgen"
 )
 
 //go:wasmimport simdkernels widen
-func wasmWiden(src, dst, n uint32)
+func wasmWiden(src, dst, rows, k uint32)
 
 //go:wasmimport simdkernels qgemm
 func wasmQGemm(x, rows, k, w, bias, scale, n, out, outStride, zero, lo, hi uint32)
@@ -26,24 +27,28 @@ func wasmQDepthwise5x5(in, h, w, c, out, oh, ow, kh, kw, sh, sw, dh, dw, padT, p
 //go:wasmimport simdkernels qadd
 func wasmQAdd(a, b, out, n, azero, bzero, amult, bmult, shift, zero, lo, hi uint32)
 
-// widened holds a block of GEMM inputs as int16, the layout qgemm reads.
+// widened holds a block of GEMM inputs as int16, interleaved in tiles as qgemm reads them.
 var widened []int16
 
-// gemmBlockBytes bounds the widened inputs of one qgemm call, so that they stay in cache while every panel
-// of weights passes over them.
-const gemmBlockBytes = 64 << 10
+// gemmBlockBytes bounds the widened inputs of one qgemm call (unless that is fewer than gemmMinRows rows),
+// so that they stay in cache while every panel of weights passes over them.
+const (
+	gemmBlockBytes = 64 << 10
+	gemmMinRows    = 64
+)
 
 // QGemm is quant.KernelSet.Gemm on the SIMD kernel module.
 func QGemm(a *quant.GemmArgs) {
-	block := max(gemmBlockBytes/(2*a.K), 1)
-	block = (block + 7) &^ 7
-	if need := block*a.K + 8; len(widened) < need {
+	const tm = kernelgen.QTileM
+	block := max(gemmBlockBytes/(2*a.K), gemmMinRows)
+	block = (block + tm - 1) / tm * tm
+	if need := block * a.K; len(widened) < need {
 		widened = make([]int16, need)
 	}
 	for r0 := 0; r0 < a.Rows; r0 += block {
 		rows := min(block, a.Rows-r0)
 		x := a.X[r0*a.K : (r0+rows)*a.K]
-		wasmWiden(addr8(x), addr16(widened), uint32(len(x)))
+		wasmWiden(addr8(x), addr16(widened), uint32(rows), uint32(a.K))
 		wasmQGemm(addr16(widened), uint32(rows), uint32(a.K), addr16(a.Panels), addr32(a.Bias),
 			addrF(a.Scale), uint32(a.N), addr8(a.Out[r0*a.OutStride:]), uint32(a.OutStride),
 			uint32(a.Zero), uint32(a.Lo), uint32(a.Hi))

@@ -47,8 +47,13 @@ func TestQGemmMatchesGo(t *testing.T) {
 		r := rand.New(rand.NewPCG(3, 4))
 		for trial := range 60 {
 			rows, k, n := 1+r.IntN(45), 2*(1+r.IntN(40)), 1+r.IntN(30)
-			if trial == 0 {
+			switch trial {
+			case 0:
 				rows, k, n = 300, 1280, 1001 // several row blocks, a long reduction, a channel tail
+			case 1:
+				rows, k, n = 3001, 16, 96 // several large row blocks
+			case 2:
+				rows, k, n = 70, 28, 32
 			}
 			stride := n + r.IntN(5)
 			bias, scale, zero, lo, hi := randomRequant(r, n, k)

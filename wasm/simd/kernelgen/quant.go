@@ -18,7 +18,7 @@ const QTileM = 4
 // The parameters of the exported qgemm function (all i32; pointers are byte offsets): nn/quant.GemmArgs
 // with X widened to int16.
 var QGemmParams = []string{
-	"x",         // rows rows of k int16 inputs
+	"x",         // rows rows of k inputs, widened and interleaved by widen
 	"rows", "k", // k even
 	"w", "bias", "scale", "n", // panels of 8 channels (see nn/quant.packPanels); bias and scale padded to 8
 	"out", "outStride", // output bytes of row 0; bytes between rows
@@ -51,35 +51,147 @@ func paramFunc(f *wasmgen.Func, names []string) func(string) uint32 {
 	}
 }
 
-// widen emits widen(src, dst, n): dst[i] = int16(src[i]) for i < n rounded up to 8 (it reads and writes
-// whole groups of 8).
+// widen emits widen(src, dst, rows, k) for qgemm: the rows rows of k bytes at src (k even), widened to
+// int16 and interleaved in groups of QTileM rows, so that one pointer walks a tile's inputs: group g holds,
+// for each pair of columns, the pair of each of its rows (4 bytes each), and repeats the last row when rows
+// is not a multiple of QTileM.
 func widen(m *wasmgen.Module) {
-	f := m.Func("widen", i32Params(3), nil)
-	src, dst, n := f.Param(0), f.Param(1), f.Param(2)
-	end := f.Local(wasmgen.I32)
-	f.Get(src)
-	f.Get(n)
-	f.I32Add()
-	f.Set(end)
-	done := f.Block()
-	loop := f.Loop()
-	f.Get(src)
-	f.Get(end)
-	f.I32GeU()
-	f.BrIf(done)
-	f.Get(dst)
-	f.Get(src)
-	f.V128Load8x8U(0)
-	f.V128Store(0)
-	f.Get(src)
+	const tm = QTileM
+	f := m.Func("widen", i32Params(4), nil)
+	src, dst, rows, k := f.Param(0), f.Param(1), f.Param(2), f.Param(3)
+	i32 := func() uint32 { return f.Local(wasmgen.I32) }
+	g, i, t, v := i32(), i32(), i32(), i32()
+	r := make([]uint32, tm)
+	for j := range r {
+		r[j] = i32()
+	}
+	x := make([]uint32, tm)
+	for j := range x {
+		x[j] = f.Local(wasmgen.V128)
+	}
+	t0, t1 := f.Local(wasmgen.V128), f.Local(wasmgen.V128)
+	f.I32(0)
+	f.Set(g)
+	gDone := f.Block()
+	gLoop := f.Loop()
+	f.Get(g)
+	f.Get(rows)
+	f.I32GeS()
+	f.BrIf(gDone)
+	for j := range tm {
+		// r[j] = src + min(g+j, rows-1)*k
+		f.Get(g)
+		f.I32(int32(j))
+		f.I32Add()
+		f.Tee(t)
+		f.Get(rows)
+		f.I32(1)
+		f.I32Sub()
+		f.Get(t)
+		f.Get(rows)
+		f.I32LtS()
+		f.Select()
+		f.Get(k)
+		f.I32Mul()
+		f.Get(src)
+		f.I32Add()
+		f.Set(r[j])
+	}
+	f.I32(0)
+	f.Set(i)
+	// Four pairs of every row at a time: widen, then transpose the 4x4 pairs.
+	vDone := f.Block()
+	vLoop := f.Loop()
+	f.Get(i)
 	f.I32(8)
 	f.I32Add()
-	f.Set(src)
+	f.Get(k)
+	f.I32GtS()
+	f.BrIf(vDone)
+	for j := range tm {
+		f.Get(r[j])
+		f.Get(i)
+		f.I32Add()
+		f.V128Load8x8U(0)
+		f.Set(x[j])
+	}
+	// lanes is the byte shuffle that picks 32-bit lanes l (0-3 from the first vector, 4-7 from the second).
+	lanes := func(l ...int) (b [16]byte) {
+		for q, v := range l {
+			for e := range 4 {
+				b[4*q+e] = byte(4*v + e)
+			}
+		}
+		return b
+	}
+	for half := range 2 { // pairs 0,1 then 2,3
+		f.Get(x[0])
+		f.Get(x[1])
+		f.I8x16Shuffle(lanes(2*half, 4+2*half, 2*half+1, 5+2*half)) // a_p b_p a_p+1 b_p+1
+		f.Set(t0)
+		f.Get(x[2])
+		f.Get(x[3])
+		f.I8x16Shuffle(lanes(2*half, 4+2*half, 2*half+1, 5+2*half))
+		f.Set(t1)
+		for q := range 2 { // pair 2*half+q of the four rows
+			f.Get(dst)
+			f.Get(t0)
+			f.Get(t1)
+			f.I8x16Shuffle(lanes(2*q, 2*q+1, 4+2*q, 5+2*q))
+			f.V128Store(uint32(16 * (2*half + q)))
+		}
+	}
+	f.Get(dst)
+	f.I32(64)
+	f.I32Add()
+	f.Set(dst)
+	f.Get(i)
+	f.I32(8)
+	f.I32Add()
+	f.Set(i)
+	f.Br(vLoop)
+	f.End()
+	f.End()
+	// The remaining pairs one at a time.
+	sDone := f.Block()
+	sLoop := f.Loop()
+	f.Get(i)
+	f.Get(k)
+	f.I32GeS()
+	f.BrIf(sDone)
+	for j := range tm {
+		f.Get(dst)
+		f.Get(r[j])
+		f.Get(i)
+		f.I32Add()
+		f.I32Load16U(0)
+		f.Tee(v)
+		f.I32(0xFF)
+		f.I32And()
+		f.Get(v)
+		f.I32(0xFF00)
+		f.I32And()
+		f.I32(8)
+		f.I32Shl()
+		f.I32Or()
+		f.I32Store(uint32(4 * j))
+	}
 	f.Get(dst)
 	f.I32(16)
 	f.I32Add()
 	f.Set(dst)
-	f.Br(loop)
+	f.Get(i)
+	f.I32(2)
+	f.I32Add()
+	f.Set(i)
+	f.Br(sLoop)
+	f.End()
+	f.End()
+	f.Get(g)
+	f.I32(tm)
+	f.I32Add()
+	f.Set(g)
+	f.Br(gLoop)
 	f.End()
 	f.End()
 }
@@ -177,8 +289,10 @@ func requantStore(f *wasmgen.Func, acc [2]uint32, scale uint32, k requantConsts,
 }
 
 // qgemm emits the int8 GEMM. For each panel of 8 output channels and each tile of tm rows (the last tile
-// repeats the last row), it starts the accumulators from the bias and adds, per pair of inputs, the pair
-// broadcast to all lanes dotted with the panel's 8 weight pairs (i32x4.dot_i16x8_s: two products per lane).
+// repeats the last row), it starts the accumulators from the bias and adds, per pair of inputs, each row's
+// pair broadcast to all lanes dotted with the panel's 8 weight pairs (i32x4.dot_i16x8_s: two products per
+// lane). The inputs are interleaved by widen, so one pointer walks the tile's pairs; the loop over pairs is
+// unrolled twice.
 func qgemm(m *wasmgen.Module, tm int) {
 	f := m.Func("qgemm", i32Params(len(QGemmParams)), nil)
 	p := paramFunc(f, QGemmParams)
@@ -186,17 +300,50 @@ func qgemm(m *wasmgen.Module, tm int) {
 	out, outStride, zero, lo, hi := p("out"), p("outStride"), p("zero"), p("lo"), p("hi")
 	i32 := func() uint32 { return f.Local(wasmgen.I32) }
 	v128 := func() uint32 { return f.Local(wasmgen.V128) }
-	ob, wBlock, wEnd, p0, wt, t, rem, sp, dstj := i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32()
-	xp, dst := make([]uint32, tm), make([]uint32, tm)
-	for j := range tm {
-		xp[j], dst[j] = i32(), i32()
-	}
+	ob, wBlock, wEnd, p0, wt, xq, t, rem, sp, dstj := i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(),
+		i32(), i32()
 	acc := make([][2]uint32, tm)
 	for j := range acc {
 		acc[j] = [2]uint32{v128(), v128()}
 	}
 	w0, w1, xv, tmp := v128(), v128(), v128(), v128()
 	rq := newRequantConsts(f, zero, lo, hi)
+
+	// pair adds the products of the pair at xq+16*u and wt+32*u.
+	pair := func(u uint32) {
+		f.Get(wt)
+		f.V128Load(32 * u)
+		f.Set(w0)
+		f.Get(wt)
+		f.V128Load(32*u + 16)
+		f.Set(w1)
+		for j := range tm {
+			f.Get(xq)
+			f.V128Load32Splat(16*u + 4*uint32(j))
+			f.Tee(xv)
+			f.Get(w0)
+			f.I32x4DotI16x8S()
+			f.Get(acc[j][0])
+			f.I32x4Add()
+			f.Set(acc[j][0])
+			f.Get(xv)
+			f.Get(w1)
+			f.I32x4DotI16x8S()
+			f.Get(acc[j][1])
+			f.I32x4Add()
+			f.Set(acc[j][1])
+		}
+	}
+	advance := func(pairs int32) {
+		f.Get(wt)
+		f.I32(32 * pairs)
+		f.I32Add()
+		f.Set(wt)
+		f.Get(xq)
+		f.I32(16 * pairs)
+		f.I32Add()
+		f.Set(xq)
+	}
 
 	f.Get(w)
 	f.Set(wBlock)
@@ -223,38 +370,6 @@ func qgemm(m *wasmgen.Module, tm int) {
 	f.Get(rows)
 	f.I32GeS()
 	f.BrIf(pDone)
-	for j := range tm {
-		// t = min(p0+j, rows-1)
-		f.Get(p0)
-		if j > 0 {
-			f.I32(int32(j))
-			f.I32Add()
-			f.Tee(t)
-			f.Get(rows)
-			f.I32(1)
-			f.I32Sub()
-			f.Get(t)
-			f.Get(rows)
-			f.I32LtS()
-			f.Select()
-		}
-		f.Tee(t)
-		f.Get(k)
-		f.I32Mul()
-		f.I32(1)
-		f.I32Shl()
-		f.Get(x)
-		f.I32Add()
-		f.Set(xp[j])
-		f.Get(t)
-		f.Get(outStride)
-		f.I32Mul()
-		f.Get(out)
-		f.I32Add()
-		f.Get(ob)
-		f.I32Add()
-		f.Set(dst[j])
-	}
 	for v := range 2 {
 		f.Get(bias)
 		f.Get(ob)
@@ -270,44 +385,38 @@ func qgemm(m *wasmgen.Module, tm int) {
 			}
 		}
 	}
+	// xq = x + p0*k*2: the tile's group of interleaved rows.
+	f.Get(p0)
+	f.Get(k)
+	f.I32Mul()
+	f.I32(1)
+	f.I32Shl()
+	f.Get(x)
+	f.I32Add()
+	f.Set(xq)
 	f.Get(wBlock)
 	f.Set(wt)
+	// An odd number of pairs: one first.
+	f.Get(k)
+	f.I32(2)
+	f.I32And()
+	f.If()
+	pair(0)
+	advance(1)
+	f.End()
+	kDone := f.Block()
 	kLoop := f.Loop()
 	f.Get(wt)
-	f.V128Load(0)
-	f.Set(w0)
-	f.Get(wt)
-	f.V128Load(16)
-	f.Set(w1)
-	for j := range tm {
-		f.Get(xp[j])
-		f.V128Load32Splat(0)
-		f.Tee(xv)
-		f.Get(w0)
-		f.I32x4DotI16x8S()
-		f.Get(acc[j][0])
-		f.I32x4Add()
-		f.Set(acc[j][0])
-		f.Get(xv)
-		f.Get(w1)
-		f.I32x4DotI16x8S()
-		f.Get(acc[j][1])
-		f.I32x4Add()
-		f.Set(acc[j][1])
-		f.Get(xp[j])
-		f.I32(4)
-		f.I32Add()
-		f.Set(xp[j])
-	}
-	f.Get(wt)
-	f.I32(32)
-	f.I32Add()
-	f.Tee(wt)
 	f.Get(wEnd)
-	f.I32LtU()
-	f.BrIf(kLoop)
+	f.I32GeU()
+	f.BrIf(kDone)
+	pair(0)
+	pair(1)
+	advance(2)
+	f.Br(kLoop)
 	f.End()
-	// Requantize and store the tile.
+	f.End()
+	// Requantize and store the tile's rows (the last tile's repeated rows store the same bytes again).
 	f.Get(scale)
 	f.Get(ob)
 	f.I32(2)
@@ -319,7 +428,26 @@ func qgemm(m *wasmgen.Module, tm int) {
 		f.Get(ob)
 		f.I32Sub()
 		f.Set(rem)
-		f.Get(dst[j])
+		// dstj = out + min(p0+j, rows-1)*outStride + ob
+		f.Get(p0)
+		if j > 0 {
+			f.I32(int32(j))
+			f.I32Add()
+			f.Tee(t)
+			f.Get(rows)
+			f.I32(1)
+			f.I32Sub()
+			f.Get(t)
+			f.Get(rows)
+			f.I32LtS()
+			f.Select()
+		}
+		f.Get(outStride)
+		f.I32Mul()
+		f.Get(out)
+		f.I32Add()
+		f.Get(ob)
+		f.I32Add()
 		f.Set(dstj)
 		requantStore(f, acc[j], sp, rq, dstj, rem, tmp)
 	}

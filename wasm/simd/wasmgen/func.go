@@ -249,3 +249,8 @@ func (f *Func) I8x16Shuffle(lanes [16]byte) { f.simd(0x0D); f.op(lanes[:]...) }
 func (f *Func) I8x16Splat()            { f.simd(0x0F) }
 func (f *Func) I16x8ExtendLowI8x16U()  { f.simd(0x89) }
 func (f *Func) I16x8ExtendHighI8x16U() { f.simd(0x8A) }
+
+// i32 memory access and bit operations.
+func (f *Func) I32Load16U(offset uint32) { f.mem(0x2F, 0, offset) }
+func (f *Func) I32Store(offset uint32)   { f.mem(0x36, 0, offset) }
+func (f *Func) I32ShrU()                 { f.op(0x76) }
