@@ -104,8 +104,8 @@ globalThis.InceptionWeb = (() => {
 		return ctx.getImageData(0, 0, size, size).data.buffer;
 	}
 
-	// Worker is one inference worker (a Go instance of its own): requests by id.
-	class Worker_ {
+	// InferenceWorker is one inference worker (a Go instance of its own): requests by id.
+	class InferenceWorker {
 		constructor(onCrash) {
 			this.nextID = 1;
 			this.pending = new Map();
@@ -162,8 +162,8 @@ globalThis.InceptionWeb = (() => {
 	}
 
 	// Pool is the page's inference workers, each holding the whole model. Jobs go to the next free worker in
-	// the order they came. The model file is fetched once, kept here and copied to each worker (a new one
-	// after a crash or a resize gets it too). With 2+ workers and InceptionV3, each worker also holds a part
+	// the order they came. The model file is fetched once, kept here and copied to each worker (new workers
+	// of a resize get it from here too; after a crash the page loads the model again). With 2+ workers and InceptionV3, each worker also holds a part
 	// of the split network, and a lone image runs on all of them at once (classifyPart; the workers swap
 	// channels through MessagePorts of their own).
 	class Pool {
@@ -180,12 +180,8 @@ globalThis.InceptionWeb = (() => {
 			}
 		}
 
-		get size() {
-			return this.workers.length;
-		}
-
 		newWorker() {
-			return new Worker_((w, message) => this.crash(w, message));
+			return new InferenceWorker((w, message) => this.crash(w, message));
 		}
 
 		// crash replaces a dead worker. Every job in flight fails (a split image needs every worker), and
@@ -434,20 +430,20 @@ globalThis.InceptionWeb = (() => {
 				if (!this.running) {
 					return;
 				}
-				this.fresh = true;
-				this.pump();
 				if (this.video.requestVideoFrameCallback) {
 					this.video.requestVideoFrameCallback(next);
 				} else {
 					setTimeout(next, 15);
 				}
+				this.fresh = true;
+				this.pump();
 			};
 			next();
 		}
 
 		// pump sends the newest frame to a free worker, if there is one and the frame was not sent yet.
 		pump() {
-			while (this.running && this.fresh && !this.hidden && this.video.videoWidth > 0 && this.pool.idle() > 0) {
+			while (this.running && this.fresh && !this.hidden && this.size > 0 && this.video.videoWidth > 0 && this.pool.idle() > 0) {
 				const w = this.video.videoWidth, h = this.video.videoHeight;
 				const frame = new OffscreenCanvas(w, h);
 				frame.getContext("2d").drawImage(this.video, 0, 0, w, h);
