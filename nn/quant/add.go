@@ -22,6 +22,7 @@ type addStep struct {
 	// XNNPACK's rule.
 	xaMult, xbMult int32
 	xShift         int
+	args           AddArgs
 }
 
 const addLeftShift = 20
@@ -82,13 +83,15 @@ func (s *addStep) run(p *Program) {
 	b = b[:len(a)]
 	out = out[:len(a)]
 	if s.xnnpack {
-		args := AddArgs{A: a, B: b, Out: out, AZero: s.a.zp, BZero: s.b.zp, AMult: s.xaMult, BMult: s.xbMult,
+		args := &s.args // in the step, so that calling a kernel allocates nothing
+		*args = AddArgs{A: a, B: b, Out: out, AZero: s.a.zp, BZero: s.b.zp, AMult: s.xaMult, BMult: s.xbMult,
 			Shift: s.xShift, Zero: s.out.zp, Lo: s.lo, Hi: s.hi}
 		if Kernels.Add != nil {
-			Kernels.Add(&args)
+			Kernels.Add(args)
 		} else {
-			AddXNNPACKRule(&args)
+			AddXNNPACKRule(args)
 		}
+		args.A, args.B, args.Out = nil, nil, nil
 		return
 	}
 	for i := range a {

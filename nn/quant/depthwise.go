@@ -89,4 +89,3 @@ func (s *depthwiseStep) run(p *Program) {
 	}
 	a.In, a.Out = nil, nil
 }
-

@@ -53,6 +53,7 @@ func gemmPanels(acc []int32, x []uint8, rows, k int, panels []int16, bias []int3
 		for ; p+1 < rows; p += 2 {
 			x0 := x[p*k : p*k+k]
 			x1 := x[(p+1)*k : (p+1)*k+k]
+			x1 = x1[:len(x0)]
 			a00, a01, a02, a03 := b[0], b[1], b[2], b[3]
 			a10, a11, a12, a13 := b[0], b[1], b[2], b[3]
 			for i := 0; i+1 < len(x0); i += 2 {

@@ -85,8 +85,8 @@ type DepthwiseArgs struct {
 	// ZBias is Bias minus XZero times the sum of the channel's weights over all
 	// taps: a kernel that reads XZero for the taps outside the image can add
 	// x*w for every tap and start from ZBias.
-	ZBias []int32 // padN(C)
-	Zero, Lo, Hi       int32
+	ZBias        []int32 // padN(C)
+	Zero, Lo, Hi int32
 }
 
 // SetZBias sets a.ZBias from a.Bias, a.Weights and a.XZero.
@@ -141,12 +141,25 @@ func depthwise(a *DepthwiseArgs, acc []int32, rq func(out []uint8, acc []int32))
 // depthwiseTap adds (x-xzp)*w channel by channel for tap t of weights.
 func depthwiseTap(acc []int32, x []uint8, weights []int16, taps, t int, xzp int32) {
 	x = x[:len(acc)]
-	for c0 := 0; c0 < len(acc); c0 += PanelWidth {
-		w := weights[depthwiseIndex(taps, t, c0):]
-		w = w[:2*PanelWidth-1]
-		for i := c0; i < min(c0+PanelWidth, len(acc)); i++ {
-			acc[i] += (int32(x[i]) - xzp) * int32(w[2*(i-c0)])
-		}
+	block := padK(taps) * PanelWidth // weights per block of channels
+	w := weights[depthwiseIndex(taps, t, 0):]
+	c0 := 0
+	for ; c0+PanelWidth <= len(acc); c0 += PanelWidth {
+		wb := w[c0/PanelWidth*block:]
+		wb = wb[:15]
+		xb := x[c0 : c0+8 : c0+8]
+		ab := acc[c0 : c0+8 : c0+8]
+		ab[0] += (int32(xb[0]) - xzp) * int32(wb[0])
+		ab[1] += (int32(xb[1]) - xzp) * int32(wb[2])
+		ab[2] += (int32(xb[2]) - xzp) * int32(wb[4])
+		ab[3] += (int32(xb[3]) - xzp) * int32(wb[6])
+		ab[4] += (int32(xb[4]) - xzp) * int32(wb[8])
+		ab[5] += (int32(xb[5]) - xzp) * int32(wb[10])
+		ab[6] += (int32(xb[6]) - xzp) * int32(wb[12])
+		ab[7] += (int32(xb[7]) - xzp) * int32(wb[14])
+	}
+	for i := c0; i < len(acc); i++ {
+		acc[i] += (int32(x[i]) - xzp) * int32(w[c0/PanelWidth*block+2*(i-c0)])
 	}
 }
 
