@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"inceptionweb/nn"
+	"inceptionweb/nn/quant"
 )
 
 // useVariant attaches kernel variant v ("plain" or "relaxed").
@@ -36,10 +37,13 @@ func variants(t *testing.T, run func(t *testing.T)) {
 }
 
 func TestInstall(t *testing.T) {
-	saved := nn.Kernels
-	defer func() { nn.Kernels = saved }()
+	saved, savedQuant := nn.Kernels, quant.Kernels
+	defer func() { nn.Kernels, quant.Kernels = saved, savedQuant }()
 	if !Install() {
 		t.Fatal("Install reported no SIMD kernels")
+	}
+	if quant.Kernels.Gemm == nil || quant.Kernels.Depthwise == nil || quant.Kernels.Add == nil {
+		t.Errorf("Install left the int8 kernels unset: %+v", quant.Kernels)
 	}
 	if nn.Kernels.Name != "simd128-relaxed" {
 		t.Errorf("kernel set %q, want simd128-relaxed (Node runs with relaxed SIMD on)", nn.Kernels.Name)
