@@ -260,6 +260,7 @@ func New(p Params, cfg Config) (*Net, error) {
 							return nil, err
 						}
 						o.conv = sliceChannels(c, lo, hi)
+						nn.Prepare(o.conv)
 					}
 					cb.leaves = []op{o}
 					st.branches = append(st.branches, cb)
@@ -310,15 +311,6 @@ func New(p Params, cfg Config) (*Net, error) {
 	if n.fc.Bias, err = p.Float32("fc.bias", []int{classes}); err != nil {
 		return nil, err
 	}
-	for _, s := range n.steps {
-		for _, b := range s.branches {
-			for _, o := range append(b.stem, b.leaves...) {
-				if o.conv != nil {
-					nn.Prepare(o.conv)
-				}
-			}
-		}
-	}
 	n.input = nn.NewTensor(InputSize, InputSize, 3)
 	for i := range n.outs {
 		n.outs[i] = &nn.Tensor{Data: make([]float32, maxOut)}
@@ -342,7 +334,9 @@ func compile(p Params, pl plannedLayer, mine bool) (op, error) {
 		return o, nil
 	}
 	var err error
-	o.conv, err = loadConv(p, pl)
+	if o.conv, err = loadConv(p, pl); err == nil {
+		nn.Prepare(o.conv) // now, so that one convolution's weights at a time exist in two layouts
+	}
 	return o, err
 }
 

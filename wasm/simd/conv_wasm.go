@@ -45,7 +45,9 @@ func prepare(c *nn.Conv) *packedConv {
 // Prepare is nn.KernelSet.Prepare: it packs a model's convolution once and drops the HWIO weights, so the
 // model holds its weights once (the pure-Go kernels cannot run it afterwards).
 func Prepare(c *nn.Conv) {
-	c.Packed = packConv(c)
+	p := packConv(c)
+	p.src = nil // it would keep the HWIO weights alive
+	c.Packed = p
 	c.Weight = nil
 }
 

@@ -21,6 +21,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"syscall/js"
 	"time"
 
@@ -35,6 +36,9 @@ type worker struct {
 }
 
 func main() {
+	// A wasm memory never shrinks, so its size is the heap's peak: collect early rather than let the garbage of
+	// loading a model (the file, dequantized and re-laid-out weights) double it. Inference allocates nothing.
+	debug.SetGCPercent(20)
 	w := &worker{kernels: "pure Go"}
 	if simd.Install() {
 		w.kernels, _ = simd.Variant()
