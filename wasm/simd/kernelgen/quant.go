@@ -473,7 +473,8 @@ func qgemm(m *wasmgen.Module, tm int) {
 var DepthwiseSizes = []int{3, 5}
 
 // qdepthwise emits qdepthwise<k>x<k> for k*k filters, with the taps unrolled in pairs. Per output pixel it
-// finds which tap rows and columns lie inside the image; for each block of 8 channels it starts from zbias
+// finds which tap rows and columns lie inside the image; for each block of 16 (at the end 8) channels it
+// starts from zbias
 // (the bias minus the input zero point times the weights' sum), interleaves the inputs of two taps byte by
 // byte, widens them and dots them with the weight pairs (i32x4.dot_i16x8_s); the taps outside the image read
 // the input zero point instead, which zbias cancels. Pixels whose taps are all inside skip the checks.
@@ -498,9 +499,10 @@ func qdepthwise(m *wasmgen.Module, k int) {
 	for i := range k {
 		rowOK[i], colOK[i] = i32(), i32()
 	}
-	acc := [2]uint32{v128(), v128()}
+	acc := [2][2]uint32{{v128(), v128()}, {v128(), v128()}} // two blocks of 8 channels
 	xzb, xa, xb, tmp := v128(), v128(), v128(), v128()
 	rq := newRequantConsts(f, zero, lo, hi)
+	blockBytes := uint32(32 * pairs) // one block's weights
 
 	// toff[ky*k+kx] = (ky*dh*w + kx*dw)*c: the tap's input offset from the window's corner.
 	for ky := range k {
@@ -559,8 +561,8 @@ func qdepthwise(m *wasmgen.Module, k int) {
 		}
 		f.Set(all)
 	}
-	// load sets x to tap t's 8 input bytes, or the zero point's if checked and the tap is outside.
-	load := func(x uint32, t int, checked bool) {
+	// load sets x to tap t's 8 (wide: 16) input bytes, or the zero point's if checked and the tap is outside.
+	load := func(x uint32, t int, checked, wide bool) {
 		if t >= taps { // the odd tap's partner: zeros, which add nothing whatever the padding weights
 			f.V128Zero()
 			f.Set(x)
@@ -577,36 +579,97 @@ func qdepthwise(m *wasmgen.Module, k int) {
 		f.Get(base)
 		f.Get(toff[t])
 		f.I32Add()
-		f.V128Load64Zero(0)
+		if wide {
+			f.V128Load(0)
+		} else {
+			f.V128Load64Zero(0)
+		}
 		f.Set(x)
 		if checked {
 			f.End()
 		}
 	}
-	interleave := [16]byte{0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23}
-	run := func(checked bool) {
+	interleave := [2][16]byte{ // the low and the high 8 bytes of two vectors, alternately
+		{0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23},
+		{8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31},
+	}
+	// run adds the taps of blocks blocks of 8 channels.
+	run := func(checked bool, blocks int) {
 		for pr := range pairs {
-			load(xa, 2*pr, checked)
-			load(xb, 2*pr+1, checked)
-			f.Get(xa)
-			f.Get(xb)
-			f.I8x16Shuffle(interleave)
-			f.Set(tmp)
-			for half := range 2 {
-				f.Get(tmp)
-				if half == 0 {
-					f.I16x8ExtendLowI8x16U()
-				} else {
-					f.I16x8ExtendHighI8x16U()
+			load(xa, 2*pr, checked, blocks == 2)
+			load(xb, 2*pr+1, checked, blocks == 2)
+			for b := range blocks {
+				f.Get(xa)
+				f.Get(xb)
+				f.I8x16Shuffle(interleave[b])
+				f.Set(tmp)
+				for half := range 2 {
+					f.Get(tmp)
+					if half == 0 {
+						f.I16x8ExtendLowI8x16U()
+					} else {
+						f.I16x8ExtendHighI8x16U()
+					}
+					f.Get(wb)
+					f.V128Load(uint32(b)*blockBytes + uint32(32*pr+16*half))
+					f.I32x4DotI16x8S()
+					f.Get(acc[b][half])
+					f.I32x4Add()
+					f.Set(acc[b][half])
 				}
-				f.Get(wb)
-				f.V128Load(uint32(32*pr + 16*half))
-				f.I32x4DotI16x8S()
-				f.Get(acc[half])
-				f.I32x4Add()
-				f.Set(acc[half])
 			}
 		}
+	}
+	// channels computes blocks blocks of 8 channels from cb on, and advances to the next.
+	channels := func(blocks int) {
+		for b := range blocks {
+			for v := range 2 {
+				f.Get(bias)
+				f.Get(cb)
+				f.I32(2)
+				f.I32Shl()
+				f.I32Add()
+				f.V128Load(uint32(32*b + 16*v))
+				f.Set(acc[b][v])
+			}
+		}
+		f.Get(all)
+		f.If()
+		run(false, blocks)
+		f.Else()
+		run(true, blocks)
+		f.End()
+		f.Get(scale)
+		f.Get(cb)
+		f.I32(2)
+		f.I32Shl()
+		f.I32Add()
+		f.Set(sp)
+		f.I32(8)
+		f.Set(rem)
+		for b := range blocks {
+			requantStore(f, acc[b], sp, rq, dst, rem, tmp)
+			f.Get(dst)
+			f.I32(8)
+			f.I32Add()
+			f.Set(dst)
+			f.Get(sp)
+			f.I32(32)
+			f.I32Add()
+			f.Set(sp)
+		}
+		f.Get(base)
+		f.I32(int32(8 * blocks))
+		f.I32Add()
+		f.Set(base)
+		f.Get(wb)
+		f.I32(int32(blockBytes) * int32(blocks))
+		f.I32Add()
+		f.Set(wb)
+		f.Get(cb)
+		f.I32(int32(8 * blocks))
+		f.I32Add()
+		f.Set(cb)
 	}
 	loop(oy, oh, func() {
 		f.Get(oy)
@@ -644,50 +707,24 @@ func qdepthwise(m *wasmgen.Module, k int) {
 			f.Set(wb)
 			f.I32(0)
 			f.Set(cb)
+			// 16 channels at a time, then 8 if c is an odd multiple of 8.
+			cbDone := f.Block()
 			cbLoop := f.Loop()
-			for v := range 2 {
-				f.Get(bias)
-				f.Get(cb)
-				f.I32(2)
-				f.I32Shl()
-				f.I32Add()
-				f.V128Load(uint32(16 * v))
-				f.Set(acc[v])
-			}
-			f.Get(all)
-			f.If()
-			run(false)
-			f.Else()
-			run(true)
+			f.Get(cb)
+			f.I32(16)
+			f.I32Add()
+			f.Get(c)
+			f.I32GtS()
+			f.BrIf(cbDone)
+			channels(2)
+			f.Br(cbLoop)
 			f.End()
-			f.Get(scale)
+			f.End()
 			f.Get(cb)
-			f.I32(2)
-			f.I32Shl()
-			f.I32Add()
-			f.Set(sp)
-			f.I32(8)
-			f.Set(rem)
-			requantStore(f, acc, sp, rq, dst, rem, tmp)
-			f.Get(dst)
-			f.I32(8)
-			f.I32Add()
-			f.Set(dst)
-			f.Get(base)
-			f.I32(8)
-			f.I32Add()
-			f.Set(base)
-			f.Get(wb)
-			f.I32(int32(32 * pairs))
-			f.I32Add()
-			f.Set(wb)
-			f.Get(cb)
-			f.I32(8)
-			f.I32Add()
-			f.Tee(cb)
 			f.Get(c)
 			f.I32LtS()
-			f.BrIf(cbLoop)
+			f.If()
+			channels(1)
 			f.End()
 		})
 	})
