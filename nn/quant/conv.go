@@ -4,6 +4,13 @@ package quant
 // amortise a weight panel, few enough that their accumulators stay in cache.
 const rowBlock = 32
 
+// colsBytes bounds the im2col rows made at a time (at least rowBlock rows):
+// fewer, larger GEMM calls, with the rows still in cache.
+const colsBytes = 32 << 10
+
+// colsRows is how many im2col rows of kp bytes are made at a time.
+func colsRows(kp int) int { return max(rowBlock, colsBytes/kp) }
+
 // convStep is CONV_2D (and FULLY_CONNECTED, a 1x1 convolution over rows).
 type convStep struct {
 	in, out        slot
@@ -187,7 +194,7 @@ func (c *compiler) buildConv(op Op, fullyConnected bool) (step, error) {
 	copy(s.args.Scale, s.rq.scale)
 	c.maxAcc = max(c.maxAcc, rowBlock*ld)
 	if !s.pointwise {
-		c.maxCols = max(c.maxCols, rowBlock*kp)
+		c.maxCols = max(c.maxCols, colsRows(kp)*kp)
 	}
 	return s, nil
 }
@@ -201,8 +208,9 @@ func (s *convStep) run(p *Program) {
 		a.X, a.Rows, a.Out = in, pixels, out
 		s.gemm(p)
 	} else {
-		for r0 := 0; r0 < pixels; r0 += rowBlock {
-			rows := min(rowBlock, pixels-r0)
+		block := colsRows(a.K)
+		for r0 := 0; r0 < pixels; r0 += block {
+			rows := min(block, pixels-r0)
 			cols := p.cols[:rows*a.K]
 			s.im2col(cols, in, r0, rows)
 			a.X, a.Rows, a.Out = cols, rows, out[r0*s.n:]

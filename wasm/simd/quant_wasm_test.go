@@ -132,7 +132,7 @@ func BenchmarkQDepthwise(b *testing.B) {
 // BenchmarkQGemm times pointwise convolutions of MobileNetV2.
 func BenchmarkQGemm(b *testing.B) {
 	r := rand.New(rand.NewPCG(9, 10))
-	for _, s := range []struct{ rows, k, n int }{{56 * 56, 24, 144}, {14 * 14, 96, 576}, {7 * 7, 960, 320}} {
+	for _, s := range []struct{ rows, k, n int }{{56 * 56, 24, 144}, {14 * 14, 96, 576}, {7 * 7, 960, 320}, {7 * 7, 320, 1280}, {1, 1280, 1001}} {
 		bias, scale, zero, lo, hi := randomRequant(r, s.n, s.k)
 		a := quant.GemmArgs{X: randomBytes(r, s.rows*s.k), Rows: s.rows, K: s.k, N: s.n, OutStride: s.n,
 			Out: make([]uint8, s.rows*s.n), Panels: randomWeights(r, padTo8(s.n)*s.k), Bias: bias, Scale: scale,
