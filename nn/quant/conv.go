@@ -117,14 +117,7 @@ func (c *compiler) loadConvWeights(op Op, in, out slot, n, k, axis int, index fu
 }
 
 func (c *compiler) buildConv(op Op, fullyConnected bool) (step, error) {
-	if len(op.Inputs) < 2 || len(op.Outputs) != 1 {
-		return nil, errorf("want 2 or 3 inputs and 1 output")
-	}
-	in, err := c.activation(op.Inputs[0])
-	if err != nil {
-		return nil, err
-	}
-	out, err := c.activation(op.Outputs[0])
+	in, out, err := c.inOut(op, 2, 3)
 	if err != nil {
 		return nil, err
 	}

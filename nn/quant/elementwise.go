@@ -40,14 +40,7 @@ func (s *requantizeStep) run(p *Program) {
 type copyStep struct{ in, out slot }
 
 func (c *compiler) buildReshape(op Op) (step, error) {
-	if len(op.Inputs) < 1 || len(op.Outputs) != 1 {
-		return nil, errorf("want an input and 1 output")
-	}
-	in, err := c.activation(op.Inputs[0])
-	if err != nil {
-		return nil, err
-	}
-	out, err := c.activation(op.Outputs[0])
+	in, out, err := c.inOut(op, 1, 2)
 	if err != nil {
 		return nil, err
 	}

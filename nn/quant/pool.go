@@ -31,14 +31,7 @@ type avgPoolStep struct {
 }
 
 func (c *compiler) buildAvgPool(op Op) (step, error) {
-	if len(op.Inputs) != 1 || len(op.Outputs) != 1 {
-		return nil, errorf("want 1 input and 1 output")
-	}
-	in, err := c.activation(op.Inputs[0])
-	if err != nil {
-		return nil, err
-	}
-	out, err := c.activation(op.Outputs[0])
+	in, out, err := c.inOut(op, 1, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -115,14 +108,7 @@ type meanStep struct {
 }
 
 func (c *compiler) buildMean(op Op) (step, error) {
-	if len(op.Inputs) < 1 || len(op.Outputs) != 1 {
-		return nil, errorf("want an input and 1 output")
-	}
-	in, err := c.activation(op.Inputs[0])
-	if err != nil {
-		return nil, err
-	}
-	out, err := c.activation(op.Outputs[0])
+	in, out, err := c.inOut(op, 1, 2)
 	if err != nil {
 		return nil, err
 	}

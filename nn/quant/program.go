@@ -301,3 +301,15 @@ func (p *Program) Output() (data []byte, typ DType, scale float32, zeroPoint int
 // InputShape and OutputShape describe the program's single input and output.
 func (p *Program) InputShape() []int  { return p.input.shape }
 func (p *Program) OutputShape() []int { return p.output.shape }
+
+// inOut checks that op has minIn to maxIn inputs and one output, and returns its first input and its output.
+func (c *compiler) inOut(op Op, minIn, maxIn int) (in, out slot, err error) {
+	if len(op.Inputs) < minIn || len(op.Inputs) > maxIn || len(op.Outputs) != 1 {
+		return in, out, errorf("want %d to %d inputs and 1 output, have %d and %d", minIn, maxIn, len(op.Inputs), len(op.Outputs))
+	}
+	if in, err = c.activation(op.Inputs[0]); err != nil {
+		return in, out, err
+	}
+	out, err = c.activation(op.Outputs[0])
+	return in, out, err
+}

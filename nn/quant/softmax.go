@@ -30,14 +30,7 @@ const (
 )
 
 func (c *compiler) buildSoftmax(op Op) (step, error) {
-	if len(op.Inputs) != 1 || len(op.Outputs) != 1 {
-		return nil, errorf("want 1 input and 1 output")
-	}
-	in, err := c.activation(op.Inputs[0])
-	if err != nil {
-		return nil, err
-	}
-	out, err := c.activation(op.Outputs[0])
+	in, out, err := c.inOut(op, 1, 1)
 	if err != nil {
 		return nil, err
 	}
