@@ -84,8 +84,8 @@ func TestResultReachesItsMeasurement(t *testing.T) {
 
 func TestPlan(t *testing.T) {
 	ms := plan(10, 2, "")
-	if len(ms) != 11 {
-		t.Fatalf("%d measurements, want 8 of ours, 2 onnxruntime-web, 1 TFLite", len(ms))
+	if len(ms) != 12 {
+		t.Fatalf("%d measurements, want 9 of ours (one split), 2 onnxruntime-web, 1 TFLite", len(ms))
 	}
 	seen := map[string]bool{}
 	for _, m := range ms {
@@ -97,14 +97,14 @@ func TestPlan(t *testing.T) {
 		if !strings.Contains(m.Page, "runs=10") || !strings.Contains(m.Page, "warmup=2") {
 			t.Errorf("%s: runs or warm-up missing", m.Page)
 		}
-		if strings.HasPrefix(m.Engine, "inceptionweb") && (m.Workers > 1) != strings.Contains(m.Engine, "round-robin") {
+		if strings.HasPrefix(m.Engine, "inceptionweb") && (m.Workers > 1) != (strings.Contains(m.Engine, "round-robin") || strings.Contains(m.Engine, "split")) {
 			t.Errorf("%s with %d workers: the label must say whether it is round-robin", m.Engine, m.Workers)
 		}
 		if m.Isolated != strings.Contains(m.Engine, "COOP/COEP") {
 			t.Errorf("%s: isolated=%v", m.Engine, m.Isolated)
 		}
 	}
-	if got := plan(10, 2, "tflite"); len(got) != 1 || pageID(got[0].Page) != pageID(ms[10].Page) {
+	if got := plan(10, 2, "tflite"); len(got) != 1 || pageID(got[0].Page) != pageID(ms[11].Page) {
 		t.Errorf("-only tflite: %+v", got)
 	}
 }

@@ -49,6 +49,10 @@ func plan(runs, warmup int, only string) []measurement {
 			}
 		}
 	}
+	// One InceptionV3 image split across 2 workers: the latency a person waits for, on a plain static host.
+	ms = append(ms, measurement{Engine: "inceptionweb (SIMD, split)", Model: inception, Workers: 2,
+		Page: "ours.html?model=inception_v3_synthetic.safetensors&size=299&workers=2&kernels=simd&split=1",
+		Note: "1 image split across 2 workers"})
 	ms = append(ms,
 		measurement{Engine: ortName + " (wasm)", Model: inception, Workers: 1,
 			Page: "ort.html?threads=1", Note: "plain host"},
@@ -68,8 +72,8 @@ func plan(runs, warmup int, only string) []measurement {
 	return out
 }
 
-// ourEngine names the project's engine in the results; 2 workers are labelled as round-robin throughput
-// because the worker classifies whole images (there is no split of one image across workers).
+// ourEngine names the project's engine in the results; 2 workers classifying whole images are labelled as
+// round-robin throughput (the split of one image is its own measurement).
 func ourEngine(kernels string, workers int) string {
 	name := "inceptionweb (pure Go)"
 	if kernels != "go" {

@@ -118,6 +118,7 @@ func ratios(results []result) []string {
 	ours2 := find(inception, 2, simd)
 	lines := []string{
 		ratio("InceptionV3 ours (SIMD, 1 worker) / onnxruntime-web (1 thread)", ours1, find(inception, 1, ortName), "<= 0.8"),
+		ratio("InceptionV3 ours (SIMD, 1 image split across 2 workers, plain host) / onnxruntime-web (2 threads, COOP/COEP)", find(inception, 2, "inceptionweb (SIMD, split"), find(inception, 2, ortName), "<= 1.0"),
 		ratio("InceptionV3 ours (SIMD, 2 workers round-robin, plain host) / onnxruntime-web (2 threads, COOP/COEP)", ours2, find(inception, 2, ortName), "<= 1.0"),
 		ratio("MobileNetV2 ours (SIMD, 1 worker) / TFLite runtime (1 thread)", find(mobilenet, 1, simd), find(mobilenet, 1, tfliteNm), "<= 0.8"),
 	}

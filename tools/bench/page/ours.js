@@ -1,7 +1,8 @@
 // ours.js drives the site's real inference worker (web/worker-*.js and worker-*.wasm) with the page's own
 // messages: init, load {bytes}, classify {pixels, size, topK}. Query: model (a /data/ file name), size,
-// workers, kernels (go | simd | simd128). With 2 workers each timed run sends one image to each worker at once:
-// that is throughput (ms per image over 2 images), not one image split across workers.
+// workers, kernels (go | simd | simd128), split. With 2 workers each timed run sends one image to each worker at
+// once: that is throughput (ms per image over 2 images). With split=1 the workers load their parts of the model,
+// linked by MessagePorts as the page links them, and each timed run is one image split across all of them.
 "use strict";
 
 // siteFiles reads the built site's file table (hashed names) from its index.html.
@@ -58,15 +59,30 @@ class Client {
 		});
 	}
 
-	load(name, bytes) {
+	load(name, bytes, part = 0, parts = 1, peers = []) {
 		const copy = bytes.slice(0);
-		return this.request({ type: "load", name, bytes: copy }, [copy]);
+		const ports = peers.filter((p) => p);
+		return this.request({ type: "load", name, bytes: copy, part, parts, peers }, [copy, ...ports]);
 	}
 
-	classify(pixels, size) {
+	classify(pixels, size, type = "classify") {
 		const copy = pixels.slice(0); // transferred, as the page does
-		return this.request({ type: "classify", pixels: copy, size, topK: 5 }, [copy]);
+		return this.request({ type, pixels: copy, size, topK: 5 }, [copy]);
 	}
+}
+
+// peerPorts links every pair of n workers by a MessageChannel, as the page does: ports[i][k] is worker i's
+// end of the channel to worker k.
+function peerPorts(n) {
+	const ports = Array.from({ length: n }, () => new Array(n).fill(null));
+	for (let i = 0; i < n; i++) {
+		for (let k = i + 1; k < n; k++) {
+			const ch = new MessageChannel();
+			ports[i][k] = ch.port1;
+			ports[k][i] = ch.port2;
+		}
+	}
+	return ports;
 }
 
 Bench.run(async () => {
@@ -79,13 +95,20 @@ Bench.run(async () => {
 		clients.push(new Client(files, kernels));
 	}
 	await Promise.all(clients.map((c) => c.started));
-	const loaded = await Promise.all(clients.map((c) => c.load(modelFile, modelBytes)));
-	const first = await clients[0].classify(pixels, size);
+	const split = Bench.param("split", "0") === "1";
+	const ports = peerPorts(nworkers);
+	const loaded = await Promise.all(clients.map((c, i) =>
+		split ? c.load(modelFile, modelBytes, i, nworkers, ports[i]) : c.load(modelFile, modelBytes)));
+	if (split && !loaded.every((r) => r.split)) {
+		throw new Error("the workers did not split the model");
+	}
+	const type = split ? "classifyPart" : "classify";
+	const first = (await Promise.all(clients.map((c) => c.classify(pixels, size, type))))[0];
 	const workerMs = [];
 	const st = await Bench.timed(async () => {
-		const res = await Promise.all(clients.map((c) => c.classify(pixels, size)));
+		const res = await Promise.all(clients.map((c) => c.classify(pixels, size, type)));
 		workerMs.push(...res.map((r) => r.ms));
-		return clients.length;
+		return split ? 1 : clients.length; // images done in this run
 	});
 	return {
 		...st,
