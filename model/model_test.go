@@ -201,12 +201,12 @@ func TestPart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !CanSplit(data) {
-		t.Fatal("InceptionV3 cannot be split")
-	}
 	whole, err := Open("synthetic", data)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !whole.CanSplit() {
+		t.Fatal("InceptionV3 cannot be split")
 	}
 	pix := make([]byte, 299*299*4)
 	copy(pix, readShared(t, "images/chelsea.png"))
@@ -243,8 +243,8 @@ func TestPart(t *testing.T) {
 	}
 	src := readShared(t, "weights-source/mobilenet_v2/mobilenet_v2_1.0_224_quant.tflite")
 	mnv2, _ := FromTFLite(weights.Meta{Name: "m"}, src)
-	if CanSplit(mnv2) {
-		t.Error("MobileNetV2 claims it can be split")
+	if m, err := Open("m", mnv2); err != nil || m.CanSplit() {
+		t.Errorf("MobileNetV2: %v, claims it can be split", err)
 	}
 	if _, err := OpenPart("m", mnv2, 0, 2); err == nil {
 		t.Error("OpenPart accepted MobileNetV2")

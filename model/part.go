@@ -20,14 +20,8 @@ type Part struct {
 	probs []float32
 }
 
-// CanSplit reports whether a model file's network can be split across workers.
-func CanSplit(data []byte) bool {
-	if !weights.IsModelFile(data) {
-		return false
-	}
-	m, err := weights.Read("", data)
-	return err == nil && m.Architecture == weights.InceptionV3
-}
+// CanSplit reports whether the model's network can be split across workers (see OpenPart).
+func (m *Model) CanSplit() bool { return m.meta.Architecture == weights.InceptionV3 }
 
 // OpenPart builds part `part` of `parts` of an InceptionV3 model file; it holds only that part's weights.
 func OpenPart(name string, data []byte, part, parts int) (*Part, error) {

@@ -114,7 +114,7 @@ func (w *worker) load(msg js.Value) (map[string]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model file %s: %v", name, err)
 	}
-	if parts := intOr(msg.Get("parts"), 1); parts > 1 && model.CanSplit(data) {
+	if parts := intOr(msg.Get("parts"), 1); parts > 1 && m.CanSplit() {
 		part := msg.Get("part").Int()
 		p, err := model.OpenPart(name, data, part, parts)
 		if err != nil {
