@@ -3,7 +3,6 @@
 package simd
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"syscall/js"
@@ -62,21 +61,7 @@ func readMobileNetFile(tb testing.TB, name string) []byte {
 }
 
 func compileMobileNet(tb testing.TB, name string) *quant.Program {
-	m, err := tflite.Read(readMobileNetFile(tb, name+".tflite"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	g, consts, err := tflite.FromTFLite(m)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	p, err := quant.Compile(g, func(name string) ([]byte, error) {
-		c, ok := consts[name]
-		if !ok {
-			return nil, fmt.Errorf("no constant %q", name)
-		}
-		return c.Data, nil
-	})
+	p, err := tflite.Compile(readMobileNetFile(tb, name+".tflite"))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -127,3 +127,22 @@ func int32Data(t Tensor) ([]int, error) {
 	}
 	return out, nil
 }
+
+// Compile reads a quantized TFLite file and compiles its graph, with the constants from the file.
+func Compile(data []byte) (*quant.Program, error) {
+	m, err := Read(data)
+	if err != nil {
+		return nil, err
+	}
+	g, consts, err := FromTFLite(m)
+	if err != nil {
+		return nil, err
+	}
+	return quant.Compile(g, func(name string) ([]byte, error) {
+		c, ok := consts[name]
+		if !ok {
+			return nil, fmt.Errorf("tflite: no constant %q", name)
+		}
+		return c.Data, nil
+	})
+}

@@ -2,7 +2,6 @@ package tflite
 
 import (
 	"bufio"
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -53,21 +52,7 @@ func compileFile(t testing.TB, path string) *quant.Program {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := Read(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, consts, err := FromTFLite(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := quant.Compile(g, func(name string) ([]byte, error) {
-		c, ok := consts[name]
-		if !ok {
-			return nil, fmt.Errorf("no constant %q", name)
-		}
-		return c.Data, nil
-	})
+	p, err := Compile(data)
 	if err != nil {
 		t.Fatal(err)
 	}
