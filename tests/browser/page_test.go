@@ -1,10 +1,6 @@
 package browser
 
 import (
-	"bytes"
-	"compress/zlib"
-	"encoding/binary"
-	"hash/crc32"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"inceptionweb/internal/testenv"
+	"inceptionweb/internal/testimages"
 )
 
 var (
@@ -179,35 +176,6 @@ func badFiles(t *testing.T) badSet {
 		text:      write("notes.jpg", []byte("This is a text file with a .jpg name.\n")),
 		truncated: write("truncated.jpg", rocket[:len(rocket)/2]),
 		empty:     write("empty.png", nil),
-		huge:      write("huge.png", blankPNG(t, 20000, 20000)),
+		huge:      write("huge.png", testimages.BlankPNG(20000, 20000)),
 	}
-}
-
-// blankPNG is a valid w x h gray PNG of zeros, written row by row: a 20000x20000 one is about 400 KB.
-func blankPNG(t *testing.T, w, h int) []byte {
-	var idat bytes.Buffer
-	z, _ := zlib.NewWriterLevel(&idat, zlib.BestSpeed)
-	row := make([]byte, 1+w) // filter type 0, then the pixels
-	for range h {
-		z.Write(row)
-	}
-	if err := z.Close(); err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	out.WriteString("\x89PNG\r\n\x1a\n")
-	chunk := func(typ string, data []byte) {
-		binary.Write(&out, binary.BigEndian, uint32(len(data)))
-		out.WriteString(typ)
-		out.Write(data)
-		binary.Write(&out, binary.BigEndian, crc32.ChecksumIEEE(append([]byte(typ), data...)))
-	}
-	ihdr := make([]byte, 13)
-	binary.BigEndian.PutUint32(ihdr[0:], uint32(w))
-	binary.BigEndian.PutUint32(ihdr[4:], uint32(h))
-	ihdr[8] = 8 // bit depth 8, colour type 0 (gray)
-	chunk("IHDR", ihdr)
-	chunk("IDAT", idat.Bytes())
-	chunk("IEND", nil)
-	return out.Bytes()
 }

@@ -2,10 +2,8 @@ package imagecheck
 
 import (
 	"bytes"
-	"compress/zlib"
 	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"image"
 	"image/color"
 	"image/gif"
@@ -13,6 +11,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"inceptionweb/internal/testimages"
 )
 
 func testdata(t *testing.T, name string) []byte {
@@ -44,7 +44,7 @@ func TestAccepted(t *testing.T) {
 		{"jpeg with trailer", withTrailer, "jpeg", 150, 103},
 		{"png", testdata(t, "video-001.png"), "png", 150, 103},
 		{"gray png", testdata(t, "video-005.gray.png"), "png", 150, 103},
-		{"blank png", blankPNG(t, 300, 200), "png", 300, 200},
+		{"blank png", testimages.BlankPNG(300, 200), "png", 300, 200},
 		{"gif", gifBuf.Bytes(), "gif", 7, 5},
 		{"webp lossless", webpVP8L(640, 480), "webp", 640, 480},
 		{"bmp", bmp(30, -20), "bmp", 30, 20},
@@ -75,7 +75,7 @@ func TestRejected(t *testing.T) {
 		{"jpeg cut in the header", jpeg[:40], ErrTruncated},
 		{"png cut", pngData[:len(pngData)-20], ErrTruncated},
 		{"png cut in the header", pngData[:20], ErrTruncated},
-		{"20000x20000 png", blankPNG(t, 20000, 20000), ErrTooLarge},
+		{"20000x20000 png", testimages.BlankPNG(20000, 20000), ErrTooLarge},
 		{"webp too large", webpVP8L(10000, 10000), ErrTooLarge},
 		{"webp cut", webpVP8L(64, 64)[:28], ErrTruncated},
 		{"bmp cut", bmp(30, 20)[:100], ErrTruncated},
@@ -118,38 +118,4 @@ func noMarker(jpeg []byte) []byte {
 	b := bytes.Clone(jpeg)
 	b[4+int(binary.BigEndian.Uint16(b[4:]))] = 0x12
 	return b
-}
-
-// blankPNG is a valid w x h 8-bit gray PNG of zeros, written row by row so that a huge image costs little
-// memory (a 20000x20000 one is a file of about 400 KB).
-func blankPNG(t *testing.T, w, h int) []byte {
-	t.Helper()
-	var idat bytes.Buffer
-	z, _ := zlib.NewWriterLevel(&idat, zlib.BestSpeed)
-	row := make([]byte, 1+w) // filter type 0, then the pixels
-	for range h {
-		z.Write(row)
-	}
-	if err := z.Close(); err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	out.WriteString("\x89PNG\r\n\x1a\n")
-	chunk := func(typ string, data []byte) {
-		binary.Write(&out, binary.BigEndian, uint32(len(data)))
-		crc := crc32.NewIEEE()
-		crc.Write([]byte(typ))
-		crc.Write(data)
-		out.WriteString(typ)
-		out.Write(data)
-		binary.Write(&out, binary.BigEndian, crc.Sum32())
-	}
-	ihdr := make([]byte, 13)
-	binary.BigEndian.PutUint32(ihdr[0:], uint32(w))
-	binary.BigEndian.PutUint32(ihdr[4:], uint32(h))
-	ihdr[8] = 8 // bit depth; colour type 0 (gray), deflate, adaptive filtering, no interlace
-	chunk("IHDR", ihdr)
-	chunk("IDAT", idat.Bytes())
-	chunk("IEND", nil)
-	return out.Bytes()
 }
