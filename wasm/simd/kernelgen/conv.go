@@ -121,14 +121,7 @@ func conv(m *wasmgen.Module, relaxed bool, tm, tn int) {
 		if j > 0 {
 			f.I32(int32(j))
 			f.I32Add()
-			f.Tee(t)
-			f.Get(pixels)
-			f.I32(1)
-			f.I32Sub()
-			f.Get(t)
-			f.Get(pixels)
-			f.I32LtS()
-			f.Select()
+			clampLast(f, t, pixels)
 		}
 		f.Set(t)
 		// dst = out + t*outStride + ob*4

@@ -58,3 +58,16 @@ const (
 	PlainFile   = "simdkernels.wasm"
 	RelaxedFile = "simdkernels-relaxed.wasm"
 )
+
+// clampLast replaces the index on the stack by min(index, n-1), n being a local: the last row or pixel stands in
+// for the ones past the end of a short tile. t is a scratch local.
+func clampLast(f *wasmgen.Func, t, n uint32) {
+	f.Tee(t)
+	f.Get(n)
+	f.I32(1)
+	f.I32Sub()
+	f.Get(t)
+	f.Get(n)
+	f.I32LtS()
+	f.Select()
+}
