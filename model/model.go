@@ -29,7 +29,9 @@ type Info struct {
 
 // Prediction is one class and its probability.
 type Prediction struct {
-	Index int     `json:"index"` // in the model's output
+	Index int     `json:"index"` // in the model's output (TF-slim's background class shifts it by one)
+	Class int     `json:"class"` // the ImageNet class, 0..999 in sorted-WNID order
+	WNID  string  `json:"wnid"`  // the class's WordNet ID, e.g. "n02097047"
 	Label string  `json:"label"` // the class's first synonym
 	Prob  float32 `json:"prob"`
 }
@@ -225,7 +227,11 @@ func (m *Model) top(probs []float32, k int) []Prediction {
 	k = min(k, len(idx))
 	out := make([]Prediction, k)
 	for r, i := range idx[:k] {
-		out[r] = Prediction{Index: i, Label: imagenet.ShortLabel(m.meta.Labels[i-m.meta.LabelOffset]), Prob: probs[i]}
+		class := i - m.meta.LabelOffset
+		out[r] = Prediction{Index: i, Class: class, Label: imagenet.ShortLabel(m.meta.Labels[class]), Prob: probs[i]}
+		if len(m.meta.Labels) == imagenet.Classes {
+			out[r].WNID = imagenet.WNIDs[class]
+		}
 	}
 	return out
 }

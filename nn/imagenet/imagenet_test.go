@@ -3,6 +3,7 @@ package imagenet
 import (
 	"image"
 	"image/color"
+	"slices"
 	"testing"
 )
 
@@ -14,6 +15,15 @@ func TestLabels(t *testing.T) {
 		if got := ShortLabel(Labels[i]); got != want {
 			t.Errorf("label %d = %q, want %q", i, got, want)
 		}
+	}
+	// The material's examples of classes by WNID and index.
+	for wnid, want := range map[string]int{"n01440764": 0, "n01443537": 1, "n02097047": 196, "n03134739": 522, "n04254777": 806, "n15075141": 999, "n00000000": -1} {
+		if got := ClassOf(wnid); got != want {
+			t.Errorf("ClassOf(%s) = %d, want %d", wnid, got, want)
+		}
+	}
+	if !slices.IsSorted(WNIDs) {
+		t.Error("WNIDs are not in sorted order")
 	}
 }
 

@@ -1,12 +1,12 @@
 package tflite
 
 import (
-	"bufio"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"inceptionweb/internal/testenv"
+	"inceptionweb/nn/imagenet"
 	"inceptionweb/nn/quant"
 	"inceptionweb/weights/npy"
 )
@@ -33,19 +33,6 @@ func readUint8(t testing.TB, path string) []byte {
 	return a.Data
 }
 
-func readLabels(t testing.TB) []string {
-	f, err := os.Open(filepath.Join(testenv.Root(t), "nn", "imagenet", "labels.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var labels []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		labels = append(labels, sc.Text())
-	}
-	return labels
-}
 
 func compileFile(t testing.TB, path string) *quant.Program {
 	data, err := os.ReadFile(path)
@@ -70,7 +57,7 @@ var photos = []string{"chelsea", "coffee", "rocket"}
 // TestGolden compares the engine with the outputs of the real TFLite runtime.
 func TestGolden(t *testing.T) {
 	dir := sourceDir(t)
-	labels := readLabels(t)
+	labels := imagenet.Labels
 	for _, mt := range models {
 		model := mt.name
 		p := compileFile(t, filepath.Join(dir, model+".tflite"))
