@@ -85,7 +85,7 @@ func tfliteMeta(meta *weights.Meta, g *quant.Graph) error {
 	if classes != len(imagenet.Labels) && classes != len(imagenet.Labels)+1 {
 		return fmt.Errorf("%d outputs: not an ImageNet classifier", classes)
 	}
-	meta.Input = weights.Input{Size: in.Shape[1], CropFraction: imagenet.CentralCrop, Normalize: "pixels"}
+	meta.Input = imagenet.Pixels(in.Shape[1], imagenet.CentralCrop)
 	meta.Labels, meta.LabelOffset = imagenet.Labels, classes-len(imagenet.Labels)
 	return nil
 }
@@ -130,7 +130,7 @@ func FromTorch(meta weights.Meta, data []byte, quant string) ([]byte, error) {
 // the real network's shape and cost, with answers that mean nothing. Benchmarks use it.
 func Synthetic(quant string) ([]byte, error) {
 	meta := weights.Meta{Name: "inception_v3_synthetic", Title: "InceptionV3 (synthetic test weights)",
-		Input:  weights.Input{Size: inceptionv3.InputSize, CropFraction: imagenet.InceptionCrop, Normalize: "imagenet"},
+		Input:  imagenet.Torchvision(inceptionv3.InputSize, imagenet.InceptionCrop),
 		Labels: imagenet.Labels, Source: "nn/inceptionv3.SyntheticParam"}
 	var buf bytes.Buffer
 	err := WriteInception(&buf, meta, inceptionv3.SyntheticParams{}, InceptionConfig{Classes: inceptionv3.Classes}, quant)

@@ -19,12 +19,11 @@ import (
 
 // Info describes an opened model.
 type Info struct {
-	Name         string  `json:"name"`
-	Title        string  `json:"title"`
-	InputSize    int     `json:"inputSize"`
-	CropFraction float64 `json:"cropFraction"`
-	Classes      int     `json:"classes"`
-	Quantization string  `json:"quantization"`
+	Name         string              `json:"name"`
+	Title        string              `json:"title"`
+	Input        imagenet.Preprocess `json:"input"` // how an image becomes the network's input
+	Classes      int                 `json:"classes"`
+	Quantization string              `json:"quantization"`
 }
 
 // Prediction is one class and its probability.
@@ -45,8 +44,6 @@ type Model struct {
 	classes int
 }
 
-// CenterCrop is the square of a w x h image that the model sees, for the page's crop and preview.
-func CenterCrop(w, h int, frac float64) (x, y, side int) { return imagenet.CenterCrop(w, h, frac) }
 
 // Open builds a model from a file: a model file of this product (see package weights), or torchvision
 // InceptionV3 weights as people have them (a torch.save state_dict, zip or legacy, or safetensors with the
@@ -97,7 +94,7 @@ func TorchvisionMeta(name string) weights.Meta {
 	return weights.Meta{
 		Format: weights.Format, Name: "inception_v3", Title: "InceptionV3 (" + name + ")",
 		Architecture: weights.InceptionV3, Config: cfg,
-		Input:  weights.Input{Size: inceptionv3.InputSize, CropFraction: imagenet.InceptionCrop, Normalize: "imagenet"},
+		Input:  imagenet.Torchvision(inceptionv3.InputSize, imagenet.InceptionCrop),
 		Labels: imagenet.Labels, Quantization: "float32",
 	}
 }
@@ -124,8 +121,8 @@ func build(name string, meta weights.Meta, p inceptionv3.Params, rawInput bool) 
 }
 
 func buildInception(name string, meta weights.Meta, p inceptionv3.Params, cfg inceptionv3.Config) (*Model, error) {
-	if meta.Input.Size != inceptionv3.InputSize || meta.Input.Normalize != "imagenet" {
-		return nil, fmt.Errorf("%s: inception_v3 wants %d px imagenet-normalised input, the file says %d px %q",
+	if meta.Input.Size != inceptionv3.InputSize || meta.Input.Normalize != "float" {
+		return nil, fmt.Errorf("%s: inception_v3 wants %d px float input, the file says %d px %q",
 			name, inceptionv3.InputSize, meta.Input.Size, meta.Input.Normalize)
 	}
 	net, err := inceptionv3.New(p, cfg)
@@ -136,7 +133,7 @@ func buildInception(name string, meta weights.Meta, p inceptionv3.Params, cfg in
 	in := net.Input()
 	probs := make([]float32, m.classes)
 	m.scores = func(rgba []byte) ([]float32, error) {
-		imagenet.Normalize(rgba, in.Data)
+		meta.Input.FloatInput(rgba, in.Data)
 		return net.Forward(nil), nil
 	}
 	m.probs = func(rgba []byte) ([]float32, error) {
@@ -156,8 +153,7 @@ func buildInception(name string, meta weights.Meta, p inceptionv3.Params, cfg in
 
 // Info describes the model.
 func (m *Model) Info() Info {
-	return Info{Name: m.meta.Name, Title: m.meta.Title, InputSize: m.meta.Input.Size,
-		CropFraction: m.meta.Input.CropFraction, Classes: m.classes, Quantization: m.meta.Quantization}
+	return Info{Name: m.meta.Name, Title: m.meta.Title, Input: m.meta.Input, Classes: m.classes, Quantization: m.meta.Quantization}
 }
 
 // ClassifyRGBA classifies size x size RGBA pixels that are already the model's crop at its input size, and
@@ -192,7 +188,7 @@ func (m *Model) checkPixels(pix []byte, size int) error {
 // ClassifyImage crops and resizes img as the model expects, then classifies it.
 func (m *Model) ClassifyImage(img image.Image, topK int) ([]Prediction, error) {
 	s := m.meta.Input.Size
-	return m.ClassifyRGBA(imagenet.CropResize(img, m.meta.Input.CropFraction, s), s, topK)
+	return m.ClassifyRGBA(m.meta.Input.CropResize(img), s, topK)
 }
 
 // LogitsNCHW runs one already preprocessed NCHW image through a float model, unchanged, and returns its logits

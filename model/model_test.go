@@ -63,7 +63,7 @@ func TestMobileNetV2(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if info := m.Info(); info.InputSize != 224 || info.Classes != 1001 || info.CropFraction != 0.875 {
+		if info := m.Info(); info.Input.Size != 224 || info.Classes != 1001 || info.Input.CropFraction != 0.875 {
 			t.Errorf("%s: info %+v", tc.file, info)
 		}
 		for name, want := range map[string][]string{"chelsea.png": cats, "coffee.png": {"espresso"}, "rocket.jpg": {"missile", "projectile", "space shuttle"}} {

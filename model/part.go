@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"inceptionweb/nn"
-	"inceptionweb/nn/imagenet"
 	"inceptionweb/nn/inceptionv3"
 	"inceptionweb/weights"
 )
@@ -53,10 +52,10 @@ func (p *Part) Info() Info { return p.info }
 
 // Begin takes the image: size x size RGBA pixels of the model's crop.
 func (p *Part) Begin(pix []byte, size int) error {
-	if size != p.info.InputSize || len(pix) != size*size*4 {
-		return fmt.Errorf("the model takes %dx%d RGBA pixels, got %d bytes for size %d", p.info.InputSize, p.info.InputSize, len(pix), size)
+	if size != p.info.Input.Size || len(pix) != size*size*4 {
+		return fmt.Errorf("the model takes %dx%d RGBA pixels, got %d bytes for size %d", p.info.Input.Size, p.info.Input.Size, len(pix), size)
 	}
-	imagenet.Normalize(pix, p.net.Input().Data)
+	p.info.Input.FloatInput(pix, p.net.Input().Data)
 	return nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 
+	"inceptionweb/nn/imagenet"
 	"inceptionweb/weights/safetensors"
 )
 
@@ -43,13 +44,8 @@ type Meta struct {
 	SourceSHA256 string          `json:"source_sha256"`
 }
 
-// Input says how pixels become the network's input.
-type Input struct {
-	Size         int     `json:"size"`          // square side in pixels
-	CropFraction float64 `json:"crop_fraction"` // central square, relative to the short side
-	// Normalize is "imagenet" for (pixel/255-mean)/std floats, "pixels" for raw uint8 RGB.
-	Normalize string `json:"normalize"`
-}
+// Input says how pixels become the network's input: the one description of preprocessing (nn/imagenet).
+type Input = imagenet.Preprocess
 
 const (
 	metaKey   = "inceptionweb"
@@ -84,8 +80,11 @@ func Read(name string, data []byte) (*Model, error) {
 	if want, got := f.Metadata[digestKey], Digest(f.Tensors); want != got {
 		return nil, fmt.Errorf("%s: checksum mismatch: tensors hash to %s, the file says %q (corrupted file?)", name, got, want)
 	}
-	if m.Input.Size <= 0 || m.Input.CropFraction <= 0 || m.Input.CropFraction > 1 || len(m.Labels) == 0 {
-		return nil, fmt.Errorf("%s: incomplete metadata (input size %d, crop %g, %d labels)", name, m.Input.Size, m.Input.CropFraction, len(m.Labels))
+	if err := m.Input.Check(); err != nil {
+		return nil, fmt.Errorf("%s: bad input description: %w", name, err)
+	}
+	if len(m.Labels) == 0 {
+		return nil, fmt.Errorf("%s: incomplete metadata (no labels)", name)
 	}
 	return m, nil
 }

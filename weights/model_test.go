@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"inceptionweb/nn/imagenet"
 	"inceptionweb/weights/safetensors"
 )
 
@@ -20,7 +21,7 @@ func testFile(t *testing.T) []byte {
 		safetensors.FromFloat32("b.weight_scale", []int{2}, s),
 	}
 	meta := Meta{Name: "test", Title: "Test", Architecture: InceptionV3, Config: json.RawMessage(`{}`),
-		Input: Input{Size: 8, CropFraction: 0.875, Normalize: "imagenet"}, Labels: []string{"a", "b"}, Quantization: "int8"}
+		Input: imagenet.Torchvision(8, 0.875), Labels: []string{"a", "b"}, Quantization: "int8"}
 	var buf bytes.Buffer
 	if err := Write(&buf, meta, tensors); err != nil {
 		t.Fatal(err)
@@ -115,7 +116,7 @@ func TestQuantize(t *testing.T) {
 	for i := range w {
 		w[i] = float32(math.Sin(float64(i))) * float32(1+i%64)
 	}
-	meta := Meta{Name: "q", Architecture: InceptionV3, Input: Input{Size: 8, CropFraction: 1, Normalize: "imagenet"},
+	meta := Meta{Name: "q", Architecture: InceptionV3, Input: imagenet.Torchvision(8, 1),
 		Labels: []string{"x"}, Quantization: "float32"}
 	var buf bytes.Buffer
 	tensors := []safetensors.Tensor{safetensors.FromFloat32("c.weight", []int{64, 32, 3, 3}, w),

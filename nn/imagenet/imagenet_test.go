@@ -49,7 +49,7 @@ func TestCropResize(t *testing.T) {
 		{uniform(image.NewGray(image.Rect(0, 0, 300, 301)), color.Gray{77}), [3]byte{77, 77, 77}},
 	} {
 		for _, size := range []int{224, 299} {
-			pix := CropResize(tc.img, CentralCrop, size)
+			pix := Pixels(size, CentralCrop).CropResize(tc.img)
 			if len(pix) != size*size*4 {
 				t.Fatalf("got %d bytes", len(pix))
 			}
@@ -70,7 +70,7 @@ func TestCropResize(t *testing.T) {
 			img.Set(x, y, color.Black)
 		}
 	}
-	pix := CropResize(img, 1, 10)
+	pix := Pixels(10, 1).CropResize(img)
 	if pix[0] != 0 || pix[9*4] != 255 {
 		t.Errorf("split image: left %d right %d", pix[0], pix[9*4])
 	}

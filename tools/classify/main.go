@@ -156,7 +156,7 @@ func printLogits(path string, data []byte, tensorPath string, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
-	s := m.Info().InputSize
+	s := m.Info().Input.Size
 	if len(arr.Shape) != 4 || arr.Shape[1] != 3 || arr.Shape[2] != s || arr.Shape[3] != s {
 		return fmt.Errorf("%s: shape %v, want [N,3,%d,%d]", tensorPath, arr.Shape, s, s)
 	}

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 
 	"inceptionweb/model"
-	"inceptionweb/nn/imagenet"
 )
 
 // A variant is one way of looking at a photo, so a handful of photographs give a few dozen different inputs.
@@ -60,14 +59,15 @@ type comparison struct {
 // compare runs both models on every photo and variant.
 func compare(ref, q *model.Model, photos []string, nVariants int) (*comparison, error) {
 	r := &comparison{cosMin: 1}
-	size, frac := ref.Info().InputSize, ref.Info().CropFraction
+	in := ref.Info().Input
+	size := in.Size
 	for _, p := range photos {
 		img, err := decode(p)
 		if err != nil {
 			return nil, err
 		}
 		for _, v := range allVariants[:min(nVariants, len(allVariants))] {
-			pix := imagenet.CropResize(v.f(img), frac, size)
+			pix := in.CropResize(v.f(img))
 			a, err := ref.ClassifyRGBA(pix, size, 5)
 			if err != nil {
 				return nil, err

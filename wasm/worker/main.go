@@ -127,8 +127,8 @@ func (w *worker) load(msg js.Value) (map[string]any, error) {
 	return map[string]any{
 		"type": "loaded",
 		"info": map[string]any{
-			"name": info.Name, "title": info.Title, "inputSize": info.InputSize,
-			"cropFraction": info.CropFraction, "classes": info.Classes,
+			"name": info.Name, "title": info.Title, "inputSize": info.Input.Size,
+			"cropFraction": info.Input.CropFraction, "classes": info.Classes,
 		},
 		"kernels": w.kernels,
 		"split":   w.split != nil,
@@ -160,7 +160,7 @@ func (w *worker) classify(msg js.Value) (map[string]any, error) {
 func resultReply(preds []model.Prediction, ms float64) map[string]any {
 	list := make([]any, len(preds))
 	for i, p := range preds {
-		list[i] = map[string]any{"index": p.Index, "label": p.Label, "prob": float64(p.Prob)}
+		list[i] = map[string]any{"index": p.Index, "class": p.Class, "wnid": p.WNID, "label": p.Label, "prob": float64(p.Prob)}
 	}
 	return map[string]any{"type": "result", "predictions": list, "ms": ms}
 }
