@@ -44,7 +44,6 @@ type Model struct {
 	classes int
 }
 
-
 // Open builds a model from a file: a model file of this product (see package weights), or torchvision
 // InceptionV3 weights as people have them (a torch.save state_dict, zip or legacy, or safetensors with the
 // same names).

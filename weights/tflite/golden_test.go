@@ -33,7 +33,6 @@ func readUint8(t testing.TB, path string) []byte {
 	return a.Data
 }
 
-
 func compileFile(t testing.TB, path string) *quant.Program {
 	data, err := os.ReadFile(path)
 	if err != nil {
