@@ -12,12 +12,15 @@ type Pool struct {
 	KH, KW           int
 	StrideH, StrideW int
 	PadH, PadW       int
-	CountPad         bool
+	// ExtraPadH and ExtraPadW let the last window hang that far past the bottom/right padding: Caffe rounds a
+	// pooling's output size up. Kernels clamp every window to the input, so only OutSize needs to know.
+	ExtraPadH, ExtraPadW int
+	CountPad             bool
 }
 
 // OutSize is the spatial size of the output for an h x w input.
 func (p *Pool) OutSize(h, w int) (int, int) {
-	return (h+2*p.PadH-p.KH)/p.StrideH + 1, (w+2*p.PadW-p.KW)/p.StrideW + 1
+	return (h+2*p.PadH+p.ExtraPadH-p.KH)/p.StrideH + 1, (w+2*p.PadW+p.ExtraPadW-p.KW)/p.StrideW + 1
 }
 
 // Forward pools in into channels [off, off+in.C) of out.

@@ -3,6 +3,8 @@ package inceptionv3
 import (
 	"math"
 	"strings"
+
+	"inceptionweb/nn/inception"
 )
 
 // SyntheticParam returns the deterministic value of every element of the named parameter, in PyTorch's layout
@@ -15,7 +17,7 @@ func SyntheticParam(name string, shape []int) []float32 {
 	for _, d := range shape {
 		n *= d
 	}
-	u := synthUniform(name, n)
+	u := inception.Uniform(name, n)
 	switch {
 	case strings.HasSuffix(name, ".conv.weight"):
 		if len(shape) != 4 {
@@ -45,38 +47,11 @@ func SyntheticParam(name string, shape []int) []float32 {
 
 // SyntheticInput returns the deterministic NCHW input [1,3,299,299] (the name "input").
 func SyntheticInput() []float32 {
-	return synthUniform("input", 3*299*299)
-}
-
-// synthUniform returns n values uniform in [-1, 1), element i derived from the FNV-1a hash of name and i.
-func synthUniform(name string, n int) []float32 {
-	h := fnv1a32(name)
-	u := make([]float32, n)
-	for i := range u {
-		x := h ^ (uint32(i) * 0x9E3779B1)
-		x ^= x >> 16
-		x *= 0x85EBCA6B
-		x ^= x >> 13
-		x *= 0xC2B2AE35
-		x ^= x >> 16
-		// x/2^31 is exact in float64, so only the final conversion rounds.
-		u[i] = float32(float64(float64(x)/(1<<31)) - 1)
-	}
-	return u
+	return inception.Uniform("input", 3*299*299)
 }
 
 func scale(u []float32, s float32) {
 	for i, v := range u {
 		u[i] = v * s
 	}
-}
-
-// fnv1a32 is the 32-bit FNV-1a hash of s's bytes.
-func fnv1a32(s string) uint32 {
-	h := uint32(2166136261)
-	for i := 0; i < len(s); i++ {
-		h ^= uint32(s[i])
-		h *= 16777619
-	}
-	return h
 }

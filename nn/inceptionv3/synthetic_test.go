@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"inceptionweb/nn/inception"
 )
 
 // paramCheck is one entry of parity.json's "params": values PyTorch's side computed from the same formula.
@@ -76,32 +78,6 @@ func TestSyntheticMatchesPyTorch(t *testing.T) {
 	}
 }
 
-func TestFNV1a32(t *testing.T) {
-	// Reference values of the 32-bit FNV-1a hash.
-	for s, want := range map[string]uint32{"": 0x811c9dc5, "a": 0xe40c292c, "foobar": 0xbf9cf968} {
-		if got := fnv1a32(s); got != want {
-			t.Errorf("fnv1a32(%q) = %08x, want %08x", s, got, want)
-		}
-	}
-}
-
-func TestSynthUniformRange(t *testing.T) {
-	u := synthUniform("range", 1<<16)
-	var sum float64
-	for i, v := range u {
-		if v < -1 || v >= 1 {
-			t.Fatalf("u[%d] = %v outside [-1, 1)", i, v)
-		}
-		sum += float64(v)
-	}
-	if mean := sum / float64(len(u)); math.Abs(mean) > 0.02 {
-		t.Errorf("mean of u = %v, want near 0", mean)
-	}
-	if a, b := synthUniform("a", 4), synthUniform("b", 4); a[0] == b[0] && a[1] == b[1] {
-		t.Error("different names give the same values")
-	}
-}
-
 func TestSyntheticParamRanges(t *testing.T) {
 	for _, c := range []struct {
 		name   string
@@ -145,6 +121,6 @@ func TestSyntheticParamUnknownName(t *testing.T) {
 // BenchmarkSynthUniform generates as many values as InceptionV3 has weights (23.8 M).
 func BenchmarkSynthUniform(b *testing.B) {
 	for b.Loop() {
-		synthUniform("bench", 23_834_568)
+		inception.Uniform("bench", 23_834_568)
 	}
 }
