@@ -7,7 +7,11 @@ it writes is committed. From the repository root:
     /usr/bin/python3 tools/torchref/googlenet.py parity [-o PATH]     writes nn/googlenet/testdata/parity.json
     /usr/bin/python3 tools/torchref/googlenet.py accuracy [--limit N] top-1/top-5 over the ImageNet samples
     /usr/bin/python3 tools/torchref/googlenet.py npy --image P -o X.npy [--resize squash|shorter]
-    /usr/bin/python3 tools/torchref/googlenet.py logits --npy X.npy   the logits of an NCHW input, as JSON
+    /usr/bin/python3 tools/torchref/googlenet.py logits --npy X.npy   the logits of an NCHW input
+
+npy writes what `go run ./tools/classify -model M -tensor X.npy -logits` takes; logits prints the same thing as
+that command: a JSON array of arrays, one per batch item. accuracy runs both resize variants below over
+../shared/datasets/imagenet-samples (true class: the WNID of the file name) and ends with one JSON line.
 
 --mirror DIR (before the subcommand) is the reference material, default ../shared beside the repository; the
 weights are DIR/weights-source/inception_v1/caffejs-bvlc_googlenet/models/bvlc_googlenet/weights/<layer>_filter.bin
@@ -32,11 +36,12 @@ parses back to the same float32):
 
 {
   "format": "googlenet-parity/1",
-  "torch": "2.x", "numpy": "1.x",                   versions that produced the file
+  "torch": "1.13.0a0", "numpy": "1.24.2",           versions that produced the file
   "input": {"name": "input",                        spot checks of the input, element i = u(i) * 128 where u is
             "shape": [1, 3, 224, 224],              ARCHITECTURE.md's formula ("Deterministic weights") for the
-            "indices": [...], "bits": ["..."],      tensor name "input" (NCHW flat index i); bits are float32
-            "values": [...]},                       bit patterns (hex, 8 digits)
+            "indices": [...], "bits": ["..."],      tensor name "input" (NCHW flat index i); indices 0..7,
+            "values": [...]},                       k*(n/8)+n/16 for k = 0..7, and n-1; bits are float32 bit
+                                                    patterns (hex, 8 digits), values the same as decimals
   "layers": [                                       in forward order: conv1/7x7_s2 (after ReLU), pool1/3x3_s2,
                                                     pool1/norm1, conv2/3x3_reduce, conv2/3x3, conv2/norm2,
                                                     pool2/3x3_s2, inception_3a, inception_3b, pool3/3x3_s2,
@@ -55,7 +60,7 @@ parses back to the same float32):
   "logits_f32_err": float64,                        max |logits - logits of the float64 run|
   "photos": [                                       ../shared/images, squash preprocessing (above)
     {"file": "chelsea.png", "preprocess": "squash",
-     "top5": [{"class": 285, "prob": float32}, ...]} softmax of the float32 logits, best first
+     "top5": [{"class": 285, "prob": float32}, ...]} softmax (float64) of the float32 logits, best first
   ]
 }
 """
