@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
+	"inceptionweb/nn/googlenet"
 	"inceptionweb/nn/graph"
 	"inceptionweb/nn/imagenet"
 	"inceptionweb/nn/inceptionv3"
 	"inceptionweb/nn/quant"
 	"inceptionweb/weights"
+	"inceptionweb/weights/caffejs"
 	"inceptionweb/weights/safetensors"
 	"inceptionweb/weights/tflite"
 )
@@ -135,4 +138,51 @@ func Synthetic(quant string) ([]byte, error) {
 	var buf bytes.Buffer
 	err := WriteInception(&buf, meta, inceptionv3.SyntheticParams{}, InceptionConfig{Classes: inceptionv3.Classes}, quant)
 	return buf.Bytes(), err
+}
+
+// FromCaffeJS converts BVLC GoogLeNet in caffejs's layout (one float32 file per tensor, see weights/caffejs)
+// into a float32 model file with Caffe's preprocessing. synsetWords is the model's class list
+// (data/ilsvrc12/synset_words.txt): it must be ImageNet's, in the order of nn/imagenet.
+func FromCaffeJS(meta weights.Meta, files caffejs.Files, synsetWords []byte) ([]byte, error) {
+	if err := checkSynsets(synsetWords); err != nil {
+		return nil, err
+	}
+	tensors := map[string]*safetensors.Tensor{}
+	for _, s := range googlenet.ParamSpecs() {
+		if !strings.HasSuffix(s.Name, ".weight") {
+			continue // read with its weight
+		}
+		layer := strings.TrimSuffix(s.Name, ".weight")
+		var w, b []float32
+		var err error
+		if len(s.Shape) == 4 {
+			w, b, err = caffejs.Conv(files, layer, s.Shape[0], s.Shape[1], s.Shape[2], s.Shape[3])
+		} else {
+			w, b, err = caffejs.Linear(files, layer, s.Shape[0], s.Shape[1])
+		}
+		if err != nil {
+			return nil, err
+		}
+		wt, bt := safetensors.FromFloat32(s.Name, s.Shape, w), safetensors.FromFloat32(layer+".bias", s.Shape[:1], b)
+		tensors[wt.Name], tensors[bt.Name] = &wt, &bt
+	}
+	meta.Architecture = weights.GoogLeNet
+	meta.Input, meta.Labels = imagenet.Caffe(), imagenet.Labels
+	var buf bytes.Buffer
+	err := writeNet(&buf, meta, googlenet.Arch, tensorMap(tensors), googlenet.Config{}, struct{}{}, Float32)
+	return buf.Bytes(), err
+}
+
+// checkSynsets verifies that a "<wnid> <names>" class list is nn/imagenet's, line for line.
+func checkSynsets(txt []byte) error {
+	lines := strings.Split(strings.TrimRight(string(txt), "\n"), "\n")
+	if len(lines) != imagenet.Classes {
+		return fmt.Errorf("the class list has %d lines, want %d", len(lines), imagenet.Classes)
+	}
+	for i, l := range lines {
+		if want := imagenet.WNIDs[i] + " " + imagenet.Labels[i]; strings.TrimRight(l, "\r") != want {
+			return fmt.Errorf("class %d of the model is %q, ImageNet's is %q", i, l, want)
+		}
+	}
+	return nil
 }

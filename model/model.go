@@ -11,6 +11,8 @@ import (
 
 	"inceptionweb/nn"
 	"inceptionweb/nn/imagenet"
+	"inceptionweb/nn/googlenet"
+	"inceptionweb/nn/inception"
 	"inceptionweb/nn/inceptionv3"
 	"inceptionweb/weights"
 	"inceptionweb/weights/safetensors"
@@ -98,14 +100,14 @@ func TorchvisionMeta(name string) weights.Meta {
 	}
 }
 
-func build(name string, meta weights.Meta, p inceptionv3.Params, rawInput bool) (*Model, error) {
+func build(name string, meta weights.Meta, p inception.Params, rawInput bool) (*Model, error) {
 	switch meta.Architecture {
-	case weights.InceptionV3:
-		var cfg InceptionConfig
-		if err := json.Unmarshal(meta.Config, &cfg); err != nil {
-			return nil, fmt.Errorf("%s: bad inception_v3 config: %w", name, err)
+	case weights.InceptionV3, weights.GoogLeNet:
+		arch, cfg, err := netConfig(name, meta, rawInput, inception.Split{})
+		if err != nil {
+			return nil, err
 		}
-		return buildInception(name, meta, p, inceptionv3.Config{TransformInput: cfg.TransformInput && !rawInput, Classes: cfg.Classes})
+		return buildNet(name, meta, arch, p, cfg)
 	case weights.QuantGraph, weights.FloatGraph:
 		mf, ok := p.(*weights.Model)
 		if !ok {
@@ -119,16 +121,39 @@ func build(name string, meta weights.Meta, p inceptionv3.Params, rawInput bool) 
 	return nil, fmt.Errorf("%s: unknown architecture %q", name, meta.Architecture)
 }
 
-func buildInception(name string, meta weights.Meta, p inceptionv3.Params, cfg inceptionv3.Config) (*Model, error) {
-	if meta.Input.Size != inceptionv3.InputSize || meta.Input.Normalize != "float" {
-		return nil, fmt.Errorf("%s: inception_v3 wants %d px float input, the file says %d px %q",
-			name, inceptionv3.InputSize, meta.Input.Size, meta.Input.Normalize)
+// netConfig is the table and the build settings of a network made of inception blocks.
+func netConfig(name string, meta weights.Meta, rawInput bool, split inception.Split) (*inception.Arch, inception.Config, error) {
+	var arch *inception.Arch
+	var cfg inception.Config
+	switch meta.Architecture {
+	case weights.InceptionV3:
+		var ic InceptionConfig
+		if err := json.Unmarshal(meta.Config, &ic); err != nil {
+			return nil, cfg, fmt.Errorf("%s: bad inception_v3 config: %w", name, err)
+		}
+		arch = inceptionv3.Arch
+		cfg = inceptionv3.Config{TransformInput: ic.TransformInput && !rawInput, Classes: ic.Classes, Split: split}.Inception()
+	case weights.GoogLeNet:
+		arch, cfg = googlenet.Arch, googlenet.Config{Split: split}
+	default:
+		return nil, cfg, fmt.Errorf("%s: %s is not made of inception blocks", name, meta.Architecture)
 	}
-	net, err := inceptionv3.New(p, cfg)
+	if meta.Input.Size != arch.InputSize || meta.Input.Normalize != "float" {
+		return nil, cfg, fmt.Errorf("%s: %s wants %d px float input, the file says %d px %q",
+			name, arch.Name, arch.InputSize, meta.Input.Size, meta.Input.Normalize)
+	}
+	return arch, cfg, nil
+}
+
+func buildNet(name string, meta weights.Meta, arch *inception.Arch, p inception.Params, cfg inception.Config) (*Model, error) {
+	net, err := inception.New(arch, p, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	m := &Model{meta: meta, classes: len(net.Forward(nil))}
+	m := &Model{meta: meta, classes: arch.Classes}
+	if cfg.Classes != 0 {
+		m.classes = cfg.Classes
+	}
 	in := net.Input()
 	probs := make([]float32, m.classes)
 	m.scores = func(rgba []byte) ([]float32, error) {
@@ -232,7 +257,7 @@ func (m *Model) top(probs []float32, k int) []Prediction {
 }
 
 // TensorParams serves named tensors (a state_dict) as network parameters.
-func TensorParams(ts []safetensors.Tensor) inceptionv3.Params {
+func TensorParams(ts []safetensors.Tensor) inception.Params {
 	m := make(map[string]*safetensors.Tensor, len(ts))
 	for i := range ts {
 		m[ts[i].Name] = &ts[i]

@@ -1,48 +1,46 @@
 package model
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"inceptionweb/nn"
-	"inceptionweb/nn/inceptionv3"
+	"inceptionweb/nn/inception"
 	"inceptionweb/weights"
 )
 
-// Part is one of several workers' share of an InceptionV3 model that classify one image together (see
-// inceptionv3.Split). Every part is given the same pixels; all run Step(i), each sends Share(i) to the others
-// and Receives theirs, then the next step; after the last, Predictions.
+// Part is one of several workers' share of a model made of inception blocks that classify one image together
+// (see inception.Split). Every part is given the same pixels; all run Step(i), each sends Share(i) to the
+// others and Receives theirs, then the next step; after the last, Predictions.
 type Part struct {
 	info  Info
 	top   func([]float32, int) []Prediction
-	net   *inceptionv3.Net
+	net   *inception.Net
 	probs []float32
 }
 
 // CanSplit reports whether the model's network can be split across workers (see OpenPart).
-func (m *Model) CanSplit() bool { return m.meta.Architecture == weights.InceptionV3 }
+func (m *Model) CanSplit() bool {
+	return m.meta.Architecture == weights.InceptionV3 || m.meta.Architecture == weights.GoogLeNet
+}
 
-// OpenPart builds part `part` of `parts` of an InceptionV3 model file; it holds only that part's weights.
+// OpenPart builds part `part` of `parts` of a model file of InceptionV3 or GoogLeNet; it holds only that
+// part's weights.
 func OpenPart(name string, data []byte, part, parts int) (*Part, error) {
 	mf, err := weights.Read(name, data)
 	if err != nil {
 		return nil, err
 	}
-	if mf.Architecture != weights.InceptionV3 {
-		return nil, fmt.Errorf("%s: only InceptionV3 can be split across workers, this is %s", name, mf.Architecture)
+	arch, cfg, err := netConfig(name, mf.Meta, false, inception.Split{Part: part, Parts: parts})
+	if err != nil {
+		return nil, fmt.Errorf("%s: only networks of inception blocks can be split across workers: %w", name, err)
 	}
-	var cfg InceptionConfig
-	if err := json.Unmarshal(mf.Config, &cfg); err != nil {
-		return nil, fmt.Errorf("%s: bad inception_v3 config: %w", name, err)
-	}
-	net, err := inceptionv3.New(mf, inceptionv3.Config{TransformInput: cfg.TransformInput, Classes: cfg.Classes,
-		Split: inceptionv3.Split{Part: part, Parts: parts}})
+	net, err := inception.New(arch, mf, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	m := &Model{meta: mf.Meta, classes: cfg.Classes}
-	if m.classes == 0 {
-		m.classes = inceptionv3.Classes
+	m := &Model{meta: mf.Meta, classes: arch.Classes}
+	if cfg.Classes != 0 {
+		m.classes = cfg.Classes
 	}
 	return &Part{info: m.Info(), top: m.top, net: net, probs: make([]float32, m.classes)}, nil
 }

@@ -29,7 +29,21 @@ type Source struct {
 	SHA256Prefix string `json:"sha256_prefix,omitempty"`
 	License      string `json:"license"`
 	Quantize     string `json:"quantize,omitempty"` // convert float weights to this ("int8")
-	Default      bool   `json:"default,omitempty"`
+	// Variants are further weight encodings of the converted model, each written as <name>_<encoding>.
+	Variants []string `json:"variants,omitempty"`
+	// Files make a source of several files (File is then a description): their paths are relative to Mirror,
+	// a folder, and to URL, a base address.
+	Files []SourceFile `json:"files,omitempty"`
+	// Default is the model the page starts with when Preferred is missing, and must convert; Preferred (the
+	// most accurate network, InceptionV3) is the default whenever its weights can be had.
+	Default   bool `json:"default,omitempty"`
+	Preferred bool `json:"preferred,omitempty"`
+}
+
+// SourceFile is one file of a source of several files.
+type SourceFile struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
 }
 
 //go:embed manifest.json
@@ -67,6 +81,30 @@ func (s Source) Fetch(mirrorDir string) (data []byte, where string, err error) {
 		return nil, s.URL, fmt.Errorf("%s: download: %w", s.File, err)
 	}
 	return data, s.URL, s.Verify(s.URL, data)
+}
+
+// FetchFiles returns every file of a source of several files by its path, each from the local mirror when it is
+// there, else from the official address, verified by its sha256 either way. where says where the first came from.
+func (s Source) FetchFiles(mirrorDir string) (files map[string][]byte, where string, err error) {
+	if len(s.Files) == 0 {
+		return nil, "", fmt.Errorf("%s: the manifest lists no files", s.Name)
+	}
+	files = make(map[string][]byte, len(s.Files))
+	for i, f := range s.Files {
+		one := Source{Name: s.Name, File: f.Path, URL: s.URL + f.Path, SHA256: f.SHA256}
+		if s.Mirror != "" {
+			one.Mirror = s.Mirror + "/" + f.Path
+		}
+		data, w, err := one.Fetch(mirrorDir)
+		if err != nil {
+			return nil, w, err
+		}
+		if i == 0 {
+			where = strings.TrimSuffix(w, f.Path)
+		}
+		files[f.Path] = data
+	}
+	return files, where, nil
 }
 
 // Verify checks data against the manifest's sha256 (or the published prefix of it).

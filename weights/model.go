@@ -25,6 +25,7 @@ const Format = "inceptionweb-model/1"
 // Architectures a model file can hold.
 const (
 	InceptionV3 = "inception_v3" // nn/inceptionv3, float32 compute; weights float32, float16 or int8
+	GoogLeNet   = "googlenet"    // nn/googlenet (BVLC's Caffe model), the same compute and encodings
 	QuantGraph  = "quant_graph"  // nn/quant integer graph imported from TFLite
 	FloatGraph  = "float_graph"  // the same kind of graph in float32 (nn/graph); weights float32, float16 or int8
 )

@@ -32,7 +32,8 @@ type Config struct {
 	Split Split
 }
 
-func (c Config) build() inception.Config {
+// Inception is the configuration of the generic network builder.
+func (c Config) Inception() inception.Config {
 	cfg := inception.Config{Classes: c.Classes, Split: c.Split}
 	if c.TransformInput {
 		cfg.Input = transformInput
@@ -41,10 +42,10 @@ func (c Config) build() inception.Config {
 }
 
 // New builds the network (or the part cfg.Split names) from p, folding batch norm into the convolutions.
-func New(p Params, cfg Config) (*Net, error) { return inception.New(Arch, p, cfg.build()) }
+func New(p Params, cfg Config) (*Net, error) { return inception.New(Arch, p, cfg.Inception()) }
 
 // ParamSpecs lists the parameters the network reads, unfolded, with torchvision's names and shapes.
-func ParamSpecs(cfg Config) []ParamSpec { return Arch.ParamSpecs(cfg.build(), true) }
+func ParamSpecs(cfg Config) []ParamSpec { return Arch.ParamSpecs(cfg.Inception(), true) }
 
 // FLOPs is the work of one whole forward pass (multiplies and adds).
 func FLOPs() int64 { return Arch.FLOPs() }

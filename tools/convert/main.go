@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"inceptionweb/model"
 	"inceptionweb/weights"
@@ -44,11 +45,12 @@ func main() {
 		if err != nil {
 			fatal(err)
 		}
+		preferred := false
 		for _, s := range srcs {
 			if *float && s.Kind != "tflite" {
 				continue
 			}
-			e, err := convert(s, *mirror, *out, *float)
+			es, err := convert(s, *mirror, *out, *float)
 			if err != nil {
 				if s.Default {
 					fatal(err)
@@ -56,7 +58,12 @@ func main() {
 				fmt.Fprintf(os.Stderr, "convert: %s skipped: %v\n", s.Name, err)
 				continue
 			}
-			index = append(index, e)
+			preferred = preferred || (s.Preferred && !*float)
+			index = append(index, es...)
+		}
+		// The page starts with the preferred model when it converted, else with the default one.
+		for i := range index {
+			index[i].Default = index[i].Name == defaultName(srcs, preferred)
 		}
 	}
 	data, err := json.MarshalIndent(index, "", "  ")
@@ -73,12 +80,33 @@ func fatal(err error) {
 	os.Exit(1)
 }
 
-func convert(s weights.Source, mirror, out string, float bool) (weights.IndexEntry, error) {
-	data, where, err := s.Fetch(mirror)
-	if err != nil {
-		return weights.IndexEntry{}, err
+func defaultName(srcs []weights.Source, preferred bool) string {
+	for _, s := range srcs {
+		if (preferred && s.Preferred) || (!preferred && s.Default) {
+			return s.Name
+		}
 	}
-	meta := weights.Meta{Name: s.Name, Title: s.Title, Source: s.URL, SourceSHA256: weights.SHA256(data)}
+	return ""
+}
+
+// convert writes the model files of one source: the converted model and its Variants.
+func convert(s weights.Source, mirror, out string, float bool) ([]weights.IndexEntry, error) {
+	var data []byte
+	var files map[string][]byte
+	var where string
+	var err error
+	if len(s.Files) > 0 {
+		files, where, err = s.FetchFiles(mirror)
+	} else {
+		data, where, err = s.Fetch(mirror)
+	}
+	if err != nil {
+		return nil, err
+	}
+	meta := weights.Meta{Name: s.Name, Title: s.Title, Source: s.URL}
+	if data != nil {
+		meta.SourceSHA256 = weights.SHA256(data)
+	}
 	var file []byte
 	switch {
 	case float:
@@ -88,16 +116,60 @@ func convert(s weights.Source, mirror, out string, float bool) (weights.IndexEnt
 		file, err = model.FromTFLite(meta, data)
 	case s.Kind == "torch":
 		file, err = model.FromTorch(meta, data, s.Quantize)
+	case s.Kind == "caffejs":
+		meta.SourceSHA256 = filesDigest(s)
+		file, err = fromCaffeJS(meta, files)
 	default:
 		err = fmt.Errorf("unknown source kind %q", s.Kind)
 	}
 	if err != nil {
-		return weights.IndexEntry{}, fmt.Errorf("%s (%s): %w", s.File, where, err)
+		return nil, fmt.Errorf("%s (%s): %w", s.File, where, err)
 	}
 	e, err := save(out, meta.Name, meta.Title, file)
-	e.Default = s.Default && !float
+	if err != nil {
+		return nil, err
+	}
 	fmt.Printf("%s: %s -> %s (%d bytes)\n", meta.Name, where, e.File, e.Bytes)
-	return e, err
+	entries := []weights.IndexEntry{e}
+	for _, enc := range s.Variants {
+		// The same re-encoding as tools/quantize.
+		q, _, err := weights.Quantize(e.File, file, enc)
+		if err != nil {
+			return nil, fmt.Errorf("%s as %s: %w", s.Name, enc, err)
+		}
+		ve, err := save(out, s.Name+"_"+enc, variantTitle(s.Title, enc), q)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Printf("%s: %s -> %s (%d bytes)\n", ve.Name, e.File, ve.File, ve.Bytes)
+		entries = append(entries, ve)
+	}
+	return entries, nil
+}
+
+// fromCaffeJS converts a Caffe model in caffejs's layout: its weights and its class list.
+func fromCaffeJS(meta weights.Meta, files map[string][]byte) ([]byte, error) {
+	const weightsDir, synsets = "models/bvlc_googlenet/weights/", "data/ilsvrc12/synset_words.txt"
+	return model.FromCaffeJS(meta, func(path string) ([]byte, error) {
+		data, ok := files[weightsDir+path]
+		if !ok {
+			return nil, fmt.Errorf("the manifest lists no file %s", weightsDir+path)
+		}
+		return data, nil
+	}, files[synsets])
+}
+
+// filesDigest stands for the sha256 of a source of several files: the sha256 of its "<sha256>  <path>" lines.
+func filesDigest(s weights.Source) string {
+	var b strings.Builder
+	for _, f := range s.Files {
+		fmt.Fprintf(&b, "%s  %s\n", f.SHA256, f.Path)
+	}
+	return weights.SHA256([]byte(b.String()))
+}
+
+func variantTitle(title, enc string) string {
+	return strings.TrimSuffix(title, ")") + ", " + enc + " weights)"
 }
 
 func save(out, name, title string, data []byte) (weights.IndexEntry, error) {
