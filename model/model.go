@@ -10,8 +10,8 @@ import (
 	"slices"
 
 	"inceptionweb/nn"
-	"inceptionweb/nn/imagenet"
 	"inceptionweb/nn/googlenet"
+	"inceptionweb/nn/imagenet"
 	"inceptionweb/nn/inception"
 	"inceptionweb/nn/inceptionv3"
 	"inceptionweb/weights"

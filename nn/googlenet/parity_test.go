@@ -8,10 +8,10 @@ import (
 	"testing"
 
 	"inceptionweb/internal/testenv"
+	"inceptionweb/model"
 	"inceptionweb/nn"
 	"inceptionweb/nn/googlenet"
 	"inceptionweb/nn/inception"
-	"inceptionweb/model"
 	"inceptionweb/weights"
 )
 
@@ -37,7 +37,9 @@ func mirrorModel(t *testing.T) *weights.Model {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := func(p string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, "models", "bvlc_googlenet", "weights", p)) }
+	files := func(p string) ([]byte, error) {
+		return os.ReadFile(filepath.Join(dir, "models", "bvlc_googlenet", "weights", p))
+	}
 	data, err := model.FromCaffeJS(weights.Meta{Name: "googlenet"}, files, synsets)
 	if err != nil {
 		t.Fatal(err)
