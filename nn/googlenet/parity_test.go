@@ -4,11 +4,9 @@ import (
 	"encoding/json"
 	"math"
 	"os"
-	"path/filepath"
 	"testing"
 
-	"inceptionweb/internal/testenv"
-	"inceptionweb/model"
+	"inceptionweb/internal/testmodels"
 	"inceptionweb/nn"
 	"inceptionweb/nn/googlenet"
 	"inceptionweb/nn/inception"
@@ -30,21 +28,8 @@ type parity struct {
 	Logits []float32 `json:"logits"`
 }
 
-// mirrorModel converts the mirror's real weights as `make weights` does and opens the model file.
 func mirrorModel(t *testing.T) *weights.Model {
-	dir := filepath.Join(testenv.Shared(t), "weights-source", "inception_v1", "caffejs-bvlc_googlenet")
-	synsets, err := os.ReadFile(filepath.Join(dir, "data", "ilsvrc12", "synset_words.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	files := func(p string) ([]byte, error) {
-		return os.ReadFile(filepath.Join(dir, "models", "bvlc_googlenet", "weights", p))
-	}
-	data, err := model.FromCaffeJS(weights.Meta{Name: "googlenet"}, files, synsets)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := weights.Read("googlenet", data)
+	m, err := weights.Read("googlenet", testmodels.GoogLeNet(t))
 	if err != nil {
 		t.Fatal(err)
 	}
