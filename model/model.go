@@ -39,11 +39,44 @@ type Prediction struct {
 
 // Model is a ready network. It is not safe for concurrent use: a worker owns one.
 type Model struct {
-	meta    weights.Meta
-	scores  func(rgba []byte) ([]float32, error) // logits, or what the network has before its softmax
-	probs   func(rgba []byte) ([]float32, error)
-	logits  func(nchw []float32) ([]float32, error) // float models: raw input tensor to logits
-	classes int
+	meta   weights.Meta
+	scores func(rgba []byte) ([]float32, error) // logits, or what the network has before its softmax
+	probs  func(rgba []byte) ([]float32, error)
+	logits func(nchw []float32) ([]float32, error) // float models: raw input tensor to logits
+	// features are the pooled features of the last classification and cam its class activation maps (nil
+	// where the network does not expose them).
+	features func() []float32
+	cam      func(index int) CAM
+	classes  int
+}
+
+// CAM is a class activation map: how much each position of the network's last feature map adds to one class's
+// score (the class's classifier weights against the features at that position, before the global average
+// pool). Every network here ends in a global average pool and a linear classifier, so the map is exact: its
+// mean plus the class's bias is the class's logit.
+type CAM struct {
+	H, W   int
+	Values []float32 // H*W, row by row, over the model's input crop
+}
+
+// Features returns the pooled features the classifier read in the last classification (1024 for GoogLeNet,
+// 2048 for InceptionV3, 1280 for MobileNetV2), or nil; valid until the next classification.
+func (m *Model) Features() []float32 {
+	if m.features == nil {
+		return nil
+	}
+	return m.features()
+}
+
+// ClassCAM returns the class activation map of an output index for the last classification.
+func (m *Model) ClassCAM(index int) (CAM, error) {
+	if m.cam == nil {
+		return CAM{}, errors.New("this model has no class activation maps")
+	}
+	if index < 0 || index >= m.classes {
+		return CAM{}, fmt.Errorf("class index %d out of range [0, %d)", index, m.classes)
+	}
+	return m.cam(index), nil
 }
 
 // Open builds a model from a file: a model file of this product (see package weights), or torchvision
@@ -172,7 +205,25 @@ func buildNet(name string, meta weights.Meta, arch *inception.Arch, p inception.
 		in.FromNCHW(nchw)
 		return net.Forward(nil), nil
 	}
+	m.features = net.Features
+	m.cam = func(index int) CAM {
+		fc := net.Classifier()
+		return camOf(net.FeatureMap(), fc.Weight[index*fc.In:(index+1)*fc.In])
+	}
 	return m, nil
+}
+
+// camOf weighs each position's features of fmap by w (one class's classifier weights).
+func camOf(fmap *nn.Tensor, w []float32) CAM {
+	c := CAM{H: fmap.H, W: fmap.W, Values: make([]float32, fmap.H*fmap.W)}
+	for p := range c.Values {
+		var s float32
+		for k, v := range fmap.Data[p*fmap.C : (p+1)*fmap.C] {
+			s += v * w[k]
+		}
+		c.Values[p] = s
+	}
+	return c
 }
 
 // Info describes the model.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"inceptionweb/nn"
 	"inceptionweb/nn/graph"
 	"inceptionweb/nn/quant"
 	"inceptionweb/weights"
@@ -16,13 +17,19 @@ func buildQuant(name string, mf *weights.Model) (*Model, error) {
 	if err := json.Unmarshal(mf.Config, &g); err != nil {
 		return nil, fmt.Errorf("%s: bad graph: %w", name, err)
 	}
-	prog, err := quant.Compile(&g, func(cn string) ([]byte, error) {
+	consts := func(cn string) ([]byte, error) {
 		t, ok := mf.Tensor(cn)
 		if !ok {
 			return nil, fmt.Errorf("missing tensor %q", cn)
 		}
 		return t.Data, nil
-	})
+	}
+	taps, hasTaps := findClassifier(&g)
+	var keep []int
+	if hasTaps {
+		keep = []int{taps.fmap, taps.pooled}
+	}
+	prog, err := quant.Compile(&g, consts, keep...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -54,7 +61,79 @@ func buildQuant(name string, mf *weights.Model) (*Model, error) {
 		return probs, nil
 	}
 	m.scores = m.probs
+	if hasTaps {
+		if err := taps.attach(m, &g, prog, consts); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
 	return m, nil
+}
+
+// classifierTaps are the tensors of an integer graph's head: the last feature map, its global average, and the
+// 1x1 convolution that classifies it.
+type classifierTaps struct {
+	fmap, pooled, weight int
+}
+
+// findClassifier finds the head MobileNetV2 has (AVERAGE_POOL_2D or MEAN over the whole map, then a 1x1
+// CONV_2D); graphs without one have no features or class activation maps.
+func findClassifier(g *quant.Graph) (classifierTaps, bool) {
+	for i := len(g.Ops) - 1; i > 0; i-- {
+		op, prev := g.Ops[i], g.Ops[i-1]
+		if op.Op != "CONV_2D" || len(op.Inputs) < 2 || (prev.Op != "AVERAGE_POOL_2D" && prev.Op != "MEAN") ||
+			len(prev.Outputs) != 1 || prev.Outputs[0] != op.Inputs[0] || len(prev.Inputs) < 1 {
+			continue
+		}
+		fmap, pooled, w := prev.Inputs[0], op.Inputs[0], op.Inputs[1]
+		fs, ps, ws := g.Tensors[fmap].Shape, g.Tensors[pooled].Shape, g.Tensors[w].Shape
+		if len(fs) != 4 || len(ps) != 4 || len(ws) != 4 || ps[1] != 1 || ps[2] != 1 || ws[1] != 1 || ws[2] != 1 ||
+			ws[3] != fs[3] || ps[3] != fs[3] || !g.Tensors[w].Const {
+			return classifierTaps{}, false
+		}
+		return classifierTaps{fmap, pooled, w}, true
+	}
+	return classifierTaps{}, false
+}
+
+// attach gives m its features and class activation maps from the kept tensors and the dequantized classifier.
+func (t classifierTaps) attach(m *Model, g *quant.Graph, prog *quant.Program, consts func(string) ([]byte, error)) error {
+	wt := g.Tensors[t.weight]
+	data, err := consts(wt.Name)
+	if err != nil {
+		return err
+	}
+	outC, inC := wt.Shape[0], wt.Shape[3]
+	if len(data) != outC*inC || (wt.Type != quant.Uint8 && wt.Type != quant.Int8) || len(wt.Scale) == 0 ||
+		(len(wt.Scale) != 1 && len(wt.Scale) != outC) || len(wt.ZeroPoint) != len(wt.Scale) {
+		return fmt.Errorf("classifier weights %q: %s %v with %d scales", wt.Name, wt.Type, wt.Shape, len(wt.Scale))
+	}
+	w := make([]float32, len(data))
+	for o := 0; o < outC; o++ {
+		k := min(o, len(wt.Scale)-1)
+		for i := 0; i < inC; i++ {
+			q := int32(data[o*inC+i])
+			if wt.Type == quant.Int8 {
+				q = int32(int8(data[o*inC+i]))
+			}
+			w[o*inC+i] = wt.Scale[k] * float32(q-wt.ZeroPoint[k])
+		}
+	}
+	fs := g.Tensors[t.fmap].Shape
+	fmap := nn.NewTensor(fs[1], fs[2], fs[3])
+	features := make([]float32, inC)
+	m.features = func() []float32 {
+		if err := prog.Dequantize(t.pooled, features); err != nil {
+			return nil
+		}
+		return features
+	}
+	m.cam = func(index int) CAM {
+		if err := prog.Dequantize(t.fmap, fmap.Data); err != nil {
+			return CAM{}
+		}
+		return camOf(fmap, w[index*inC:(index+1)*inC])
+	}
+	return nil
 }
 
 // buildFloatGraph compiles a float graph (nn/graph); pixels map to the input's real values through the

@@ -535,6 +535,12 @@ func (n *Net) Logits() []float32 {
 // Features are the pooled features the classifier read in the last Logits call (valid until the next call).
 func (n *Net) Features() []float32 { return n.features }
 
+// FeatureMap is the last step's output, the map that the global average pool reduces to Features.
+func (n *Net) FeatureMap() *nn.Tensor { return n.output(len(n.steps) - 1) }
+
+// Classifier is the final linear layer ([classes][features] weights).
+func (n *Net) Classifier() *nn.Linear { return &n.fc }
+
 // FLOPs is the work of one whole forward pass (multiplies and adds of the convolutions and the classifier).
 func (a *Arch) FLOPs() int64 {
 	var f int64

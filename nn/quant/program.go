@@ -19,7 +19,8 @@ type Program struct {
 	steps  []step
 	input  slot
 	output slot
-	outBuf []byte // output in the model's own type
+	outBuf []byte       // output in the model's own type
+	kept   map[int]slot // tensors Compile was asked to keep readable after Run
 }
 
 type step interface {
@@ -58,9 +59,10 @@ func (s slot) activation(act string) (int32, int32, error) {
 const arenaAlign = 16
 
 // Compile checks g, loads its constants through consts (raw little-endian
-// bytes of the named tensor) and builds a Program.
-func Compile(g *Graph, consts func(name string) ([]byte, error)) (*Program, error) {
-	c := &compiler{g: g, consts: consts, p: &Program{}}
+// bytes of the named tensor) and builds a Program. The activation tensors in
+// keep stay readable after Run (see Dequantize): their bytes are not reused.
+func Compile(g *Graph, consts func(name string) ([]byte, error), keep ...int) (*Program, error) {
+	c := &compiler{g: g, consts: consts, p: &Program{}, keep: keep}
 	if err := c.compile(); err != nil {
 		return nil, err
 	}
@@ -72,6 +74,7 @@ type compiler struct {
 	consts  func(string) ([]byte, error)
 	p       *Program
 	slots   []slot
+	keep    []int
 	maxAcc  int
 	maxCols int
 }
@@ -127,6 +130,10 @@ func (c *compiler) compile() error {
 		}
 		c.p.steps = append(c.p.steps, s)
 	}
+	c.p.kept = map[int]slot{}
+	for _, x := range c.keep {
+		c.p.kept[x] = c.slots[x]
+	}
 	c.p.input = c.slots[g.Inputs[0]]
 	c.p.output = c.slots[g.Outputs[0]]
 	c.p.outBuf = make([]byte, c.p.output.size)
@@ -172,6 +179,12 @@ func (c *compiler) planArena() error {
 		return errorf("graph output %d is never written", out)
 	}
 	last[out] = len(g.Ops)
+	for _, x := range c.keep {
+		if x < 0 || x >= n || first[x] == -2 {
+			return errorf("tensor %d to keep is not an activation that is written", x)
+		}
+		last[x] = len(g.Ops)
+	}
 
 	type block struct{ off, end, last int }
 	var live []block // sorted by offset
@@ -312,4 +325,21 @@ func (c *compiler) inOut(op Op, minIn, maxIn int) (in, out slot, err error) {
 	}
 	out, err = c.activation(op.Outputs[0])
 	return in, out, err
+}
+
+// Dequantize writes the real values of a tensor that Compile was asked to keep,
+// as the last Run left it, into dst (its number of elements), in the tensor's
+// own layout (NHWC).
+func (p *Program) Dequantize(x int, dst []float32) error {
+	s, ok := p.kept[x]
+	if !ok {
+		return errorf("tensor %d was not kept", x)
+	}
+	if len(dst) != s.size {
+		return errorf("tensor %d has %d values, not %d", x, s.size, len(dst))
+	}
+	for i, q := range s.data(p) {
+		dst[i] = s.scale[0] * float32(int32(q)-s.zp)
+	}
+	return nil
 }
