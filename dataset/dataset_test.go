@@ -8,7 +8,7 @@ import (
 
 func TestLabel(t *testing.T) {
 	for path, want := range map[string]string{
-		"n01440764_tench.JPEG":                "n01440764",
+		"n01440764_tench.JPEG":                 "n01440764",
 		"train/n01443537/n01443537_10007.JPEG": "n01443537",
 		"val/n02097047/ILSVRC2012_val_1.JPEG":  "n02097047",
 		"n04254777.png":                        "n04254777",
