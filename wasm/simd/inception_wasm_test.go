@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"inceptionweb/nn"
+	"inceptionweb/nn/googlenet"
+	"inceptionweb/nn/inception"
 	"inceptionweb/nn/inceptionv3"
 )
 
@@ -47,8 +49,11 @@ func (randomParams) Float32(name string, shape []int) ([]float32, error) {
 	return s, nil
 }
 
-func newInception(tb testing.TB) *inceptionv3.Net {
-	net, err := inceptionv3.New(randomParams{}, inceptionv3.Config{})
+func newInception(tb testing.TB) *inception.Net { return newNet(tb, inceptionv3.Arch) }
+
+// newNet builds a network of inception blocks with random parameters and a random input.
+func newNet(tb testing.TB, arch *inception.Arch) *inception.Net {
+	net, err := inception.New(arch, randomParams{}, inception.Config{})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -59,7 +64,7 @@ func newInception(tb testing.TB) *inceptionv3.Net {
 	return net
 }
 
-func forward(net *inceptionv3.Net, k nn.KernelSet) []float32 {
+func forward(net *inception.Net, k nn.KernelSet) []float32 {
 	saved := nn.Kernels
 	defer func() { nn.Kernels = saved }()
 	nn.Kernels = k
@@ -75,6 +80,21 @@ func TestInceptionV3(t *testing.T) {
 	want := forward(net, nn.GoKernels)
 	variants(t, func(t *testing.T) {
 		got := forward(net, nn.KernelSet{Conv: Conv})
+		if err := relErr(got, want); err > 1e-4 || math.IsNaN(err) {
+			t.Errorf("logits: relative error %.3g", err)
+		} else {
+			t.Logf("logits: relative error %.3g", err)
+		}
+	})
+}
+
+// TestGoogLeNet compares GoogLeNet's logits (its 7x7/2 stem, ceil-mode and padded max pooling, LRN) with the
+// pure-Go kernels'.
+func TestGoogLeNet(t *testing.T) {
+	net := newNet(t, googlenet.Arch)
+	want := forward(net, nn.GoKernels)
+	variants(t, func(t *testing.T) {
+		got := forward(net, nn.KernelSet{Conv: Conv, Pool: Pool})
 		if err := relErr(got, want); err > 1e-4 || math.IsNaN(err) {
 			t.Errorf("logits: relative error %.3g", err)
 		} else {
@@ -114,4 +134,30 @@ func BenchmarkInceptionV3(b *testing.B) {
 			run(b, k, true)
 		})
 	}
+}
+
+// BenchmarkGoogLeNet times a forward pass with the SIMD kernels, and the LRN layers on their own:
+//
+//	GOOS=js GOARCH=wasm go test -run - -bench GoogLeNet -benchtime 5x -exec $PWD/wasm/simd/node_exec.sh ./wasm/simd/
+func BenchmarkGoogLeNet(b *testing.B) {
+	net := newNet(b, googlenet.Arch)
+	k := nn.KernelSet{Conv: Conv, Pool: Pool}
+	b.Run("simd", func(b *testing.B) {
+		forward(net, k)
+		b.ResetTimer()
+		for range b.N {
+			forward(net, k)
+		}
+		b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/image")
+	})
+	b.Run("lrn", func(b *testing.B) {
+		lrn := googlenet.Arch.LRN
+		in1, out1 := nn.NewTensor(56, 56, 64), nn.NewTensor(56, 56, 64)
+		in2, out2 := nn.NewTensor(56, 56, 192), nn.NewTensor(56, 56, 192)
+		for range b.N {
+			lrn.Forward(in1, out1, 0)
+			lrn.Forward(in2, out2, 0)
+		}
+		b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/image")
+	})
 }

@@ -15,13 +15,15 @@ import (
 // the 16-, 4- and 1-channel paths, writing into channel slices of wider outputs.
 func TestPool(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	for i, c := range []struct{ h, w, ch, k, s, pad int }{
-		{7, 7, 16, 3, 2, 0}, {9, 8, 37, 3, 2, 0}, {5, 5, 21, 3, 1, 1}, {6, 7, 3, 3, 1, 1}, {4, 4, 1, 2, 2, 0},
-		{8, 8, 64, 3, 1, 1}, {3, 5, 7, 5, 2, 2},
+	// extra > 0 is Caffe's ceil rounding (GoogLeNet's 112 -> 56): the last window hangs over the edge.
+	for i, c := range []struct{ h, w, ch, k, s, pad, extra int }{
+		{7, 7, 16, 3, 2, 0, 0}, {9, 8, 37, 3, 2, 0, 0}, {5, 5, 21, 3, 1, 1, 0}, {6, 7, 3, 3, 1, 1, 0}, {4, 4, 1, 2, 2, 0, 0},
+		{8, 8, 64, 3, 1, 1, 0}, {3, 5, 7, 5, 2, 2, 0}, {12, 12, 64, 3, 2, 0, 1}, {14, 14, 19, 3, 2, 0, 1},
 	} {
 		for _, kind := range []nn.Pool{{Max: true}, {CountPad: true}, {}} {
 			p := kind
 			p.KH, p.KW, p.StrideH, p.StrideW, p.PadH, p.PadW = c.k, c.k, c.s, c.s, c.pad, c.pad
+			p.ExtraPadH, p.ExtraPadW = c.extra, c.extra
 			in := &nn.Tensor{H: c.h, W: c.w, C: c.ch, Data: randomSlice(r, c.h*c.w*c.ch)}
 			oh, ow := p.OutSize(c.h, c.w)
 			off, wide := i%3, c.ch+i%3+2
