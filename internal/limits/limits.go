@@ -51,6 +51,14 @@ func Check(what string, size, limit int64) error {
 	return nil
 }
 
+// CheckCount is Check for a count of things (tensors, dimensions, entries).
+func CheckCount(what string, n, limit int64) error {
+	if n > limit || n < 0 {
+		return fmt.Errorf("%w: %s is %d, the limit is %d", ErrTooLarge, what, n, limit)
+	}
+	return nil
+}
+
 // Bytes formats a size for an error message.
 func Bytes(n int64) string {
 	switch {

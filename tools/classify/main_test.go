@@ -379,3 +379,19 @@ func turnedSquare() image.Image {
 	img.Set(5, 3, color.NRGBA{0, 0, 255, 128})
 	return img
 }
+
+func TestChangedMetadataIsRefused(t *testing.T) {
+	// A label changed in the model file's metadata ("tench" -> "bench") fails its digest.
+	path := bundledModel(t)
+	data, _ := os.ReadFile(path)
+	changed := bytes.Replace(data, []byte("tench"), []byte("bench"), 1)
+	if bytes.Equal(changed, data) {
+		t.Fatal("no tench in the model file")
+	}
+	os.WriteFile(path, changed, 0o644)
+	var stdout, stderr bytes.Buffer
+	photo := filepath.Join(testenv.Shared(t), "images", "chelsea.png")
+	if code := run([]string{"-model", path, photo}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "checksum mismatch") || !strings.Contains(stderr.String(), path) {
+		t.Errorf("exit %d: %s", code, stderr.String())
+	}
+}

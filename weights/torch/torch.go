@@ -83,7 +83,7 @@ func isStateDict(d *dict) error {
 // tensors materialises every entry of a state_dict. storage returns the
 // bytes of the root storage with the given key.
 func tensors(sd *dict, storage func(s *storageRef) ([]byte, error), bigEndian bool) ([]safetensors.Tensor, error) {
-	if err := limits.Check("the number of tensors", int64(len(sd.keys)), limits.Tensors); err != nil {
+	if err := limits.CheckCount("the number of tensors", int64(len(sd.keys)), limits.Tensors); err != nil {
 		return nil, err
 	}
 	out := make([]safetensors.Tensor, 0, len(sd.keys))
@@ -95,7 +95,7 @@ func tensors(sd *dict, storage func(s *storageRef) ([]byte, error), bigEndian bo
 		if err != nil {
 			return nil, fmt.Errorf("tensor %q: %w", name, err)
 		}
-		if err := limits.Check(fmt.Sprintf("tensor %q's rank", name), int64(len(t.size)), limits.TensorRank); err != nil {
+		if err := limits.CheckCount(fmt.Sprintf("tensor %q's rank", name), int64(len(t.size)), limits.TensorRank); err != nil {
 			return nil, err
 		}
 		st, n, err := materialise(name, t, b, bigEndian, limits.TotalTensorBytes-copied)

@@ -21,7 +21,7 @@ func readZip(data []byte) ([]safetensors.Tensor, error) {
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		return nil, fmt.Errorf("not a readable zip archive (truncated?): %v", err)
 	}
-	if err := limits.Check("the number of zip entries", int64(len(zr.File)), limits.Tensors+16); err != nil {
+	if err := limits.CheckCount("the number of zip entries", int64(len(zr.File)), limits.Tensors+16); err != nil {
 		return nil, err
 	}
 	entries := map[string]*zip.File{}
