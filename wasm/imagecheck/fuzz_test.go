@@ -30,4 +30,3 @@ func FuzzCheck(f *testing.F) {
 		}
 	})
 }
-
