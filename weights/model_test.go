@@ -12,7 +12,7 @@ import (
 	"inceptionweb/weights/safetensors"
 )
 
-func testFile(t *testing.T) []byte {
+func testFile(t testing.TB) []byte {
 	t.Helper()
 	w := []float32{0.5, -1, 0.25, 2, 0, -0.125}
 	q, s := QuantizeInt8(w, 2)
