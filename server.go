@@ -3,11 +3,13 @@
 //	go run . [-addr 127.0.0.1:8080] [-dir web] [-coi]
 //
 // It serves only files inside -dir (no "..", no symlink that leads out), with the right content types,
-// precompressed .br/.gz variants when the client accepts them, long immutable caching for content-hashed
+// precompressed .br/.gz variants in the client's order of preference, long immutable caching for content-hashed
 // names and revalidation for everything else, HEAD and Range requests, and a clean shutdown on SIGINT/SIGTERM.
+// Connections are bounded in time: idle ones are closed, and so are clients that stop reading.
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -21,6 +23,7 @@ import (
 	"os/signal"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -50,9 +53,17 @@ func main() {
 	}
 }
 
+// Time bounds of a connection. A response has no total bound, so that a slow phone can take the 95 MB model at
+// any speed, but each write must make progress within writeStall.
+const (
+	readTimeout = 30 * time.Second // a request's header and body
+	idleTimeout = 2 * time.Minute  // between requests on a keep-alive connection
+	writeStall  = 30 * time.Second
+)
+
 // serve runs an HTTP server on ln until ctx is done, then lets requests in flight finish (for up to 5 s).
 func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(h)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {
@@ -70,6 +81,35 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 	}
 	return nil
 }
+
+func newServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: stallBound(h, writeStall), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: readTimeout, IdleTimeout: idleTimeout}
+}
+
+// stallBound gives every write of a response stall to complete: a client that stops reading loses its
+// connection, one that reads slowly keeps it.
+func stallBound(h http.Handler, stall time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc := http.NewResponseController(w)
+		rc.SetWriteDeadline(time.Now().Add(stall)) // also replaces the previous response's deadline
+		h.ServeHTTP(&stallWriter{ResponseWriter: w, rc: rc, stall: stall}, r)
+	})
+}
+
+type stallWriter struct {
+	http.ResponseWriter
+	rc    *http.ResponseController
+	stall time.Duration
+}
+
+func (s *stallWriter) Write(b []byte) (int, error) {
+	// ServeContent writes in chunks of 32 KiB: each gets its own deadline.
+	s.rc.SetWriteDeadline(time.Now().Add(s.stall))
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *stallWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // siteHandler serves the files of one directory.
 type siteHandler struct {
@@ -150,17 +190,149 @@ func (s *siteHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("Cache-Control", "no-cache")
 	}
 
-	// A precompressed variant, when there is one and the client takes it, replaces the file.
+	// A precompressed variant, when there is one and the client prefers it, replaces the file.
 	if enc, cf, cinfo := s.precompressed(name, r.Header.Get("Accept-Encoding")); cf != nil {
 		f.Close()
 		f, info = cf, cinfo
 		defer f.Close()
 		h.Add("Vary", "Accept-Encoding")
 		h.Set("Content-Encoding", enc)
+		// ServeContent leaves out Content-Length when there is a Content-Encoding; the length is known.
+		w = &lengthWriter{ResponseWriter: w, size: info.Size()}
 	} else if s.hasVariant(name) {
 		h.Add("Vary", "Accept-Encoding")
 	}
+	if !sanitizeRange(r, info.Size()) {
+		h.Del("Content-Encoding")
+		h.Set("Content-Range", fmt.Sprintf("bytes */%d", info.Size()))
+		http.Error(w, "range not satisfiable", http.StatusRequestedRangeNotSatisfiable)
+		return
+	}
 	http.ServeContent(w, r, name, info.ModTime(), f)
+}
+
+// lengthWriter sets the Content-Length of a whole file or of a single range when the headers go out.
+type lengthWriter struct {
+	http.ResponseWriter
+	size        int64
+	wroteHeader bool
+}
+
+func (l *lengthWriter) WriteHeader(code int) {
+	l.wroteHeader = true
+	h := l.Header()
+	if h.Get("Content-Length") == "" {
+		var first, last int64
+		switch {
+		case code == http.StatusOK:
+			h.Set("Content-Length", strconv.FormatInt(l.size, 10))
+		case code == http.StatusPartialContent && h.Get("Content-Range") != "":
+			if _, err := fmt.Sscanf(h.Get("Content-Range"), "bytes %d-%d/", &first, &last); err == nil {
+				h.Set("Content-Length", strconv.FormatInt(last-first+1, 10))
+			}
+		}
+	}
+	l.ResponseWriter.WriteHeader(code)
+}
+
+func (l *lengthWriter) Write(b []byte) (int, error) {
+	if !l.wroteHeader { // a body without WriteHeader is a 200
+		l.WriteHeader(http.StatusOK)
+	}
+	return l.ResponseWriter.Write(b)
+}
+
+func (l *lengthWriter) Unwrap() http.ResponseWriter { return l.ResponseWriter }
+
+// maxRanges bounds the parts of a multipart/byteranges answer.
+const maxRanges = 16
+
+// sanitizeRange rewrites a GET's Range header for a file of size bytes into at most maxRanges disjoint ranges in
+// ascending order, merging those that overlap or touch (RFC 9110 section 14.2 allows a server to coalesce
+// them), so a body never repeats the file. A header that cannot be parsed, or that still holds too many ranges,
+// is dropped: the answer is the whole file. It returns false when no range can be satisfied ("bytes=-0"), for a
+// 416 that ServeContent would get wrong.
+func sanitizeRange(r *http.Request, size int64) bool {
+	header := r.Header.Get("Range")
+	if header == "" || r.Method != http.MethodGet {
+		return true
+	}
+	ranges, ok := parseRanges(header, size)
+	switch {
+	case !ok || len(ranges) > maxRanges:
+		r.Header.Del("Range")
+		return true
+	case len(ranges) == 0:
+		if r.Header.Get("If-Range") != "" {
+			r.Header.Del("Range") // If-Range decides whether the range applies at all: send the file
+			return true
+		}
+		return false
+	}
+	parts := make([]string, len(ranges))
+	for i, rg := range ranges {
+		parts[i] = fmt.Sprintf("%d-%d", rg[0], rg[1])
+	}
+	r.Header.Set("Range", "bytes="+strings.Join(parts, ","))
+	return true
+}
+
+// parseRanges resolves a Range header against a size into satisfiable, sorted, merged [first, last] ranges.
+// ok is false when the header is not a valid bytes range set.
+func parseRanges(header string, size int64) (ranges [][2]int64, ok bool) {
+	spec, found := strings.CutPrefix(header, "bytes=")
+	if !found {
+		return nil, false
+	}
+	for _, part := range strings.Split(spec, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue // RFC 9110 allows empty list elements
+		}
+		a, b, found := strings.Cut(part, "-")
+		if !found {
+			return nil, false
+		}
+		var first, last int64
+		if a == "" { // the last b bytes
+			n, err := strconv.ParseInt(b, 10, 64)
+			if err != nil || n < 0 {
+				return nil, false
+			}
+			if n == 0 || size == 0 {
+				continue // unsatisfiable
+			}
+			first, last = max(0, size-n), size-1
+		} else {
+			var err error
+			if first, err = strconv.ParseInt(a, 10, 64); err != nil || first < 0 {
+				return nil, false
+			}
+			last = size - 1
+			if b != "" {
+				if last, err = strconv.ParseInt(b, 10, 64); err != nil || last < first {
+					return nil, false
+				}
+				last = min(last, size-1)
+			}
+			if first >= size {
+				continue // unsatisfiable
+			}
+		}
+		if ranges = append(ranges, [2]int64{first, last}); len(ranges) > 1024 {
+			return nil, false // too many to be worth merging: the whole file is the answer
+		}
+	}
+	slices.SortFunc(ranges, func(x, y [2]int64) int { return cmp.Compare(x[0], y[0]) })
+	merged := ranges[:0]
+	for _, rg := range ranges {
+		if n := len(merged); n > 0 && rg[0] <= merged[n-1][1]+1 {
+			merged[n-1][1] = max(merged[n-1][1], rg[1])
+			continue
+		}
+		merged = append(merged, rg)
+	}
+	return merged, true
 }
 
 // fileName turns a URL path into a name relative to the site directory; ok is false for paths that try to
@@ -197,17 +369,25 @@ func (s *siteHandler) open(name string) (*os.File, fs.FileInfo, error) {
 
 var encodings = []struct{ name, ext string }{{"br", ".br"}, {"gzip", ".gz"}}
 
-// precompressed opens name.br or name.gz, in that order of preference, if acceptEncoding allows it.
+// precompressed opens the variant (name.br or name.gz) that acceptEncoding prefers, by q-value, to the others
+// and to the plain file; on a tie the smaller brotli wins, and a compressed variant wins over the plain file.
 func (s *siteHandler) precompressed(name, acceptEncoding string) (string, *os.File, fs.FileInfo) {
+	var best *os.File
+	var bestInfo fs.FileInfo
+	bestName, bestQ := "", qvalue(acceptEncoding, "identity")
 	for _, e := range encodings {
-		if !accepts(acceptEncoding, e.name) {
+		q := qvalue(acceptEncoding, e.name)
+		if q <= 0 || q < bestQ || (best != nil && q == bestQ) {
 			continue
 		}
 		if f, info, err := s.open(name + e.ext); err == nil {
-			return e.name, f, info
+			if best != nil {
+				best.Close()
+			}
+			best, bestInfo, bestName, bestQ = f, info, e.name, q
 		}
 	}
-	return "", nil, nil
+	return bestName, best, bestInfo
 }
 
 func (s *siteHandler) hasVariant(name string) bool {
@@ -219,26 +399,27 @@ func (s *siteHandler) hasVariant(name string) bool {
 	return false
 }
 
-// accepts reports whether an Accept-Encoding header allows coding (explicitly or through "*") with q > 0.
-func accepts(header, coding string) bool {
-	star := false
+// qvalue is the weight an Accept-Encoding header gives coding: its own q, else that of "*", else 0. The plain
+// file is sent when nothing else is preferred, so identity's implicit acceptability needs no weight.
+func qvalue(header, coding string) float64 {
+	star := -1.0
 	for _, part := range strings.Split(header, ",") {
 		fields := strings.Split(part, ";")
 		c := strings.ToLower(strings.TrimSpace(fields[0]))
 		q := 1.0
 		for _, p := range fields[1:] {
-			if v, ok := strings.CutPrefix(strings.TrimSpace(p), "q="); ok {
-				if f, err := strconv.ParseFloat(v, 64); err == nil {
+			if v, ok := strings.CutPrefix(strings.ToLower(strings.TrimSpace(p)), "q="); ok {
+				if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 && f <= 1 {
 					q = f
 				}
 			}
 		}
 		switch c {
 		case coding:
-			return q > 0
+			return q
 		case "*":
-			star = q > 0
+			star = q
 		}
 	}
-	return star
+	return max(star, 0)
 }

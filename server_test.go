@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -113,6 +115,11 @@ func TestPrecompressed(t *testing.T) {
 		{"*", "br", "brotli-bytes"},
 		{"identity", "", "\x00asm-plain"},
 		{"", "", "\x00asm-plain"},
+		// q-values are preferences, not only permissions.
+		{"br;q=0.5, gzip", "gzip", "gzip-bytes"},
+		{"gzip;q=0.8, br;q=0.9", "br", "brotli-bytes"},
+		{"gzip;q=0.1, identity", "", "\x00asm-plain"},
+		{"br;q=0.5, identity;q=0.5", "br", "brotli-bytes"},
 	}
 	for _, c := range cases {
 		resp := get(t, h, "GET", "/ui-0123456789ab.wasm", map[string]string{"Accept-Encoding": c.accept})
@@ -128,6 +135,18 @@ func TestPrecompressed(t *testing.T) {
 		if got := resp.Header.Get("Vary"); got != "Accept-Encoding" {
 			t.Errorf("Accept-Encoding %q: Vary %q", c.accept, got)
 		}
+		if got, want := resp.Header.Get("Content-Length"), strconv.Itoa(len(c.body)); got != want {
+			t.Errorf("Accept-Encoding %q: Content-Length %q, want %q", c.accept, got, want)
+		}
+	}
+	// HEAD and a single range of a precompressed file carry their length too.
+	resp := get(t, h, "HEAD", "/ui-0123456789ab.wasm", map[string]string{"Accept-Encoding": "br"})
+	if got := resp.Header.Get("Content-Length"); got != "12" {
+		t.Errorf("HEAD br: Content-Length %q, want 12", got)
+	}
+	resp = get(t, h, "GET", "/ui-0123456789ab.wasm", map[string]string{"Accept-Encoding": "br", "Range": "bytes=0-5"})
+	if got := resp.Header.Get("Content-Length"); resp.StatusCode != 206 || got != "6" || body(t, resp) != "brotli" {
+		t.Errorf("range of br: status %d, Content-Length %q", resp.StatusCode, got)
 	}
 	// A file without variants is not marked as varying.
 	if v := get(t, h, "GET", "/style.css", map[string]string{"Accept-Encoding": "br"}).Header.Get("Vary"); v != "" {
@@ -179,6 +198,123 @@ func TestHeadAndRange(t *testing.T) {
 	}
 	if got := get(t, h, "POST", "/index.html", nil).StatusCode; got != 405 {
 		t.Errorf("POST: status %d, want 405", got)
+	}
+}
+
+func TestRanges(t *testing.T) {
+	h := handler(t, false)
+	const file = "/models/m-bbbbbbbbbbbb.safetensors" // "0123456789"
+	many := strings.Repeat("0-9,", 100_000)
+	for _, c := range []struct {
+		name, rng    string
+		status       int
+		contentRange string
+		body         string // for single ranges and whole files
+	}{
+		// bytes=-0 asks for nothing: unsatisfiable, with the size (Go's ServeContent says "bytes */0"... or worse).
+		{"suffix of zero", "bytes=-0", 416, "bytes */10", ""},
+		{"past the end", "bytes=10-", 416, "bytes */10", ""},
+		{"unsatisfiable part dropped", "bytes=-0,2-3", 206, "bytes 2-3/10", "23"},
+		{"overlapping ranges coalesce", "bytes=0-3,2-5,5-6", 206, "bytes 0-6/10", "0123456"},
+		{"adjacent ranges coalesce", "bytes=0-1,2-3", 206, "bytes 0-3/10", "0123"},
+		{"100,000 overlapping ranges are one", "bytes=" + many[:len(many)-1], 200, "", "0123456789"},
+		{"suffix", "bytes=-3", 206, "bytes 7-9/10", "789"},
+		{"open end", "bytes=8-", 206, "bytes 8-9/10", "89"},
+		{"not bytes", "items=0-1", 200, "", "0123456789"},
+		{"bad syntax", "bytes=5-2", 200, "", "0123456789"},
+	} {
+		resp := get(t, h, "GET", file, map[string]string{"Range": c.rng})
+		if resp.StatusCode != c.status || resp.Header.Get("Content-Range") != c.contentRange {
+			t.Errorf("%s: status %d, Content-Range %q; want %d, %q", c.name, resp.StatusCode, resp.Header.Get("Content-Range"), c.status, c.contentRange)
+			continue
+		}
+		if got := body(t, resp); c.status != 416 && got != c.body {
+			t.Errorf("%s: body %q, want %q", c.name, got, c.body)
+		}
+	}
+	// Disjoint ranges are a multipart answer no larger than the file and its part headers.
+	var sb strings.Builder
+	for i := range 10 {
+		fmt.Fprintf(&sb, "%d-%d,", 9-i, 9-i)
+	}
+	resp := get(t, h, "GET", file, map[string]string{"Range": "bytes=" + strings.TrimSuffix(sb.String(), ",")})
+	if resp.StatusCode != 206 || resp.Header.Get("Content-Range") != "bytes 0-9/10" {
+		t.Errorf("10 adjacent single bytes: status %d, Content-Range %q, want one range", resp.StatusCode, resp.Header.Get("Content-Range"))
+	}
+	sb.Reset()
+	for i := range 5 {
+		fmt.Fprintf(&sb, "%d-%d,", 2*i, 2*i)
+	}
+	resp = get(t, h, "GET", file, map[string]string{"Range": "bytes=" + strings.TrimSuffix(sb.String(), ",")})
+	if b := body(t, resp); resp.StatusCode != 206 || strings.Count(b, "Content-Range") != 5 {
+		t.Errorf("5 disjoint bytes: status %d, %d parts", resp.StatusCode, strings.Count(b, "Content-Range"))
+	}
+	// More disjoint ranges than an answer holds: the whole file.
+	if resp := get(t, h, "GET", "/index.html", map[string]string{"Range": "bytes=" + strings.Repeat("0-0,2-2,4-4,6-6,", 5) + "8-8"}); resp.StatusCode != 206 {
+		t.Errorf("overlapping repeats: status %d, want 206", resp.StatusCode)
+	}
+	sb.Reset()
+	for i := range maxRanges + 1 {
+		fmt.Fprintf(&sb, "%d-%d,", 2*i, 2*i)
+	}
+	if resp := get(t, h, "GET", "/index.html", map[string]string{"Range": "bytes=" + strings.TrimSuffix(sb.String(), ",")}); resp.StatusCode != 200 {
+		t.Errorf("%d ranges: status %d, want 200", maxRanges+1, resp.StatusCode)
+	}
+}
+
+func TestConnectionTimeouts(t *testing.T) {
+	srv := newServer(handler(t, false))
+	if srv.IdleTimeout <= 0 || srv.ReadHeaderTimeout <= 0 || srv.ReadTimeout <= 0 || srv.WriteTimeout != 0 {
+		t.Errorf("timeouts: idle %v, header %v, read %v, write %v", srv.IdleTimeout, srv.ReadHeaderTimeout, srv.ReadTimeout, srv.WriteTimeout)
+	}
+}
+
+func TestClientThatStopsReading(t *testing.T) {
+	dir := site(t)
+	big := make([]byte, 32<<20) // more than the socket buffers hold
+	os.WriteFile(filepath.Join(dir, "big.bin"), big, 0o644)
+	sh, err := newSiteHandler(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(stallBound(sh, 300*time.Millisecond))
+	defer srv.Close()
+
+	// A slow reader keeps its connection: each write makes progress within the bound.
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+	time.Sleep(time.Second) // stop reading: the server's write blocks past its deadline
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	n, _ := io.Copy(io.Discard, conn)
+	if n >= int64(len(big)) {
+		t.Errorf("a client that stopped reading for 1 s got all %d bytes; the write bound is 300 ms", n)
+	}
+
+	slow, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	fmt.Fprintf(slow, "GET /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	slow.SetReadDeadline(time.Now().Add(30 * time.Second))
+	var got int64
+	buf := make([]byte, 1<<20)
+	for start := time.Now(); ; {
+		m, err := slow.Read(buf)
+		got += int64(m)
+		if err != nil {
+			break
+		}
+		if time.Since(start) < time.Second {
+			time.Sleep(10 * time.Millisecond) // slower than the server writes, never stalled for 300 ms
+		}
+	}
+	if got < int64(len(big)) {
+		t.Errorf("a slow reader got %d of %d bytes", got, len(big))
 	}
 }
 
@@ -261,21 +397,22 @@ func TestShutdown(t *testing.T) {
 	}
 }
 
-func TestAccepts(t *testing.T) {
+func TestQValue(t *testing.T) {
 	for _, c := range []struct {
 		header, coding string
-		want           bool
+		want           float64
 	}{
-		{"gzip, br", "br", true},
-		{"gzip;q=1.0, br;q=0", "br", false},
-		{"*;q=0.1", "gzip", true},
-		{"*;q=0, gzip", "gzip", true},
-		{"*;q=0", "br", false},
-		{"BR", "br", true},
-		{"", "gzip", false},
+		{"gzip, br", "br", 1},
+		{"gzip;q=1.0, br;q=0", "br", 0},
+		{"*;q=0.1", "gzip", 0.1},
+		{"*;q=0, gzip", "gzip", 1},
+		{"*;q=0", "br", 0},
+		{"BR;Q=0.5", "br", 0.5},
+		{"", "gzip", 0},
+		{"gzip;q=2", "gzip", 1}, // out of range: ignored
 	} {
-		if got := accepts(c.header, c.coding); got != c.want {
-			t.Errorf("accepts(%q, %q) = %v", c.header, c.coding, got)
+		if got := qvalue(c.header, c.coding); got != c.want {
+			t.Errorf("qvalue(%q, %q) = %v, want %v", c.header, c.coding, got, c.want)
 		}
 	}
 }

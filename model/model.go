@@ -278,7 +278,8 @@ func (m *Model) LogitsNCHW(x []float32) ([]float32, error) {
 	return m.logits(x)
 }
 
-// top ranks the classes that have labels: outputs such as TF-slim's "background" are not answers.
+// top ranks the classes that have labels: outputs such as TF-slim's "background" are not answers. k <= 0, or
+// more than there are classes, means every class (k comes from the command line and from worker messages).
 func (m *Model) top(probs []float32, k int) []Prediction {
 	idx := make([]int, 0, len(probs))
 	for i := range probs {
@@ -295,7 +296,9 @@ func (m *Model) top(probs []float32, k int) []Prediction {
 		}
 		return 0
 	})
-	k = min(k, len(idx))
+	if k <= 0 || k > len(idx) {
+		k = len(idx)
+	}
 	out := make([]Prediction, k)
 	for r, i := range idx[:k] {
 		class := i - m.meta.LabelOffset

@@ -1,6 +1,7 @@
 // Package weights is the product's model file: a safetensors container whose metadata carries everything the
 // runtime needs (architecture, input size and preprocessing, labels, quantization, source and its sha256) and a
-// digest of the tensors, so a corrupted file is refused before anything is built from it.
+// digest of that metadata and of every tensor, so a corrupted or changed file is refused before anything is
+// built from it.
 package weights
 
 import (
@@ -9,12 +10,14 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"slices"
 	"strings"
 
+	"inceptionweb/internal/limits"
 	"inceptionweb/nn/imagenet"
 	"inceptionweb/weights/safetensors"
 )
@@ -50,8 +53,20 @@ type Input = imagenet.Preprocess
 
 const (
 	metaKey   = "inceptionweb"
-	digestKey = "tensors_sha256"
+	digestKey = "model_sha256" // Digest of the metadata and the tensors
+	oldDigest = "tensors_sha256"
 )
+
+// Errors a caller may want to tell apart. Each is wrapped, with the file's name; a malformed container wraps
+// safetensors.ErrMalformed, and sizes over internal/limits wrap limits.ErrTooLarge.
+var (
+	ErrNotModel    = errors.New("not a model file of this product")
+	ErrChecksum    = errors.New("checksum mismatch")
+	ErrUnsupported = errors.New("unsupported model file")
+	ErrMalformed   = errors.New("malformed model metadata")
+)
+
+var architectures = []string{InceptionV3, QuantGraph, FloatGraph}
 
 // Model is a verified model file.
 type Model struct {
@@ -61,31 +76,59 @@ type Model struct {
 
 // Read parses and verifies a model file; name is used in errors. Nothing of a file that fails is returned.
 func Read(name string, data []byte) (*Model, error) {
-	f, err := safetensors.Read(data)
+	m, err := read(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	return m, nil
+}
+
+func read(data []byte) (*Model, error) {
+	if err := limits.Check("the model file", int64(len(data)), limits.ModelFileBytes); err != nil {
+		return nil, err
+	}
+	f, err := safetensors.Read(data)
+	if err != nil {
+		return nil, err
+	}
 	raw, ok := f.Metadata[metaKey]
 	if !ok {
-		return nil, fmt.Errorf("%s: a safetensors file but not a model file of this product (no %q metadata)", name, metaKey)
+		return nil, fmt.Errorf("%w: a safetensors file without %q metadata", ErrNotModel, metaKey)
+	}
+	// The format first: a newer one may be hashed or described another way.
+	var head struct{ Format string }
+	if err := json.Unmarshal([]byte(raw), &head); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if head.Format != Format {
+		return nil, fmt.Errorf("%w: model format %q, this build reads %q", ErrUnsupported, head.Format, Format)
+	}
+	for k := range f.Metadata {
+		switch k {
+		case metaKey, digestKey:
+		case oldDigest:
+			return nil, fmt.Errorf("%w: written by an older build, whose digest leaves out the metadata (rebuild it: make weights)", ErrUnsupported)
+		default:
+			return nil, fmt.Errorf("%w: metadata %q is not covered by the digest", ErrChecksum, k)
+		}
+	}
+	if want, got := f.Metadata[digestKey], Digest([]byte(raw), f.Tensors); want != got {
+		return nil, fmt.Errorf("%w: metadata and tensors hash to %s, the file says %q (corrupted or changed file?)", ErrChecksum, got, want)
 	}
 	m := &Model{file: f}
 	dec := json.NewDecoder(strings.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m.Meta); err != nil {
-		return nil, fmt.Errorf("%s: bad model metadata: %w", name, err)
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	if m.Format != Format {
-		return nil, fmt.Errorf("%s: model format %q, this build reads %q", name, m.Format, Format)
-	}
-	if want, got := f.Metadata[digestKey], Digest(f.Tensors); want != got {
-		return nil, fmt.Errorf("%s: checksum mismatch: tensors hash to %s, the file says %q (corrupted file?)", name, got, want)
+	if !slices.Contains(architectures, m.Architecture) {
+		return nil, fmt.Errorf("%w: architecture %q, this build runs %q", ErrUnsupported, m.Architecture, architectures)
 	}
 	if err := m.Input.Check(); err != nil {
-		return nil, fmt.Errorf("%s: bad input description: %w", name, err)
+		return nil, fmt.Errorf("%w: input description: %v", ErrMalformed, err)
 	}
 	if len(m.Labels) == 0 {
-		return nil, fmt.Errorf("%s: incomplete metadata (no labels)", name)
+		return nil, fmt.Errorf("%w: no labels", ErrMalformed)
 	}
 	return m, nil
 }
@@ -97,21 +140,27 @@ func Write(w io.Writer, meta Meta, tensors []safetensors.Tensor) error {
 	if err != nil {
 		return err
 	}
-	return safetensors.Write(w, map[string]string{metaKey: string(raw), digestKey: Digest(tensors)}, tensors)
+	return safetensors.Write(w, map[string]string{metaKey: string(raw), digestKey: Digest(raw, tensors)}, tensors)
 }
 
-// Digest is a sha256 over every tensor's name, dtype, shape and data, in name order, so it does not depend on
-// how a writer lays the tensors out.
-func Digest(tensors []safetensors.Tensor) string {
+// Digest is a sha256 over the metadata's JSON bytes and every tensor's name, dtype, shape and data, in name
+// order, so it does not depend on how a writer lays the tensors out. Each part is length-prefixed, so no bytes
+// can move from one part to the next.
+func Digest(meta []byte, tensors []safetensors.Tensor) string {
 	ts := slices.Clone(tensors)
 	slices.SortFunc(ts, func(a, b safetensors.Tensor) int { return strings.Compare(a.Name, b.Name) })
 	h := sha256.New()
 	var n [8]byte
-	for _, t := range ts {
-		fmt.Fprintf(h, "%s\x00%s\x00%v\x00", t.Name, t.DType, t.Shape)
-		binary.LittleEndian.PutUint64(n[:], uint64(len(t.Data)))
+	part := func(b []byte) {
+		binary.LittleEndian.PutUint64(n[:], uint64(len(b)))
 		h.Write(n[:])
-		h.Write(t.Data)
+		h.Write(b)
+	}
+	part([]byte(Format))
+	part(meta)
+	for _, t := range ts {
+		part(fmt.Appendf(nil, "%s\x00%s\x00%v", t.Name, t.DType, t.Shape))
+		part(t.Data)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
@@ -224,11 +273,11 @@ func roundHalfAway(x float32) float32 {
 }
 
 // IsModelFile reports whether data looks like a safetensors file carrying this product's metadata, without
-// verifying it.
+// verifying it. A file cut inside its header still looks like one, so that Read names what is wrong with it.
 func IsModelFile(data []byte) bool {
 	if len(data) < 8 {
 		return false
 	}
-	n := binary.LittleEndian.Uint64(data)
-	return n < uint64(len(data)) && bytes.Contains(data[8:8+n], []byte(`"`+metaKey+`"`))
+	n := min(binary.LittleEndian.Uint64(data), uint64(len(data)-8))
+	return bytes.Contains(data[8:8+n], []byte(`"`+metaKey+`"`))
 }

@@ -3,6 +3,7 @@ package weights
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -11,7 +12,7 @@ import (
 	"inceptionweb/weights/safetensors"
 )
 
-func testFile(t *testing.T) []byte {
+func testFile(t testing.TB) []byte {
 	t.Helper()
 	w := []float32{0.5, -1, 0.25, 2, 0, -0.125}
 	q, s := QuantizeInt8(w, 2)
@@ -21,7 +22,7 @@ func testFile(t *testing.T) []byte {
 		safetensors.FromFloat32("b.weight_scale", []int{2}, s),
 	}
 	meta := Meta{Name: "test", Title: "Test", Architecture: InceptionV3, Config: json.RawMessage(`{}`),
-		Input: imagenet.Torchvision(8, 0.875), Labels: []string{"a", "b"}, Quantization: "int8"}
+		Input: imagenet.Torchvision(8, 0.875), Labels: []string{"tench", "goldfish"}, Quantization: "int8"}
 	var buf bytes.Buffer
 	if err := Write(&buf, meta, tensors); err != nil {
 		t.Fatal(err)
@@ -72,8 +73,24 @@ func TestModelCorruption(t *testing.T) {
 	// A flipped bit in the tensor data fails the checksum.
 	bad := bytes.Clone(data)
 	bad[len(bad)-1] ^= 1
-	if _, err := Read("m.safetensors", bad); err == nil || !strings.Contains(err.Error(), "checksum mismatch") || !strings.Contains(err.Error(), "m.safetensors") {
+	if _, err := Read("m.safetensors", bad); !errors.Is(err, ErrChecksum) || !strings.Contains(err.Error(), "m.safetensors") {
 		t.Errorf("corrupted: %v", err)
+	}
+	// The digest covers the metadata: a changed label or input scale is refused, naming the file.
+	for _, c := range [][2]string{{"tench", "bench"}, {"0.485", "0.486"}, {"goldfish", "goldfisk"}} {
+		changed := bytes.Replace(data, []byte(c[0]), []byte(c[1]), 1)
+		if bytes.Equal(changed, data) {
+			t.Fatalf("%s is not in the file", c[0])
+		}
+		if _, err := Read("m.safetensors", changed); !errors.Is(err, ErrChecksum) || !strings.Contains(err.Error(), "m.safetensors") {
+			t.Errorf("metadata %s -> %s: %v, want a checksum mismatch naming the file", c[0], c[1], err)
+		}
+	}
+	// A file cut inside its header is still a model file, and the reader says what is wrong.
+	if cut := data[:100]; !IsModelFile(cut) {
+		t.Error("a model file cut in its header is not recognised")
+	} else if _, err := Read("m.safetensors", cut); !errors.Is(err, safetensors.ErrMalformed) || !strings.Contains(err.Error(), "beyond the end") {
+		t.Errorf("cut in the header: %v", err)
 	}
 	// Every truncation is refused, never half-loaded, never a panic.
 	for n := 0; n < len(data); n++ {
@@ -84,8 +101,39 @@ func TestModelCorruption(t *testing.T) {
 	// A plain safetensors file is not a model file.
 	var buf bytes.Buffer
 	safetensors.Write(&buf, nil, []safetensors.Tensor{safetensors.FromFloat32("x", []int{1}, []float32{1})})
-	if _, err := Read("plain.safetensors", buf.Bytes()); err == nil || !strings.Contains(err.Error(), "not a model file") {
+	if _, err := Read("plain.safetensors", buf.Bytes()); !errors.Is(err, ErrNotModel) {
 		t.Errorf("plain safetensors: %v", err)
+	}
+}
+
+func TestModelMetadataKeys(t *testing.T) {
+	m, err := Read("m", testFile(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(m.Meta)
+	digest := Digest(raw, m.Tensors())
+	for _, c := range []struct {
+		name string
+		meta map[string]string
+		want error
+	}{
+		{"an older build's digest", map[string]string{metaKey: string(raw), oldDigest: digest}, ErrUnsupported},
+		{"metadata beside the digest", map[string]string{metaKey: string(raw), digestKey: digest, "note": "x"}, ErrChecksum},
+		{"no digest", map[string]string{metaKey: string(raw)}, ErrChecksum},
+	} {
+		var buf bytes.Buffer
+		safetensors.Write(&buf, c.meta, m.Tensors())
+		if _, err := Read("m", buf.Bytes()); !errors.Is(err, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+		}
+	}
+	other := m.Meta
+	other.Architecture = "resnet"
+	var buf bytes.Buffer
+	Write(&buf, other, m.Tensors())
+	if _, err := Read("m", buf.Bytes()); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("unknown architecture: %v", err)
 	}
 }
 

@@ -14,14 +14,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"image"
-	_ "image/gif"
-	_ "image/jpeg"
-	_ "image/png"
 	"io"
 	"os"
 	"path/filepath"
 
+	"inceptionweb/internal/limits"
 	"inceptionweb/model"
 	"inceptionweb/weights"
 	"inceptionweb/weights/npy"
@@ -35,7 +32,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("classify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	modelPath := fs.String("model", "", "model file: a model file of this product, or torchvision InceptionV3 weights (.pth state_dict or .safetensors); default: the bundled model")
-	top := fs.Int("top", 5, "how many classes to print per image")
+	top := fs.Int("top", 5, "how many classes to print per image (0: all)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	tensor := fs.String("tensor", "", "NCHW float32 .npy input fed unchanged to the network (with -logits)")
 	logits := fs.Bool("logits", false, "print raw logits as JSON arrays (needs -tensor)")
@@ -58,7 +55,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	data, err := os.ReadFile(path)
+	data, err := readModelFile(path)
 	if err != nil {
 		fmt.Fprintln(stderr, "classify:", err)
 		return 1
@@ -116,27 +113,32 @@ func classifyFiles(m *model.Model, files []string, top int, asJSON bool, stdout,
 }
 
 func classifyFile(m *model.Model, path string, top int) ([]model.Prediction, error) {
+	data, err := readImageFile(path)
+	if err != nil {
+		return nil, err
+	}
+	img, err := decodeImage(data)
+	if err != nil {
+		return nil, err
+	}
+	return m.ClassifyImage(img, top)
+}
+
+// readModelFile reads a model file of at most limits.ModelFileBytes.
+func readModelFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	cfg, _, err := image.DecodeConfig(f)
+	data, err := io.ReadAll(io.LimitReader(f, limits.ModelFileBytes+1))
 	if err != nil {
-		return nil, fmt.Errorf("not a readable image (JPEG, PNG or GIF): %w", err)
-	}
-	const maxPixels = 100 << 20
-	if int64(cfg.Width)*int64(cfg.Height) > maxPixels {
-		return nil, fmt.Errorf("image too large to decode safely: %dx%d", cfg.Width, cfg.Height)
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	img, _, err := image.Decode(f)
-	if err != nil {
-		return nil, fmt.Errorf("corrupt or truncated image: %w", err)
+	if err := limits.Check(path, int64(len(data)), limits.ModelFileBytes); err != nil {
+		return nil, err
 	}
-	return m.ClassifyImage(img, top)
+	return data, nil
 }
 
 func printLogits(path string, data []byte, tensorPath string, stdout io.Writer) error {

@@ -1,6 +1,7 @@
-// Package imagecheck looks at an image file's bytes before the browser decodes it: it names the format, reads
-// the dimensions from the header, and rejects what should not reach a decoder: empty files, files that are not
-// images, files cut short, and images too large to decode safely.
+// Package imagecheck looks at an image file's bytes before a decoder does (the browser's on the page, Go's in the
+// command line): it names the format, reads the dimensions and the EXIF orientation from the header, and rejects
+// what should not reach a decoder: empty files, files that are not images, files cut short, and images whose
+// decoding would allocate more than limits.ImageBytes.
 //
 // It reads headers and walks the container structure (JPEG segments, PNG chunks); it never decodes pixels,
 // so it costs about a millisecond per megabyte even in WebAssembly.
@@ -16,15 +17,17 @@ import (
 	_ "image/jpeg"
 	_ "image/png"
 	"io"
-)
 
-// MaxPixels is the largest image accepted: decoding one takes 4 bytes per pixel, 200 MB at this size.
-const MaxPixels = 50_000_000
+	"inceptionweb/internal/limits"
+)
 
 // Header is what the file says about itself.
 type Header struct {
 	Format        string // "png", "jpeg", "gif", "webp" or "bmp"
-	Width, Height int
+	Width, Height int    // as stored, before Orientation is applied
+	// Orientation is the EXIF orientation (1 to 8; 1 is upright, 6 is a phone photo held upright), or 0 when
+	// the file has none.
+	Orientation int
 }
 
 var (
@@ -32,7 +35,8 @@ var (
 	ErrNotImage  = errors.New("not an image (PNG, JPEG, GIF, WebP and BMP files are accepted)")
 	ErrTruncated = errors.New("the image is truncated: the file ends before the image does")
 	ErrCorrupt   = errors.New("the image is corrupt")
-	ErrTooLarge  = errors.New("the image is too large to decode safely")
+	// ErrTooLarge is limits.ErrTooLarge: the same error for every input refused for its size.
+	ErrTooLarge = limits.ErrTooLarge
 )
 
 // Check reads the header of an image file and checks that the file is whole.
@@ -42,13 +46,20 @@ func Check(data []byte) (Header, error) {
 	}
 	var h Header
 	var err error
+	pixelBytes, extra := 4, 0 // what the decoder allocates per pixel
 	switch {
 	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
-		h, err = checkStd(data, "png", walkPNG)
+		h, pixelBytes, err = checkStd(data, "png")
+		if err == nil {
+			h.Orientation, err = walkPNG(data)
+		}
 	case bytes.HasPrefix(data, []byte{0xFF, 0xD8, 0xFF}):
-		h, err = checkStd(data, "jpeg", walkJPEG)
+		h, pixelBytes, err = checkStd(data, "jpeg")
+		if err == nil {
+			h.Orientation, extra, err = walkJPEG(data)
+		}
 	case bytes.HasPrefix(data, []byte("GIF87a")), bytes.HasPrefix(data, []byte("GIF89a")):
-		h, err = checkStd(data, "gif", func([]byte) error { return nil })
+		h, pixelBytes, err = checkStd(data, "gif")
 	case len(data) >= 12 && string(data[:4]) == "RIFF" && string(data[8:12]) == "WEBP":
 		h, err = checkWebP(data)
 	case bytes.HasPrefix(data, []byte("BM")):
@@ -62,51 +73,54 @@ func Check(data []byte) (Header, error) {
 	if h.Width <= 0 || h.Height <= 0 {
 		return h, fmt.Errorf("%w: %s header says %dx%d", ErrCorrupt, h.Format, h.Width, h.Height)
 	}
-	if int64(h.Width)*int64(h.Height) > MaxPixels {
-		return h, fmt.Errorf("%w: %dx%d is %.0f megapixels, the limit is %d", ErrTooLarge,
-			h.Width, h.Height, float64(h.Width)*float64(h.Height)/1e6, MaxPixels/1_000_000)
+	if err := limits.CheckImage(h.Format, h.Width, h.Height, pixelBytes, extra); err != nil {
+		return h, err
 	}
 	return h, nil
 }
 
-// checkStd reads the header with the standard library's decoders, then walks the file's structure.
-func checkStd(data []byte, format string, walk func([]byte) error) (Header, error) {
+// checkStd reads the header with the standard library's decoders: the size and how many bytes a decoded pixel
+// takes.
+func checkStd(data []byte, format string) (Header, int, error) {
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return Header{Format: format}, ErrTruncated
+			return Header{Format: format}, 0, ErrTruncated
 		}
-		return Header{Format: format}, fmt.Errorf("%w: %s header: %v", ErrCorrupt, format, err)
+		return Header{Format: format}, 0, fmt.Errorf("%w: %s header: %v", ErrCorrupt, format, err)
 	}
-	h := Header{Format: format, Width: cfg.Width, Height: cfg.Height}
-	return h, walk(data)
+	return Header{Format: format, Width: cfg.Width, Height: cfg.Height}, limits.PixelBytes(cfg.ColorModel), nil
 }
 
-// walkPNG follows the chunks up to IEND.
-func walkPNG(data []byte) error {
+// walkPNG follows the chunks up to IEND and returns the orientation of an eXIf chunk.
+func walkPNG(data []byte) (orientation int, err error) {
 	p := 8
 	for {
 		if p+8 > len(data) {
-			return ErrTruncated
+			return 0, ErrTruncated
 		}
 		n := int(binary.BigEndian.Uint32(data[p:]))
 		typ := string(data[p+4 : p+8])
 		if n < 0 || n > len(data) {
-			return ErrTruncated
+			return 0, ErrTruncated
 		}
-		p += 12 + n // length, type, data, CRC
-		if p > len(data) {
-			return ErrTruncated
+		if p+12+n > len(data) { // length, type, data, CRC
+			return 0, ErrTruncated
 		}
+		if typ == "eXIf" {
+			orientation = exifOrientation(data[p+8 : p+8+n])
+		}
+		p += 12 + n
 		if typ == "IEND" {
-			return nil
+			return orientation, nil
 		}
 	}
 }
 
 // walkJPEG follows the segments, and the entropy-coded data after each start of scan, up to the end of image
-// marker. Data after EOI (camera trailers, motion photos) is allowed.
-func walkJPEG(data []byte) error {
+// marker. Data after EOI (camera trailers, motion photos) is allowed. It returns the EXIF orientation and, for a
+// progressive JPEG, the bytes per pixel the decoder keeps for coefficients (an int32 per component).
+func walkJPEG(data []byte) (orientation, extra int, err error) {
 	p := 2
 	for {
 		// Markers may be preceded by fill bytes 0xFF.
@@ -114,25 +128,36 @@ func walkJPEG(data []byte) error {
 			p++
 		}
 		if p+2 > len(data) {
-			return ErrTruncated
+			return 0, 0, ErrTruncated
 		}
 		if data[p] != 0xFF {
-			return fmt.Errorf("%w: jpeg: no marker at byte %d", ErrCorrupt, p)
+			return 0, 0, fmt.Errorf("%w: jpeg: no marker at byte %d", ErrCorrupt, p)
 		}
 		m := data[p+1]
 		p += 2
 		switch {
 		case m == 0xD9: // EOI
-			return nil
+			return orientation, extra, nil
 		case m == 0x01 || (m >= 0xD0 && m <= 0xD7): // TEM, RSTn: no length
 			continue
 		}
 		if p+2 > len(data) {
-			return ErrTruncated
+			return 0, 0, ErrTruncated
 		}
-		p += int(binary.BigEndian.Uint16(data[p:]))
+		seg := p + 2
+		n := int(binary.BigEndian.Uint16(data[p:]))
+		if n < 2 { // the length counts its own two bytes
+			return 0, 0, fmt.Errorf("%w: jpeg: segment length %d at byte %d", ErrCorrupt, n, p)
+		}
+		p += n
 		if p > len(data) {
-			return ErrTruncated
+			return 0, 0, ErrTruncated
+		}
+		switch {
+		case m == 0xE1 && orientation == 0 && bytes.HasPrefix(data[seg:p], []byte("Exif\x00\x00")):
+			orientation = exifOrientation(data[seg+6 : p])
+		case m == 0xC2 && p-seg >= 6: // progressive start of frame: components at byte 5
+			extra = 4 * int(data[seg+5])
 		}
 		if m != 0xDA { // not a start of scan
 			continue
@@ -141,7 +166,7 @@ func walkJPEG(data []byte) error {
 		for {
 			i := bytes.IndexByte(data[p:], 0xFF)
 			if i < 0 || p+i+1 >= len(data) {
-				return ErrTruncated
+				return 0, 0, ErrTruncated
 			}
 			p += i
 			if next := data[p+1]; next == 0x00 || (next >= 0xD0 && next <= 0xD7) || next == 0xFF {
@@ -179,6 +204,7 @@ func checkWebP(data []byte) (Header, error) {
 	case "VP8X":
 		h.Width = int(uint32(data[24])|uint32(data[25])<<8|uint32(data[26])<<16) + 1
 		h.Height = int(uint32(data[27])|uint32(data[28])<<8|uint32(data[29])<<16) + 1
+		h.Orientation = webpOrientation(data)
 	default:
 		return h, fmt.Errorf("%w: webp: unknown chunk %q", ErrCorrupt, data[12:16])
 	}
@@ -198,4 +224,54 @@ func checkBMP(data []byte) (Header, error) {
 	height := int(int32(binary.LittleEndian.Uint32(data[22:])))
 	h.Height = max(height, -height)
 	return h, nil
+}
+
+// webpOrientation finds the EXIF chunk of an extended WebP file.
+func webpOrientation(data []byte) int {
+	for p := 12; p+8 <= len(data); {
+		n := int(binary.LittleEndian.Uint32(data[p+4:]))
+		if n < 0 || n > len(data)-p-8 {
+			return 0
+		}
+		if string(data[p:p+4]) == "EXIF" {
+			return exifOrientation(bytes.TrimPrefix(data[p+8:p+8+n], []byte("Exif\x00\x00")))
+		}
+		p += 8 + n + n&1 // chunks are padded to an even size
+	}
+	return 0
+}
+
+// exifOrientation reads the Orientation tag (0x0112) of a TIFF structure's first directory; 0 if there is none
+// or it is out of range.
+func exifOrientation(tiff []byte) int {
+	if len(tiff) < 8 {
+		return 0
+	}
+	var bo binary.ByteOrder
+	switch string(tiff[:4]) {
+	case "II*\x00":
+		bo = binary.LittleEndian
+	case "MM\x00*":
+		bo = binary.BigEndian
+	default:
+		return 0
+	}
+	ifd := int64(bo.Uint32(tiff[4:]))
+	if ifd+2 > int64(len(tiff)) {
+		return 0
+	}
+	n := int64(bo.Uint16(tiff[ifd:]))
+	for i := range n {
+		e := ifd + 2 + 12*i
+		if e+12 > int64(len(tiff)) {
+			return 0
+		}
+		if bo.Uint16(tiff[e:]) == 0x0112 && bo.Uint16(tiff[e+2:]) == 3 { // Orientation, a SHORT
+			if v := int(bo.Uint16(tiff[e+8:])); v >= 1 && v <= 8 {
+				return v
+			}
+			return 0
+		}
+	}
+	return 0
 }

@@ -4,18 +4,21 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/gif"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"testing"
 
+	"inceptionweb/internal/limits"
 	"inceptionweb/internal/testimages"
 )
 
-func testdata(t *testing.T, name string) []byte {
+func testdata(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(runtime.GOROOT(), "src", "image", "testdata", name))
 	if err != nil {
@@ -48,13 +51,15 @@ func TestAccepted(t *testing.T) {
 		{"gif", gifBuf.Bytes(), "gif", 7, 5},
 		{"webp lossless", webpVP8L(640, 480), "webp", 640, 480},
 		{"bmp", bmp(30, -20), "bmp", 30, 20},
+		{"7000x7000 8-bit png", pngHeader(7000, 7000, 8, 6, nil), "png", 7000, 7000},
+		{"4000x4000 16-bit RGBA png", pngHeader(4000, 4000, 16, 6, nil), "png", 4000, 4000},
 	} {
 		h, err := Check(c.data)
 		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
 			continue
 		}
-		if h != (Header{c.format, c.w, c.h}) {
+		if h != (Header{Format: c.format, Width: c.w, Height: c.h}) {
 			t.Errorf("%s: %+v, want %s %dx%d", c.name, h, c.format, c.w, c.h)
 		}
 	}
@@ -76,6 +81,11 @@ func TestRejected(t *testing.T) {
 		{"png cut", pngData[:len(pngData)-20], ErrTruncated},
 		{"png cut in the header", pngData[:20], ErrTruncated},
 		{"20000x20000 png", testimages.BlankPNG(20000, 20000), ErrTooLarge},
+		// Bytes after decoding count, not pixels: 16-bit RGBA takes 8 bytes a pixel.
+		{"104857600x1 16-bit RGBA png", pngHeader(104857600, 1, 16, 6, nil), ErrTooLarge},
+		{"10240x10240 16-bit gray png", pngHeader(10240, 10240, 16, 0, nil), ErrTooLarge},
+		{"6000x6000 16-bit RGBA png", pngHeader(6000, 6000, 16, 6, nil), ErrTooLarge},
+		{"jpeg segment length 0", zeroLength(jpeg), ErrCorrupt},
 		{"webp too large", webpVP8L(10000, 10000), ErrTooLarge},
 		{"webp cut", webpVP8L(64, 64)[:28], ErrTruncated},
 		{"bmp cut", bmp(30, 20)[:100], ErrTruncated},
@@ -117,5 +127,118 @@ func bmp(w, h int) []byte {
 func noMarker(jpeg []byte) []byte {
 	b := bytes.Clone(jpeg)
 	b[4+int(binary.BigEndian.Uint16(b[4:]))] = 0x12
+	return b
+}
+
+// pngHeader is a PNG of the given size, bit depth and colour type whose image data is a few zero bytes: enough
+// for the checks, which never decode pixels. exif, when given, goes into an eXIf chunk.
+func pngHeader(w, h int, depth, colorType byte, exif []byte) []byte {
+	var out bytes.Buffer
+	out.WriteString("\x89PNG\r\n\x1a\n")
+	chunk := func(typ string, data []byte) {
+		binary.Write(&out, binary.BigEndian, uint32(len(data)))
+		out.WriteString(typ)
+		out.Write(data)
+		binary.Write(&out, binary.BigEndian, crc32.ChecksumIEEE(append([]byte(typ), data...)))
+	}
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr[0:], uint32(w))
+	binary.BigEndian.PutUint32(ihdr[4:], uint32(h))
+	ihdr[8], ihdr[9] = depth, colorType
+	chunk("IHDR", ihdr)
+	if exif != nil {
+		chunk("eXIf", exif)
+	}
+	chunk("IDAT", []byte{0x78, 0x01, 0x01, 0x00, 0x00, 0xff, 0xff})
+	chunk("IEND", nil)
+	return out.Bytes()
+}
+
+// tiffOrientation is an EXIF TIFF structure holding only an Orientation tag.
+func tiffOrientation(bo binary.ByteOrder, v uint16) []byte {
+	b := make([]byte, 8+2+12+4)
+	if bo == binary.LittleEndian {
+		copy(b, "II*\x00")
+	} else {
+		copy(b, "MM\x00*")
+	}
+	bo.PutUint32(b[4:], 8)
+	bo.PutUint16(b[8:], 1)
+	bo.PutUint16(b[10:], 0x0112)
+	bo.PutUint16(b[12:], 3)
+	bo.PutUint32(b[14:], 1)
+	bo.PutUint16(b[18:], v)
+	return b
+}
+
+// withExif inserts an APP1 EXIF segment after a JPEG's start of image.
+func withExif(jpeg, tiff []byte) []byte {
+	seg := append([]byte("Exif\x00\x00"), tiff...)
+	app1 := []byte{0xFF, 0xE1, byte((len(seg) + 2) >> 8), byte(len(seg) + 2)}
+	return slices.Concat(jpeg[:2], app1, seg, jpeg[2:])
+}
+
+// webpVP8X is an extended WebP header with an EXIF chunk.
+func webpVP8X(w, h int, tiff []byte) []byte {
+	var b bytes.Buffer
+	b.WriteString("RIFF\x00\x00\x00\x00WEBPVP8X")
+	binary.Write(&b, binary.LittleEndian, uint32(10))
+	b.Write([]byte{0x08, 0, 0, 0}) // flags: EXIF
+	b.Write([]byte{byte(w - 1), byte((w - 1) >> 8), byte((w - 1) >> 16), byte(h - 1), byte((h - 1) >> 8), byte((h - 1) >> 16)})
+	b.WriteString("EXIF")
+	binary.Write(&b, binary.LittleEndian, uint32(len(tiff)))
+	b.Write(tiff)
+	if len(tiff)%2 == 1 {
+		b.WriteByte(0)
+	}
+	out := b.Bytes()
+	binary.LittleEndian.PutUint32(out[4:], uint32(len(out)-8))
+	return out
+}
+
+func TestOrientation(t *testing.T) {
+	jpeg := testdata(t, "video-001.jpeg")
+	for _, c := range []struct {
+		name string
+		data []byte
+		want int
+	}{
+		{"jpeg without exif", jpeg, 0},
+		{"jpeg, little-endian exif", withExif(jpeg, tiffOrientation(binary.LittleEndian, 6)), 6},
+		{"jpeg, big-endian exif", withExif(jpeg, tiffOrientation(binary.BigEndian, 8)), 8},
+		{"jpeg, orientation out of range", withExif(jpeg, tiffOrientation(binary.BigEndian, 9)), 0},
+		{"jpeg, exif cut short", withExif(jpeg, tiffOrientation(binary.BigEndian, 3)[:16]), 0},
+		{"png eXIf", pngHeader(10, 20, 8, 2, tiffOrientation(binary.BigEndian, 3)), 3},
+		{"webp EXIF", webpVP8X(10, 20, tiffOrientation(binary.LittleEndian, 5)), 5},
+	} {
+		h, err := Check(c.data)
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		if h.Orientation != c.want {
+			t.Errorf("%s: orientation %d, want %d", c.name, h.Orientation, c.want)
+		}
+	}
+}
+
+func TestProgressiveJPEGCounts(t *testing.T) {
+	// A progressive JPEG keeps an int32 coefficient per component and pixel on top of the image.
+	if err := limits.CheckImage("jpeg", 5000, 5000, 3, 12); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("5000x5000 progressive: %v", err)
+	}
+	if err := limits.CheckImage("jpeg", 5000, 5000, 3, 0); err != nil {
+		t.Errorf("5000x5000 baseline: %v", err)
+	}
+	h, err := Check(testdata(t, "video-001.progressive.jpeg"))
+	if err != nil || h.Width != 150 {
+		t.Fatalf("%+v, %v", h, err)
+	}
+}
+
+// zeroLength sets the length of a JPEG's first segment to 0.
+func zeroLength(jpeg []byte) []byte {
+	b := bytes.Clone(jpeg)
+	b[4], b[5] = 0, 0
 	return b
 }

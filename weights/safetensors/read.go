@@ -9,7 +9,20 @@ import (
 	"io"
 	"math"
 	"sort"
+
+	"inceptionweb/internal/limits"
 )
+
+// ErrMalformed is wrapped by every error about a file that breaks the format. Sizes over internal/limits wrap
+// limits.ErrTooLarge instead.
+var ErrMalformed = errors.New("malformed safetensors file")
+
+type formatError struct{ msg string }
+
+func (e *formatError) Error() string { return "safetensors: " + e.msg }
+func (e *formatError) Unwrap() error { return ErrMalformed }
+
+func malformed(format string, args ...any) error { return &formatError{fmt.Sprintf(format, args...)} }
 
 // File is a parsed safetensors file.
 type File struct {
@@ -42,11 +55,14 @@ const metadataKey = "__metadata__"
 // nothing after it. Tensor data aliases data.
 func Read(data []byte) (*File, error) {
 	if len(data) < 8 {
-		return nil, fmt.Errorf("safetensors: file is %d bytes, too short for the 8-byte header length", len(data))
+		return nil, malformed("file is %d bytes, too short for the 8-byte header length", len(data))
 	}
 	n := binary.LittleEndian.Uint64(data)
 	if n > uint64(len(data)-8) {
-		return nil, fmt.Errorf("safetensors: header length %d is beyond the end of the %d-byte file", n, len(data))
+		return nil, malformed("header length %d is beyond the end of the %d-byte file", n, len(data))
+	}
+	if n > limits.HeaderBytes {
+		return nil, fmt.Errorf("safetensors: %w", limits.Check("the header", int64(n), limits.HeaderBytes))
 	}
 	header := data[8 : 8+n]
 	body := data[8+n:]
@@ -55,13 +71,16 @@ func Read(data []byte) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := limits.CheckCount("the number of tensors", int64(len(names)), limits.Tensors+1); err != nil {
+		return nil, fmt.Errorf("safetensors: %w", err)
+	}
 	f := &File{}
 	for i, name := range names {
 		if name != metadataKey {
 			continue
 		}
 		if err := json.Unmarshal(raws[i], &f.Metadata); err != nil {
-			return nil, fmt.Errorf("safetensors: header field %q: must map strings to strings: %v", metadataKey, err)
+			return nil, malformed("header field %q: must map strings to strings: %v", metadataKey, err)
 		}
 	}
 
@@ -76,7 +95,7 @@ func Read(data []byte) (*File, error) {
 			return nil, err
 		}
 		if s.end > uint64(len(body)) {
-			return nil, fmt.Errorf("safetensors: tensor %q: data_offsets [%d, %d] beyond the %d-byte data area", name, s.start, s.end, len(body))
+			return nil, malformed("tensor %q: data_offsets [%d, %d] beyond the %d-byte data area", name, s.start, s.end, len(body))
 		}
 		t.Data = body[s.start:s.end:s.end]
 		f.Tensors = append(f.Tensors, t)
@@ -100,15 +119,15 @@ func Read(data []byte) (*File, error) {
 		s := spans[i]
 		switch {
 		case s.start < end:
-			return nil, fmt.Errorf("safetensors: tensor %q: data_offsets [%d, %d] overlap the previous tensor, which ends at %d", f.Tensors[i].Name, s.start, s.end, end)
+			return nil, malformed("tensor %q: data_offsets [%d, %d] overlap the previous tensor, which ends at %d", f.Tensors[i].Name, s.start, s.end, end)
 		case s.start > end:
-			return nil, fmt.Errorf("safetensors: tensor %q: data_offsets [%d, %d] leave a gap after offset %d", f.Tensors[i].Name, s.start, s.end, end)
+			return nil, malformed("tensor %q: data_offsets [%d, %d] leave a gap after offset %d", f.Tensors[i].Name, s.start, s.end, end)
 		}
 		end = s.end
 		sorted[k] = f.Tensors[i]
 	}
 	if end != uint64(len(body)) {
-		return nil, fmt.Errorf("safetensors: %d bytes of trailing data after the last tensor (data area is %d bytes, tensors end at %d)", uint64(len(body))-end, len(body), end)
+		return nil, malformed("%d bytes of trailing data after the last tensor (data area is %d bytes, tensors end at %d)", uint64(len(body))-end, len(body), end)
 	}
 	f.Tensors = sorted
 	return f, nil
@@ -121,10 +140,10 @@ func splitHeader(header []byte) ([]string, []json.RawMessage, error) {
 	dec.UseNumber()
 	tok, err := dec.Token()
 	if err != nil {
-		return nil, nil, fmt.Errorf("safetensors: bad JSON header: %v", err)
+		return nil, nil, malformed("bad JSON header: %v", err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, nil, fmt.Errorf("safetensors: bad JSON header: not an object")
+		return nil, nil, malformed("bad JSON header: not an object")
 	}
 	var names []string
 	var raws []json.RawMessage
@@ -132,26 +151,26 @@ func splitHeader(header []byte) ([]string, []json.RawMessage, error) {
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return nil, nil, fmt.Errorf("safetensors: bad JSON header: %v", err)
+			return nil, nil, malformed("bad JSON header: %v", err)
 		}
 		name := tok.(string) // object keys are always strings
 		if seen[name] {
-			return nil, nil, fmt.Errorf("safetensors: bad JSON header: key %q appears twice", name)
+			return nil, nil, malformed("bad JSON header: key %q appears twice", name)
 		}
 		seen[name] = true
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return nil, nil, fmt.Errorf("safetensors: bad JSON header at key %q: %v", name, err)
+			return nil, nil, malformed("bad JSON header at key %q: %v", name, err)
 		}
 		names = append(names, name)
 		raws = append(raws, raw)
 	}
 	if _, err := dec.Token(); err != nil { // the closing '}'
-		return nil, nil, fmt.Errorf("safetensors: bad JSON header: %v", err)
+		return nil, nil, malformed("bad JSON header: %v", err)
 	}
 	// Only padding may follow the object.
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, nil, fmt.Errorf("safetensors: bad JSON header: data after the header object")
+		return nil, nil, malformed("bad JSON header: data after the header object")
 	}
 	return names, raws, nil
 }
@@ -164,36 +183,42 @@ func parseEntry(name string, raw json.RawMessage) (Tensor, struct{ start, end ui
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&e); err != nil {
-		return Tensor{}, s, fmt.Errorf("safetensors: tensor %q: bad header entry: %v", name, err)
+		return Tensor{}, s, malformed("tensor %q: bad header entry: %v", name, err)
 	}
 	size := DTypeSize(e.DType)
 	if size == 0 {
-		return Tensor{}, s, fmt.Errorf("safetensors: tensor %q: unknown dtype %q", name, e.DType)
+		return Tensor{}, s, malformed("tensor %q: unknown dtype %q", name, e.DType)
 	}
 	if e.Shape == nil {
-		return Tensor{}, s, fmt.Errorf("safetensors: tensor %q: missing field \"shape\"", name)
+		return Tensor{}, s, malformed("tensor %q: missing field \"shape\"", name)
+	}
+	if len(e.Shape) > limits.TensorRank {
+		return Tensor{}, s, fmt.Errorf("safetensors: tensor %q: %w", name, limits.CheckCount("the rank", int64(len(e.Shape)), limits.TensorRank))
 	}
 	if len(e.DataOffsets) != 2 {
-		return Tensor{}, s, fmt.Errorf("safetensors: tensor %q: field \"data_offsets\" must hold 2 numbers, has %d", name, len(e.DataOffsets))
+		return Tensor{}, s, malformed("tensor %q: field \"data_offsets\" must hold 2 numbers, has %d", name, len(e.DataOffsets))
 	}
 	s.start, s.end = e.DataOffsets[0], e.DataOffsets[1]
 	if s.end < s.start {
-		return Tensor{}, s, fmt.Errorf("safetensors: tensor %q: data_offsets [%d, %d] end before they start", name, s.start, s.end)
+		return Tensor{}, s, malformed("tensor %q: data_offsets [%d, %d] end before they start", name, s.start, s.end)
 	}
 	shape := make([]int, len(e.Shape))
 	nbytes := uint64(size)
 	for i, d := range e.Shape {
 		if d < 0 {
-			return Tensor{}, s, fmt.Errorf("safetensors: tensor %q: negative dimension %d in shape %v", name, d, e.Shape)
+			return Tensor{}, s, malformed("tensor %q: negative dimension %d in shape %v", name, d, e.Shape)
 		}
 		if d > math.MaxInt32 || (d > 0 && nbytes > math.MaxInt64/uint64(d)) {
-			return Tensor{}, s, fmt.Errorf("safetensors: tensor %q: shape %v is too large", name, e.Shape)
+			return Tensor{}, s, malformed("tensor %q: shape %v is too large", name, e.Shape)
 		}
 		nbytes *= uint64(d)
 		shape[i] = int(d)
 	}
+	if nbytes > limits.TensorBytes {
+		return Tensor{}, s, fmt.Errorf("safetensors: tensor %q: %w", name, limits.Check("its data", int64(nbytes), limits.TensorBytes))
+	}
 	if nbytes != s.end-s.start {
-		return Tensor{}, s, fmt.Errorf("safetensors: tensor %q: shape %v of %s needs %d bytes, data_offsets [%d, %d] span %d", name, e.Shape, e.DType, nbytes, s.start, s.end, s.end-s.start)
+		return Tensor{}, s, malformed("tensor %q: shape %v of %s needs %d bytes, data_offsets [%d, %d] span %d", name, e.Shape, e.DType, nbytes, s.start, s.end, s.end-s.start)
 	}
 	return Tensor{Name: name, DType: e.DType, Shape: shape}, s, nil
 }

@@ -3,10 +3,14 @@ package safetensors
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
 	"testing"
+
+	"inceptionweb/internal/limits"
 )
 
 // build assembles a safetensors file from a header string and a data area,
@@ -161,6 +165,29 @@ func TestReadErrors(t *testing.T) {
 		}
 		if !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %q, want it to contain %q", tc.name, err, tc.want)
+		}
+		if !errors.Is(err, ErrMalformed) && !errors.Is(err, limits.ErrTooLarge) {
+			t.Errorf("%s: %v wraps neither ErrMalformed nor limits.ErrTooLarge", tc.name, err)
+		}
+	}
+}
+
+func TestReadLimits(t *testing.T) {
+	padded := `{}` + strings.Repeat(" ", limits.HeaderBytes)
+	many := make([]string, limits.Tensors+2) // one more than the tensors and the metadata
+	for i := range many {
+		many[i] = fmt.Sprintf(`"t%d":{"dtype":"U8","shape":[0],"data_offsets":[0,0]}`, i)
+	}
+	for _, c := range []struct {
+		name, header, want string
+	}{
+		{"header over the limit", padded, "the header is 16 MiB"},
+		{"rank 9", `{"w":{"dtype":"U8","shape":[1,1,1,1,1,1,1,1,1],"data_offsets":[0,1]}}`, "the rank is 9"},
+		{"too many tensors", "{" + strings.Join(many, ",") + "}", "the number of tensors"},
+	} {
+		_, err := Read(build(c.header, []byte{0}))
+		if !errors.Is(err, limits.ErrTooLarge) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want ErrTooLarge and %q", c.name, err, c.want)
 		}
 	}
 }

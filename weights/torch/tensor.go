@@ -4,14 +4,16 @@ import (
 	"fmt"
 	"math"
 
+	"inceptionweb/internal/limits"
 	"inceptionweb/weights/safetensors"
 )
 
 // materialise turns a strided view of a storage into a contiguous,
 // little-endian tensor. root holds the whole root storage; t.storage.offset
 // locates the (legacy) view within it. A contiguous little-endian tensor
-// aliases root; anything else is copied.
-func materialise(name string, t *tensorRef, root []byte, bigEndian bool) (safetensors.Tensor, error) {
+// aliases root; anything else is copied, if it takes at most budget bytes,
+// and copied says how many.
+func materialise(name string, t *tensorRef, root []byte, bigEndian bool, budget int64) (out safetensors.Tensor, copied int64, err error) {
 	s := t.storage
 	es := int64(s.elemSize)
 	shape := make([]int, len(t.size))
@@ -19,40 +21,43 @@ func materialise(name string, t *tensorRef, root []byte, bigEndian bool) (safete
 	for i, d := range t.size {
 		shape[i] = int(d)
 		if d != 0 && n > math.MaxInt64/es/d {
-			return safetensors.Tensor{}, fmt.Errorf("tensor %q: size %v is too large", name, t.size)
+			return safetensors.Tensor{}, 0, fmt.Errorf("tensor %q: size %v is too large", name, t.size)
 		}
 		n *= d
 	}
-	out := safetensors.Tensor{Name: name, DType: s.dtype, Shape: shape}
+	out = safetensors.Tensor{Name: name, DType: s.dtype, Shape: shape}
 	if n == 0 {
 		out.Data = []byte{}
-		return out, nil
+		return out, 0, nil
 	}
 
 	// The last element the view touches must lie inside the storage.
 	last := t.offset
 	for i, d := range t.size {
 		if t.stride[i] != 0 && d-1 > (s.numel-last)/t.stride[i] {
-			return out, fmt.Errorf("tensor %q: size %v, stride %v and offset %d reach past its storage %q of %d elements", name, t.size, t.stride, t.offset, s.key, s.numel)
+			return out, 0, fmt.Errorf("tensor %q: size %v, stride %v and offset %d reach past its storage %q of %d elements", name, t.size, t.stride, t.offset, s.key, s.numel)
 		}
 		last += (d - 1) * t.stride[i]
 	}
 	if last >= s.numel {
-		return out, fmt.Errorf("tensor %q: size %v, stride %v and offset %d reach past its storage %q of %d elements", name, t.size, t.stride, t.offset, s.key, s.numel)
+		return out, 0, fmt.Errorf("tensor %q: size %v, stride %v and offset %d reach past its storage %q of %d elements", name, t.size, t.stride, t.offset, s.key, s.numel)
 	}
 	if n > s.numel {
 		// Only a view whose elements overlap (a zero stride, as expand
 		// makes) can hold more elements than its storage.
-		return out, fmt.Errorf("tensor %q: %d elements overlap in storage %q of %d elements, which is not supported", name, n, s.key, s.numel)
+		return out, 0, fmt.Errorf("tensor %q: %d elements overlap in storage %q of %d elements, which is not supported", name, n, s.key, s.numel)
 	}
 
 	start := (s.offset + t.offset) * es
 	if contiguous(t.size, t.stride) && (!bigEndian || es == 1) {
 		end := start + n*es
 		out.Data = root[start:end:end]
-		return out, nil
+		return out, 0, nil
 	}
 
+	if n*es > budget {
+		return out, 0, fmt.Errorf("%w: tensor %q is a view that must be copied, and the tensors copied so far reach %s", limits.ErrTooLarge, name, limits.Bytes(limits.TotalTensorBytes))
+	}
 	data := make([]byte, n*es)
 	dims := len(t.size)
 	run := es // bytes copied at a time: the innermost dimension when it is dense
@@ -79,7 +84,7 @@ func materialise(name string, t *tensorRef, root []byte, bigEndian bool) (safete
 		swapBytes(data, int(es))
 	}
 	out.Data = data
-	return out, nil
+	return out, n * es, nil
 }
 
 // contiguous reports whether stride is the row-major stride of size,

@@ -6,9 +6,17 @@ package torch
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 
+	"inceptionweb/internal/limits"
 	"inceptionweb/weights/safetensors"
+)
+
+// Errors a caller may want to tell apart; sizes over internal/limits wrap limits.ErrTooLarge.
+var (
+	ErrNotTorch    = errors.New("not a PyTorch file")
+	ErrUnsupported = errors.New("unsupported PyTorch file")
 )
 
 // ReadStateDict returns the tensors of a state_dict saved with torch.save,
@@ -27,9 +35,9 @@ func ReadStateDict(data []byte) ([]safetensors.Tensor, error) {
 	case len(data) > 0 && data[0] == opProto:
 		ts, err = readLegacy(data)
 	case len(data) >= 262 && string(data[257:262]) == "ustar":
-		err = fmt.Errorf("the tar format of PyTorch before 0.4 is not supported")
+		err = fmt.Errorf("%w: the tar format of PyTorch before 0.4", ErrUnsupported)
 	default:
-		err = fmt.Errorf("not a PyTorch file: neither a zip archive nor a legacy torch.save pickle")
+		err = fmt.Errorf("%w: neither a zip archive nor a legacy torch.save pickle", ErrNotTorch)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("torch: %w", err)
@@ -75,7 +83,11 @@ func isStateDict(d *dict) error {
 // tensors materialises every entry of a state_dict. storage returns the
 // bytes of the root storage with the given key.
 func tensors(sd *dict, storage func(s *storageRef) ([]byte, error), bigEndian bool) ([]safetensors.Tensor, error) {
+	if err := limits.CheckCount("the number of tensors", int64(len(sd.keys)), limits.Tensors); err != nil {
+		return nil, err
+	}
 	out := make([]safetensors.Tensor, 0, len(sd.keys))
+	var copied int64 // views that are not contiguous are copied: many views of one storage must not multiply it
 	for i, k := range sd.keys {
 		name := k.(string)
 		t := sd.vals[i].(*tensorRef)
@@ -83,10 +95,14 @@ func tensors(sd *dict, storage func(s *storageRef) ([]byte, error), bigEndian bo
 		if err != nil {
 			return nil, fmt.Errorf("tensor %q: %w", name, err)
 		}
-		st, err := materialise(name, t, b, bigEndian)
+		if err := limits.CheckCount(fmt.Sprintf("tensor %q's rank", name), int64(len(t.size)), limits.TensorRank); err != nil {
+			return nil, err
+		}
+		st, n, err := materialise(name, t, b, bigEndian, limits.TotalTensorBytes-copied)
 		if err != nil {
 			return nil, err
 		}
+		copied += n
 		out = append(out, st)
 	}
 	return out, nil
