@@ -66,7 +66,7 @@ var (
 	ErrMalformed   = errors.New("malformed model metadata")
 )
 
-var architectures = []string{InceptionV3, QuantGraph, FloatGraph}
+var architectures = []string{InceptionV3, GoogLeNet, QuantGraph, FloatGraph}
 
 // Model is a verified model file.
 type Model struct {
