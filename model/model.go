@@ -3,6 +3,7 @@
 package model
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -105,14 +106,24 @@ func open(name string, data []byte, rawInput bool) (*Model, error) {
 
 // ReadStateDict reads named tensors from a safetensors file or a PyTorch state_dict (zip or legacy format).
 func ReadStateDict(data []byte) ([]safetensors.Tensor, error) {
-	if f, err := safetensors.Read(data); err == nil {
+	f, err := safetensors.Read(data)
+	if err == nil {
 		return f.Tensors, nil
+	}
+	if looksLikeSafetensors(data) {
+		return nil, err // the safetensors reader says best what is wrong
 	}
 	t, err := torch.ReadStateDict(data)
 	if err != nil {
 		return nil, fmt.Errorf("neither a model file, a safetensors file nor a PyTorch state_dict: %w", err)
 	}
 	return t, nil
+}
+
+// looksLikeSafetensors reports whether data starts as a safetensors file does: a little-endian header length
+// within the file, then a JSON object.
+func looksLikeSafetensors(data []byte) bool {
+	return len(data) > 9 && binary.LittleEndian.Uint64(data) < uint64(len(data)) && data[8] == '{'
 }
 
 // InceptionConfig is the metadata config of an inception_v3 model file.
@@ -232,7 +243,7 @@ func (m *Model) Info() Info {
 }
 
 // ClassifyRGBA classifies size x size RGBA pixels that are already the model's crop at its input size, and
-// returns the topK classes, most probable first.
+// returns the topK classes, most probable first (topK <= 0, or more than the classes, means all of them).
 func (m *Model) ClassifyRGBA(pix []byte, size, topK int) ([]Prediction, error) {
 	if err := m.checkPixels(pix, size); err != nil {
 		return nil, err

@@ -23,6 +23,18 @@ func Compile(g *quant.Graph, weight func(name string, shape []int) ([]float32, e
 	if len(g.Inputs) != 1 || len(g.Outputs) != 1 {
 		return nil, fmt.Errorf("graph: want one input and one output, have %d and %d", len(g.Inputs), len(g.Outputs))
 	}
+	for _, t := range g.Tensors {
+		for _, d := range t.Shape {
+			if d < 1 || d > maxSide*maxSide {
+				return nil, fmt.Errorf("graph: tensor %q has shape %v", t.Name, t.Shape)
+			}
+		}
+	}
+	for _, t := range []int{g.Inputs[0], g.Outputs[0]} {
+		if t < 0 || t >= len(g.Tensors) || g.Tensors[t].Const {
+			return nil, fmt.Errorf("graph: input or output %d is not an activation tensor of %d", t, len(g.Tensors))
+		}
+	}
 	p := &Program{ts: make([]*nn.Tensor, len(g.Tensors)), input: g.Inputs[0], output: g.Outputs[0]}
 	p.logits = p.output
 	lastUse := make([]int, len(g.Tensors))
@@ -37,6 +49,9 @@ func Compile(g *quant.Graph, weight func(name string, shape []int) ([]float32, e
 	var free []*nn.Tensor
 	alloc := func(t int) (*nn.Tensor, error) {
 		h, w, c, err := hwc(g.Tensors[t].Shape)
+		if err == nil && (h > maxSide || w > maxSide || c > maxSide || h*w*c > maxElements) {
+			err = fmt.Errorf("shape %v is too large", g.Tensors[t].Shape)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("graph: tensor %q: %w", g.Tensors[t].Name, err)
 		}
@@ -62,6 +77,9 @@ func Compile(g *quant.Graph, weight func(name string, shape []int) ([]float32, e
 			return nil, fmt.Errorf("graph: operator %d (%s) has %d outputs", i, op.Op, len(op.Outputs))
 		}
 		out := op.Outputs[0]
+		if p.ts[out] != nil || g.Tensors[out].Const {
+			return nil, fmt.Errorf("graph: operator %d (%s) writes tensor %d, which is a constant or written before", i, op.Op, out)
+		}
 		if p.ts[out], err = alloc(out); err != nil {
 			return nil, err
 		}
@@ -76,7 +94,27 @@ func Compile(g *quant.Graph, weight func(name string, shape []int) ([]float32, e
 			}
 		}
 	}
+	if p.ts[p.output] == nil {
+		return nil, fmt.Errorf("graph: no operator writes the output tensor %d", p.output)
+	}
 	return p, nil
+}
+
+// Bounds on a graph's activation shapes: far above a classifier's (MobileNetV2's largest is 112x112x96), far
+// below what a browser tab can hold, so a hostile graph fails to compile instead of exhausting memory.
+const (
+	maxSide     = 1 << 16
+	maxElements = 1 << 26
+)
+
+// checkWindow refuses kernel sizes and strides that no classifier has (and that would divide by zero).
+func checkWindow(kh, kw int, p quant.Params) error {
+	for _, v := range []int{kh, kw, p.StrideH, p.StrideW} {
+		if v < 1 || v > 64 {
+			return fmt.Errorf("window %dx%d with strides %dx%d: unsupported", kh, kw, p.StrideH, p.StrideW)
+		}
+	}
+	return nil
 }
 
 // hwc reads an NHWC (batch 1) or [1, N] shape.
@@ -128,6 +166,9 @@ func (p *Program) compileOp(g *quant.Graph, op quant.Op, weight func(string, []i
 			return nil, fmt.Errorf("filter shape %v, dilation %dx%d: unsupported", ws, op.Params.DilationH, op.Params.DilationW)
 		}
 		kh, kw := ws[1], ws[2]
+		if err := checkWindow(kh, kw, op.Params); err != nil {
+			return nil, err
+		}
 		ph, eh, pw, ew := padding(op.Params.Padding, x.H, x.W, kh, kw, op.Params.StrideH, op.Params.StrideW)
 		if op.Op == "DEPTHWISE_CONV_2D" {
 			if ws[0] != x.C || out.C != x.C || ws[3] != 1 {
@@ -162,6 +203,9 @@ func (p *Program) compileOp(g *quant.Graph, op quant.Op, weight func(string, []i
 		if err != nil {
 			return nil, err
 		}
+		if len(ws) != 2 {
+			return nil, fmt.Errorf("weights of shape %v, want [out, in]", ws)
+		}
 		l := &nn.Linear{In: ws[1], Out: ws[0], Weight: w, Bias: b}
 		if len(x.Data) != l.In || len(out.Data) != l.Out {
 			return nil, fmt.Errorf("weights %v on input %s to output %s", ws, x.Shape(), out.Shape())
@@ -182,6 +226,9 @@ func (p *Program) compileOp(g *quant.Graph, op quant.Op, weight func(string, []i
 		}
 		return func() { nn.Add(x, y, out, relu, clip) }, nil
 	case "AVERAGE_POOL_2D":
+		if err := checkWindow(op.Params.FilterH, op.Params.FilterW, op.Params); err != nil {
+			return nil, err
+		}
 		ph, eh, pw, ew := padding(op.Params.Padding, x.H, x.W, op.Params.FilterH, op.Params.FilterW, op.Params.StrideH, op.Params.StrideW)
 		if eh != 0 || ew != 0 {
 			return nil, fmt.Errorf("asymmetric pooling padding is not supported")

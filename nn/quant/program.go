@@ -88,9 +88,14 @@ func (c *compiler) compile() error {
 		if t.Type.size() == 0 {
 			return errorf("tensor %d %q: unsupported type %q", i, t.Name, t.Type)
 		}
+		n := 1
 		for _, d := range t.Shape {
 			if d <= 0 || d > 1<<24 {
 				return errorf("tensor %d %q: bad shape %v", i, t.Name, t.Shape)
+			}
+			// Far above a classifier's largest tensor, far below what a browser tab holds.
+			if n *= d; n > 1<<26 {
+				return errorf("tensor %d %q: shape %v is too large", i, t.Name, t.Shape)
 			}
 		}
 		if len(t.Scale) != len(t.ZeroPoint) {
