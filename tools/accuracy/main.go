@@ -10,10 +10,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"image"
-	_ "image/gif"
-	_ "image/jpeg"
-	_ "image/png"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -23,6 +19,7 @@ import (
 	"time"
 
 	"inceptionweb/dataset"
+	"inceptionweb/imagefile"
 	"inceptionweb/model"
 	"inceptionweb/weights"
 )
@@ -143,12 +140,7 @@ func measure(name string, data []byte, imgs []dataset.Image, jobs int) (Result, 
 }
 
 func classify(m *model.Model, path string) ([]model.Prediction, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
+	img, err := imagefile.Read(path)
 	if err != nil {
 		return nil, err
 	}

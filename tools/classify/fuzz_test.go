@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"testing"
 
+	"inceptionweb/imagefile"
 	"inceptionweb/nn/imagenet"
 	"inceptionweb/wasm/imagecheck"
 )
@@ -47,7 +48,7 @@ func FuzzDecodeImage(f *testing.F) {
 		if h, err := imagecheck.Check(data); err == nil && h.Width*h.Height > 1<<20 {
 			return
 		}
-		img, err := decodeImage(data)
+		img, err := imagefile.Decode(data)
 		if err != nil {
 			return
 		}

@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"inceptionweb/imagefile"
 	"inceptionweb/internal/limits"
 	"inceptionweb/model"
 	"inceptionweb/weights"
@@ -113,11 +114,7 @@ func classifyFiles(m *model.Model, files []string, top int, asJSON bool, stdout,
 }
 
 func classifyFile(m *model.Model, path string, top int) ([]model.Prediction, error) {
-	data, err := readImageFile(path)
-	if err != nil {
-		return nil, err
-	}
-	img, err := decodeImage(data)
+	img, err := imagefile.Read(path)
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,7 @@ import (
 
 	"golang.org/x/image/bmp"
 
+	"inceptionweb/imagefile"
 	"inceptionweb/internal/limits"
 	"inceptionweb/internal/testenv"
 	"inceptionweb/model"
@@ -261,10 +262,10 @@ func TestImageLimits(t *testing.T) {
 	if !strings.Contains(results[1].Error, "directory") {
 		t.Errorf("a directory: %q", results[1].Error)
 	}
-	if _, err := decodeImage(pngFile(6000, 6000, 16, 6, nil)); !errors.Is(err, limits.ErrTooLarge) {
+	if _, err := imagefile.Decode(pngFile(6000, 6000, 16, 6, nil)); !errors.Is(err, limits.ErrTooLarge) {
 		t.Errorf("decodeImage: %v, want ErrTooLarge", err)
 	}
-	if _, err := decodeImage(pngFile(3000, 3000, 16, 6, nil)); err != nil {
+	if _, err := imagefile.Decode(pngFile(3000, 3000, 16, 6, nil)); err != nil {
 		t.Errorf("3000x3000 16-bit: %v", err)
 	}
 }
@@ -361,7 +362,7 @@ func TestOrient(t *testing.T) {
 		7: {6, 3, 5, 2, 4, 1},
 		8: {3, 6, 2, 5, 1, 4},
 	} {
-		img := orient(src, o).(*image.RGBA)
+		img := imagefile.Orient(src, o).(*image.RGBA)
 		var got []byte
 		for i := 0; i < len(img.Pix); i += 4 {
 			got = append(got, img.Pix[i])

@@ -16,10 +16,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"image"
-	_ "image/gif"
-	_ "image/jpeg"
-	_ "image/png"
 	"io"
 	"os"
 	"path/filepath"
@@ -28,6 +24,7 @@ import (
 	"sync"
 
 	"inceptionweb/dataset"
+	"inceptionweb/imagefile"
 	"inceptionweb/model"
 	"inceptionweb/weights/npy"
 )
@@ -148,14 +145,9 @@ func classifyAll(name string, data []byte, todo []*job, n int, cams bool, stderr
 const thumbSize = 112
 
 func classify(m *model.Model, j *job, cams bool) error {
-	f, err := os.Open(j.res.Path)
+	img, err := imagefile.Read(j.res.Path)
 	if err != nil {
 		return err
-	}
-	img, _, err := image.Decode(f)
-	f.Close()
-	if err != nil {
-		return fmt.Errorf("not a readable image: %w", err)
 	}
 	preds, err := m.ClassifyImage(img, 5)
 	if err != nil {

@@ -4,13 +4,11 @@ import (
 	"fmt"
 	"image"
 	"image/draw"
-	_ "image/jpeg"
-	_ "image/png"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 
+	"inceptionweb/imagefile"
 	"inceptionweb/model"
 )
 
@@ -62,7 +60,7 @@ func compare(ref, q *model.Model, photos []string, nVariants int) (*comparison, 
 	in := ref.Info().Input
 	size := in.Size
 	for _, p := range photos {
-		img, err := decode(p)
+		img, err := imagefile.Read(p)
 		if err != nil {
 			return nil, err
 		}
@@ -133,17 +131,4 @@ func cosine(a, b []float32) float64 {
 		bb += float64(b[i]) * float64(b[i])
 	}
 	return ab / math.Sqrt(aa*bb)
-}
-
-func decode(path string) (image.Image, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return img, nil
 }

@@ -1,4 +1,7 @@
-package main
+// Package imagefile reads image files on the command line as the page reads them: the same checks first
+// (wasm/imagecheck: format, truncation, the one limit on the size after decoding), the decoders of the formats the
+// page takes (JPEG, PNG, GIF, WebP, BMP), and the EXIF orientation.
+package imagefile
 
 import (
 	"bytes"
@@ -19,8 +22,8 @@ import (
 	"inceptionweb/wasm/imagecheck"
 )
 
-// readImageFile reads an image file of at most limits.ImageFileBytes.
-func readImageFile(path string) ([]byte, error) {
+// ReadFile reads an image file of at most limits.ImageFileBytes.
+func ReadFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -41,9 +44,9 @@ func readImageFile(path string) ([]byte, error) {
 	return data, nil
 }
 
-// decodeImage decodes an image file as the page does: the same checks first (imagecheck: format, truncation,
+// Decode decodes an image file as the page does: the same checks first (imagecheck: format, truncation,
 // the size after decoding), then the pixels, turned upright by the file's EXIF orientation.
-func decodeImage(data []byte) (image.Image, error) {
+func Decode(data []byte) (image.Image, error) {
 	h, err := imagecheck.Check(data)
 	if err != nil {
 		return nil, err
@@ -55,12 +58,12 @@ func decodeImage(data []byte) (image.Image, error) {
 	if b := img.Bounds(); b.Dx() != h.Width || b.Dy() != h.Height {
 		return nil, fmt.Errorf("%w: the header says %dx%d, the image is %dx%d", imagecheck.ErrCorrupt, h.Width, h.Height, b.Dx(), b.Dy())
 	}
-	return orient(img, h.Orientation), nil
+	return Orient(img, h.Orientation), nil
 }
 
-// orient applies an EXIF orientation (2 to 8; anything else leaves img as it is). Orientation o says how the
+// Orient applies an EXIF orientation (2 to 8; anything else leaves img as it is). Orientation o says how the
 // stored pixels must be flipped and turned to show the picture upright.
-func orient(img image.Image, o int) image.Image {
+func Orient(img image.Image, o int) image.Image {
 	if o < 2 || o > 8 {
 		return img
 	}
@@ -96,4 +99,13 @@ func orient(img image.Image, o int) image.Image {
 		}
 	}
 	return dst
+}
+
+// Read reads and decodes an image file.
+func Read(path string) (image.Image, error) {
+	data, err := ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Decode(data)
 }
