@@ -78,3 +78,27 @@ func LooksLikeModel(head []byte) bool {
 
 // ErrNotModel is Import's answer to a file in none of the formats it reads.
 var ErrNotModel = errors.New("not a model file: the page takes model files of this site, TFLite classifiers and torchvision InceptionV3 weights (.pth or .safetensors)")
+
+// Summary names a model file's network (its title up to " (", e.g. "MobileNetV2") and the precision of its
+// weights (the dtype that holds most of its bytes: "uint8", "int8", "float16" or "float32"), as the page's
+// model picker shows them.
+func Summary(name string, data []byte) (network, precision string, err error) {
+	m, err := weights.Read(name, data)
+	if err != nil {
+		return "", "", err
+	}
+	network, _, _ = strings.Cut(m.Title, " (")
+	bytesOf := map[string]int{}
+	for _, t := range m.Tensors() {
+		bytesOf[t.DType] += len(t.Data)
+	}
+	best := 0
+	for dt, n := range bytesOf {
+		if p, ok := precisions[dt]; ok && (n > best || n == best && p < precision) {
+			precision, best = p, n
+		}
+	}
+	return network, precision, nil
+}
+
+var precisions = map[string]string{"U8": "uint8", "I8": "int8", "F16": "float16", "F32": "float32"}

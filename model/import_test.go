@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"inceptionweb/internal/testtorch"
+	"inceptionweb/weights"
 )
 
 var torchZip struct {
@@ -122,6 +123,31 @@ func TestImportTorch(t *testing.T) {
 			t.Errorf("float32 import: %s, %+v; opening the state_dict gives %+v", info.Quantization, got, want)
 		case int8 && (info.Quantization != Int8 || len(data) > len(pth)/3):
 			t.Errorf("int8 import: %s, %d bytes from %d", info.Quantization, len(data), len(pth))
+		}
+	}
+}
+
+func TestSummary(t *testing.T) {
+	for _, tc := range []struct{ file, network, precision string }{
+		{"mobilenet_v2_1.0_224_quant.tflite", "MobileNetV2", "uint8"},
+		{"tf2_mobilenet_v2_1.0_224_ptq.tflite", "MobileNetV2", "int8"},
+	} {
+		data, err := FromTFLite(weights.Meta{Name: "m", Title: "MobileNetV2 (test)"}, readShared(t, "weights-source/mobilenet_v2/"+tc.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		network, precision, err := Summary(tc.file, data)
+		if err != nil || network != tc.network || precision != tc.precision {
+			t.Errorf("%s: %q %q %v, want %q %q", tc.file, network, precision, err, tc.network, tc.precision)
+		}
+	}
+	for _, quant := range []string{Float32, Int8} {
+		data, err := Synthetic(quant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if network, precision, err := Summary("synthetic", data); err != nil || network != "InceptionV3" || precision != quant {
+			t.Errorf("synthetic %s: %q %q %v", quant, network, precision, err)
 		}
 	}
 }
