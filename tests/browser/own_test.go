@@ -169,6 +169,16 @@ func TestImageNetSamples(t *testing.T) {
 		}
 		screenshot(t, ctx, fmt.Sprintf("page-%d.png", width))
 	}
+	// The page names its icon (else browsers ask for /favicon.ico, which is not there), and the icon loads.
+	icon, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(async () => {
+		const link = document.querySelector("link[rel~=icon]");
+		if (!link) return "no icon link";
+		const resp = await fetch(link.href);
+		return resp.ok && (await resp.blob()).type.startsWith("image/") ? "" : "the icon does not load: " + resp.status;
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil || icon != "" {
+		t.Errorf("favicon: %s %v", icon, err)
+	}
 }
 
 func wnidOf(file string) string {

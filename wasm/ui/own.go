@@ -136,9 +136,11 @@ func (c *Root) ModelFilePicked(e vugu.DOMEvent) {
 	target := js.Value(e.JSEventTarget())
 	files := filesOf(target.Get("files"))
 	target.Set("value", "")
-	for _, f := range files {
-		go c.addModelFile(f)
-	}
+	go func() {
+		for _, f := range files {
+			c.addModelFile(f)
+		}
+	}()
 }
 
 func (c *Root) Int8Changed(e vugu.DOMEvent) {
