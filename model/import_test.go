@@ -9,6 +9,7 @@ import (
 
 	"inceptionweb/internal/testtorch"
 	"inceptionweb/weights"
+	"inceptionweb/weights/safetensors"
 )
 
 var torchZip struct {
@@ -87,7 +88,8 @@ func TestImportTFLite(t *testing.T) {
 }
 
 // TestImportTorch converts the state_dict both ways: float32 gives the same answers as opening the state_dict
-// directly (what the command line does with a .pth), int8 a quarter of the size.
+// directly (what the command line does with a .pth), int8 a quarter of the size and the same top-1; and the
+// same tensors as safetensors.
 func TestImportTorch(t *testing.T) {
 	if testing.Short() {
 		t.Skip("converts 109 MB twice")
@@ -102,8 +104,17 @@ func TestImportTorch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, int8 := range []bool{false, true} {
-		data, err := Import("synthetic.pth", pth, int8)
+	var st bytes.Buffer // the same tensors as safetensors, with torchvision's names
+	if err := safetensors.Write(&st, nil, testtorch.InceptionV3()); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		data []byte
+		int8 bool
+	}{{"synthetic.pth", pth, false}, {"synthetic.pth", pth, true}, {"synthetic.safetensors", st.Bytes(), true}} {
+		int8 := tc.int8
+		data, err := Import(tc.name, tc.data, int8)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,12 +127,12 @@ func TestImportTorch(t *testing.T) {
 			t.Fatal(err)
 		}
 		info := m.Info()
-		t.Logf("int8 %v: %s, %.1f MB, top-1 %s %.4f (direct %s %.4f)", int8, info.Quantization, float64(len(data))/1e6,
+		t.Logf("%s, int8 %v: %s, %.1f MB, top-1 %s %.4f (direct %s %.4f)", tc.name, int8, info.Quantization, float64(len(data))/1e6,
 			got[0].WNID, got[0].Prob, want[0].WNID, want[0].Prob)
 		switch {
 		case !int8 && (info.Quantization != Float32 || !slices.Equal(got, want)):
 			t.Errorf("float32 import: %s, %+v; opening the state_dict gives %+v", info.Quantization, got, want)
-		case int8 && (info.Quantization != Int8 || len(data) > len(pth)/3):
+		case int8 && (info.Quantization != Int8 || len(data) > len(pth)/3 || got[0].WNID != want[0].WNID):
 			t.Errorf("int8 import: %s, %d bytes from %d", info.Quantization, len(data), len(pth))
 		}
 	}
