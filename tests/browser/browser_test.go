@@ -136,6 +136,8 @@ type card struct {
 type prediction struct {
 	Label string `json:"label"`
 	Prob  string `json:"prob"`
+	WNID  string `json:"wnid"`
+	Class string `json:"class"`
 }
 
 // classify picks files with the file input, waits until the page has finished them, and returns the newest
@@ -164,7 +166,7 @@ func newestCard(t testing.TB, ctx context.Context) card {
 			error: (c.querySelector(".card-error") || {}).textContent || "",
 			pageError: e ? e.textContent : "",
 			predictions: Array.from(c.querySelectorAll("[data-testid=prediction]"),
-				(p) => ({ label: p.dataset.label, prob: p.dataset.prob })),
+				(p) => ({ label: p.dataset.label, prob: p.dataset.prob, wnid: p.dataset.wnid, class: p.dataset.class })),
 		};
 	})())`)
 	var c card

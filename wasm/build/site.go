@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/andybalholm/brotli"
+
+	"inceptionweb/model"
 )
 
 // site is the output directory of one build.
@@ -137,15 +139,18 @@ func gzipBytes(data []byte) ([]byte, error) {
 	return buf.Bytes(), err
 }
 
-// modelEntry is a line of build/models/index.json, and of the site's models.json with its URL added.
+// modelEntry is a line of build/models/index.json, and of the site's models.json with its URL, network and
+// precision added (read from the model file, for the page's picker).
 type modelEntry struct {
-	Name    string `json:"name"`
-	Title   string `json:"title"`
-	File    string `json:"file"`
-	SHA256  string `json:"sha256"`
-	Bytes   int64  `json:"bytes"`
-	Default bool   `json:"default,omitempty"`
-	URL     string `json:"url,omitempty"`
+	Name      string `json:"name"`
+	Title     string `json:"title"`
+	File      string `json:"file"`
+	SHA256    string `json:"sha256"`
+	Bytes     int64  `json:"bytes"`
+	Default   bool   `json:"default,omitempty"`
+	URL       string `json:"url,omitempty"`
+	Network   string `json:"network,omitempty"`
+	Precision string `json:"precision,omitempty"`
 }
 
 // addModels copies the models of dir/index.json, verified by size and sha256, to models/<name>-<sha>.safetensors.
@@ -171,6 +176,9 @@ func (s *site) addModels(dir string) ([]modelEntry, error) {
 		if got := hex.EncodeToString(sum[:]); got != e.SHA256 || int64(len(data)) != e.Bytes {
 			return nil, fmt.Errorf("%s: %s has sha256 %s and %d bytes; index.json says %s and %d bytes",
 				index, e.File, got, len(data), e.SHA256, e.Bytes)
+		}
+		if entries[i].Network, entries[i].Precision, err = model.Summary(e.File, data); err != nil {
+			return nil, fmt.Errorf("%s: %v", index, err)
 		}
 		rel, err := s.add("models/"+e.Name+path.Ext(e.File), data)
 		if err != nil {

@@ -1,11 +1,15 @@
 // app.js is the page's glue to browser APIs that the Go UI (ui.wasm) calls through syscall/js: model
-// download with progress, sha256 verification and the Cache API; image decoding and cropping; and the
-// pool of inference workers, each restarted when it dies; and the webcam. Everything returns promises; Go awaits them off the event loop.
+// download with progress, sha256 verification and the Cache API; the person's own models (converted in a
+// worker of their own, kept in the Cache API and listed in localStorage); image decoding and cropping; the
+// pool of inference workers, each restarted when it dies; and the webcam. Go decides (which rectangle to crop,
+// which file is a model); this file only does what it is told. Everything returns promises; Go awaits them off
+// the event loop.
 "use strict";
 
 globalThis.InceptionWeb = (() => {
 	const files = JSON.parse(document.getElementById("site-files").textContent);
 	const cacheName = "inceptionweb-models-v1";
+	const ownModelsKey = "inceptionweb-own-models-v1";
 
 	async function sha256hex(buf) {
 		const digest = await crypto.subtle.digest("SHA-256", buf);
@@ -24,7 +28,7 @@ globalThis.InceptionWeb = (() => {
 	// is missing (insecure contexts); the worker then checks the sha256 itself.
 	async function fetchModel(entry, onProgress) {
 		const canVerify = !!(globalThis.crypto && crypto.subtle);
-		const key = new URL("sha256/" + entry.sha256, location.href).href;
+		const key = cacheKey(entry.sha256);
 		let cache = null;
 		if (canVerify && globalThis.caches) {
 			cache = await caches.open(cacheName).catch(() => null);
@@ -38,6 +42,9 @@ globalThis.InceptionWeb = (() => {
 				}
 				await cache.delete(key);
 			}
+		}
+		if (!entry.url) {
+			throw new Error(`${entry.title} is no longer kept in this browser: add the file again.`);
 		}
 		let resp;
 		try {
@@ -79,8 +86,62 @@ globalThis.InceptionWeb = (() => {
 		return { bytes: buf.buffer, source: "network", verified: canVerify };
 	}
 
+	function cacheKey(sha256) {
+		return new URL("sha256/" + sha256, location.href).href;
+	}
+
+	// storeModel keeps a model file (an ArrayBuffer) in the Cache API under its sha256, which it returns.
+	async function storeModel(bytes) {
+		if (!(globalThis.crypto && crypto.subtle && globalThis.caches)) {
+			throw new Error("Keeping your own models needs a secure page: open this page over https, or from localhost.");
+		}
+		const sha256 = await sha256hex(bytes);
+		const cache = await caches.open(cacheName);
+		await cache.put(cacheKey(sha256), new Response(bytes));
+		return sha256;
+	}
+
+	async function forgetModel(sha256) {
+		if (globalThis.caches) {
+			const cache = await caches.open(cacheName);
+			await cache.delete(cacheKey(sha256));
+		}
+	}
+
+	// ownModels and saveOwnModels read and write the list of the person's models (JSON that Go writes).
+	function ownModels() {
+		try {
+			return localStorage.getItem(ownModelsKey) || "[]";
+		} catch (e) {
+			return "[]";
+		}
+	}
+
+	function saveOwnModels(json) {
+		try {
+			localStorage.setItem(ownModelsKey, json);
+		} catch (e) {
+			// Storage is off (private mode): the models last until the page is closed.
+		}
+	}
+
+	// convertModel turns a file into a model file in a worker of its own (see the worker's "convert"), and
+	// ends that worker afterwards, so that the memory of the conversion goes back to the system.
+	async function convertModel(file, int8, onProgress) {
+		const w = new InferenceWorker((w, message) => w.stop("The conversion failed: " + message));
+		try {
+			return await w.request({ type: "convert", file, int8 }, [], (msg) => onProgress(msg.stage, msg.done, msg.total));
+		} finally {
+			w.stop("The conversion was stopped.");
+		}
+	}
+
 	async function readFile(file) {
 		return new Uint8Array(await file.arrayBuffer());
+	}
+
+	async function readHead(file, n) {
+		return new Uint8Array(await file.slice(0, n).arrayBuffer());
 	}
 
 	// decode decodes an image file into an ImageBitmap, EXIF orientation applied.
@@ -92,15 +153,15 @@ globalThis.InceptionWeb = (() => {
 		}
 	}
 
-	// crop draws the square (x, y, side) of bitmap at size x size over white and returns the RGBA bytes.
-	function crop(bitmap, x, y, side, size) {
+	// crop draws the rectangle (x, y, w, h) of bitmap at size x size over white and returns the RGBA bytes.
+	function crop(bitmap, x, y, w, h, size) {
 		const canvas = new OffscreenCanvas(size, size);
 		const ctx = canvas.getContext("2d", { willReadFrequently: true });
 		ctx.fillStyle = "#fff";
 		ctx.fillRect(0, 0, size, size);
 		ctx.imageSmoothingEnabled = true;
 		ctx.imageSmoothingQuality = "high";
-		ctx.drawImage(bitmap, x, y, side, side, 0, 0, size, size);
+		ctx.drawImage(bitmap, x, y, w, h, 0, 0, size, size);
 		return ctx.getImageData(0, 0, size, size).data.buffer;
 	}
 
@@ -126,6 +187,10 @@ globalThis.InceptionWeb = (() => {
 			if (!p) {
 				return;
 			}
+			if (msg.type === "progress") {
+				p.progress(msg);
+				return;
+			}
 			this.pending.delete(msg.id);
 			if (msg.type === "error") {
 				p.reject(new Error(msg.message));
@@ -134,10 +199,10 @@ globalThis.InceptionWeb = (() => {
 			}
 		}
 
-		request(msg, transfer) {
+		request(msg, transfer, progress) {
 			msg.id = this.nextID++;
 			return new Promise((resolve, reject) => {
-				this.pending.set(msg.id, { resolve, reject });
+				this.pending.set(msg.id, { resolve, reject, progress: progress || (() => {}) });
 				this.worker.postMessage(msg, transfer);
 			});
 		}
@@ -358,8 +423,8 @@ globalThis.InceptionWeb = (() => {
 	// shown is dropped (with several workers, answers can overtake each other). It pauses while the tab is
 	// hidden and lets the camera go when stopped or when the page goes away.
 	//
-	// opts: {video: HTMLVideoElement, pool, size, cropFraction, topK, onResult(predictions), onFps(fps),
-	// onPause(hidden)}.
+	// opts: {video: HTMLVideoElement, pool, topK, cropOf(w, h) -> [x, y, cw, ch, size] (the model's crop of a
+	// w x h frame, from Go; null before a model is loaded), onResult(predictions), onFps(fps), onPause(hidden)}.
 	class Camera {
 		constructor(opts) {
 			Object.assign(this, opts);
@@ -443,13 +508,17 @@ globalThis.InceptionWeb = (() => {
 
 		// pump sends the newest frame to a free worker, if there is one and the frame was not sent yet.
 		pump() {
-			while (this.running && this.fresh && !this.hidden && this.size > 0 && this.video.videoWidth > 0 && this.pool.idle() > 0) {
+			while (this.running && this.fresh && !this.hidden && this.video.videoWidth > 0 && this.pool.idle() > 0) {
 				const w = this.video.videoWidth, h = this.video.videoHeight;
+				const rect = this.cropOf(w, h);
+				if (!rect) {
+					return;
+				}
+				const [x, y, cw, ch, size] = rect;
 				const frame = new OffscreenCanvas(w, h);
 				frame.getContext("2d").drawImage(this.video, 0, 0, w, h);
-				const side = Math.max(1, Math.round(Math.min(w, h) * this.cropFraction));
-				const pixels = crop(frame, (w - side) >> 1, (h - side) >> 1, side, this.size);
-				const job = this.pool.tryClassify(pixels, this.size, this.topK);
+				const pixels = crop(frame, x, y, cw, ch, size);
+				const job = this.pool.tryClassify(pixels, size, this.topK);
 				if (!job) {
 					return;
 				}
@@ -461,7 +530,7 @@ globalThis.InceptionWeb = (() => {
 						return; // stopped since, or a newer frame's answer is already shown
 					}
 					this.shownSeq = seq;
-					this.shown = { canvas: frame, predictions: reply.predictions, ms: reply.ms, crop: [(w - side) >> 1, (h - side) >> 1, side] };
+					this.shown = { canvas: frame, predictions: reply.predictions, ms: reply.ms, crop: [x, y, cw, ch] };
 					this.times.push(performance.now());
 					this.onResult(reply.predictions);
 				}, () => {}).finally(() => this.pump());
@@ -489,5 +558,8 @@ globalThis.InceptionWeb = (() => {
 		}
 	}
 
-	return { files, loadModels, fetchModel, readFile, decode, crop, workerCount, maxWorkers, Pool, Camera };
+	return {
+		files, loadModels, fetchModel, storeModel, forgetModel, ownModels, saveOwnModels, convertModel, readFile, readHead,
+		decode, crop, workerCount, maxWorkers, Pool, Camera,
+	};
 })();

@@ -1,5 +1,5 @@
 // worker.js starts the Go inference worker (worker.wasm) inside a Web Worker. The page sends one
-// {type: "init", files} message with the site's file names, then load/classify requests that Go answers.
+// {type: "init", files} message with the site's file names, then load/classify/convert requests that Go answers.
 // If the Go program dies, the page hears {type: "crashed"} and starts a new worker.
 "use strict";
 
@@ -30,6 +30,7 @@ self.onmessage = async (event) => {
 		SIMDKernels.addImports(go.importObject);
 		const { instance } = await WebAssembly.instantiateStreaming(fetch(files.worker), go.importObject);
 		await SIMDKernels.attach(instance.exports.mem, (name) => fetch(files.simd[name]));
+		self.goMemory = instance.exports.mem; // Go reports its size after a conversion
 		go.run(instance).then(() => crashed("the classifier exited"), crashed);
 		for (const m of pending) {
 			self.inceptionWorkerHandle(m);

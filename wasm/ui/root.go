@@ -3,8 +3,12 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"syscall/js"
 
 	"github.com/vugu/vugu"
@@ -18,11 +22,33 @@ const (
 	maxFileMiB = 100 // larger files are refused before they are read
 )
 
-// ModelEntry is one line of models.json.
+// ModelEntry is one line of models.json, or one of the person's own models (kept in the browser).
 type ModelEntry struct {
-	Name, Title, File, URL, SHA256 string
-	Bytes                          int
-	Default                        bool
+	Name      string `json:"name"`
+	Title     string `json:"title"`
+	File      string `json:"file"`
+	URL       string `json:"url,omitempty"` // none for the person's own models: they live in the cache only
+	SHA256    string `json:"sha256"`
+	Bytes     int    `json:"bytes"`
+	Network   string `json:"network,omitempty"`   // e.g. "GoogLeNet"
+	Precision string `json:"precision,omitempty"` // of the weights, e.g. "int8"
+	Default   bool   `json:"default,omitempty"`
+	Own       bool   `json:"own,omitempty"`
+}
+
+// Label names the entry in the picker by network (the file's name for the person's own models), precision
+// and download size: "GoogLeNet · int8 · 7.0 MB".
+func (m ModelEntry) Label() string {
+	name := m.Network
+	if m.Own || name == "" {
+		name = m.Title
+	}
+	parts := []string{name}
+	if m.Precision != "" {
+		parts = append(parts, m.Precision)
+	}
+	parts = append(parts, fmt.Sprintf("%.1f MB", float64(m.Bytes)/1e6))
+	return strings.Join(parts, " · ")
 }
 
 // Root is the page. Its fields are read by the template under the render lock; tasks change them in the
@@ -51,19 +77,30 @@ type Root struct {
 	MaxWorkers int  // the largest size the page offers
 	Split      bool // a lone image runs on all workers at once
 
-	inputSize    int
-	cropFraction float64
-	tasks        chan func()
-	pending      int // images not finished yet
-	pool         js.Value
-	webcam       *Webcam // set while the camera runs
+	Import  Import // the conversion of the person's own model file
+	Int8    bool   // quantize the float weights of an own model to int8
+	imports chan func()
+
+	input    imagenet.Preprocess                 // the loaded model's preprocessing
+	camInput atomic.Pointer[imagenet.Preprocess] // the same, for the camera loop, which runs on the event loop
+	tasks    chan func()
+	pending  int // images not finished yet
+	pool     js.Value
+	webcam   *Webcam // set while the camera runs
 }
 
 func (c *Root) Init(ctx vugu.InitCtx) {
 	c.env = ctx.EventEnv()
 	c.State, c.Message = "loading", "Starting…"
 	c.tasks = make(chan func(), 1024)
+	c.imports = make(chan func(), 64)
+	c.Int8 = true
 	go c.run()
+	go func() {
+		for f := range c.imports { // one conversion at a time, beside the images
+			f()
+		}
+	}()
 	c.tasks <- c.start
 	document := js.Global().Get("document")
 	document.Call("addEventListener", "paste", js.FuncOf(func(_ js.Value, args []js.Value) any {
@@ -110,13 +147,16 @@ func (c *Root) start() {
 		return
 	}
 	var models []ModelEntry
-	for i := range v.Length() {
-		e := v.Index(i)
-		models = append(models, ModelEntry{
-			Name: e.Get("name").String(), Title: e.Get("title").String(), File: e.Get("file").String(),
-			URL: e.Get("url").String(), SHA256: e.Get("sha256").String(), Bytes: e.Get("bytes").Int(),
-			Default: e.Get("default").Truthy(),
-		})
+	if err := json.Unmarshal([]byte(js.Global().Get("JSON").Call("stringify", v).String()), &models); err != nil {
+		c.fail("Could not read the list of models: " + err.Error())
+		return
+	}
+	var own []ModelEntry
+	if err := json.Unmarshal([]byte(glue().Call("ownModels").String()), &own); err == nil {
+		for _, e := range own {
+			e.Own, e.URL, e.Default = true, "", false
+			models = append(models, e)
+		}
 	}
 	if len(models) == 0 {
 		c.fail("No models are installed on this site.")
@@ -192,14 +232,20 @@ func (c *Root) loadModel() {
 
 // loaded takes the pool's reply to a model load.
 func (c *Root) loaded(e ModelEntry, source string, reply js.Value) {
-	info := reply.Get("info")
+	var info struct{ Input imagenet.Preprocess }
+	raw := js.Global().Get("JSON").Call("stringify", reply.Get("info")).String()
+	if err := json.Unmarshal([]byte(raw), &info); err != nil || info.Input.Check() != nil {
+		c.fail(fmt.Sprintf("%s: the worker described its input as %s", e.Title, raw))
+		return
+	}
 	c.update(func() {
-		c.inputSize, c.cropFraction = info.Get("inputSize").Int(), info.Get("cropFraction").Float()
+		c.input = info.Input
+		c.camInput.Store(&info.Input)
 		c.Loaded, c.Source, c.State, c.Split = e.Name, source, "ready", reply.Get("split").Truthy()
 		c.Message = fmt.Sprintf("%s ready (%s, %s, %s)", e.Title, sourceText(source), reply.Get("kernels").String(), c.workersText())
 		c.Seq++
 		if c.webcam != nil {
-			c.webcam.modelChanged(c.inputSize, c.cropFraction)
+			c.webcam.modelChanged()
 		}
 	})
 }
@@ -306,7 +352,7 @@ func (c *Root) finish(r *Result, preds []Prediction, ms float64, workers int, er
 // prepare checks, decodes and crops a file and hands it to the pool, returning the pool's promise.
 func (c *Root) prepare(r *Result, file js.Value) (js.Value, error) {
 	c.env.RLock()
-	loaded, size, frac := c.Loaded, c.inputSize, c.cropFraction
+	loaded, in := c.Loaded, c.input
 	c.env.RUnlock()
 	if loaded == "" {
 		return js.Value{}, fmt.Errorf("no model is loaded")
@@ -329,12 +375,13 @@ func (c *Root) prepare(r *Result, file js.Value) (js.Value, error) {
 	}
 	defer bitmap.Call("close")
 	w, h := bitmap.Get("width").Int(), bitmap.Get("height").Int()
-	x, y, side := imagenet.CenterCrop(w, h, frac)
+	x, y, cw, ch := in.Crop(w, h)
 	url := js.Global().Get("URL").Call("createObjectURL", file).String()
 	c.update(func() {
-		r.PreviewURL, r.Width, r.Height, r.CropX, r.CropY, r.CropSide = url, w, h, x, y, side
+		r.PreviewURL, r.Width, r.Height, r.CropX, r.CropY, r.CropW, r.CropH = url, w, h, x, y, cw, ch
 	})
-	pixels := glue().Call("crop", bitmap, x, y, side, size)
+	size := in.Size
+	pixels := glue().Call("crop", bitmap, x, y, cw, ch, size)
 	c.env.RLock()
 	alone := c.pending == 1 // no other image waits: split it across the workers if the model allows
 	c.env.RUnlock()
@@ -353,7 +400,8 @@ func predictionList(list js.Value) []Prediction {
 	preds := make([]Prediction, list.Length())
 	for i := range preds {
 		p := list.Index(i)
-		preds[i] = Prediction{Label: p.Get("label").String(), Prob: p.Get("prob").Float()}
+		preds[i] = Prediction{Class: p.Get("class").Int(), WNID: p.Get("wnid").String(), Label: p.Get("label").String(),
+			Prob: p.Get("prob").Float()}
 	}
 	return preds
 }
@@ -378,7 +426,32 @@ func (c *Root) Drop(e vugu.DOMEvent) {
 	e.PreventDefault()
 	c.Dragging = false
 	files := filesOf(js.Value(e.JSEvent()).Get("dataTransfer").Get("files"))
-	go c.addFiles(files)
+	go c.dropFiles(files)
+}
+
+// dropFiles sorts dropped files by their first bytes: images go to the classifier as before, anything else is
+// offered to the model import, which says whether it is a model.
+func (c *Root) dropFiles(files []js.Value) {
+	var images []js.Value
+	for _, f := range files {
+		head, err := await(glue().Call("readHead", f, headSize))
+		if err == nil && notImage(head) {
+			c.addModelFile(f)
+			continue
+		}
+		images = append(images, f)
+	}
+	c.addFiles(images)
+}
+
+// headSize is enough of a file to know an image by its signature (and a model: model.HeadSize).
+const headSize = 16
+
+func notImage(head js.Value) bool {
+	b := make([]byte, head.Length())
+	js.CopyBytesToGo(b, head)
+	_, err := imagecheck.Check(b)
+	return errors.Is(err, imagecheck.ErrNotImage)
 }
 
 func (c *Root) WorkersChanged(e vugu.DOMEvent) {

@@ -63,7 +63,7 @@ func (c *Webcam) Freeze() { go c.freeze() }
 func (c *Webcam) start(deviceID string) {
 	p := c.Page
 	p.env.RLock()
-	size, frac, pool := p.inputSize, p.cropFraction, p.pool
+	pool := p.pool
 	p.env.RUnlock()
 	callback := func(f func(args []js.Value) func()) js.Func {
 		fn := js.FuncOf(func(_ js.Value, args []js.Value) any {
@@ -76,7 +76,16 @@ func (c *Webcam) start(deviceID string) {
 	}
 	opts := map[string]any{
 		"video": js.Global().Get("document").Call("querySelector", "[data-testid=webcam-video]"),
-		"pool":  pool, "size": size, "cropFraction": frac, "topK": topK,
+		"pool":  pool, "topK": topK,
+		// The crop of each frame, as the loaded model wants it: called by the camera loop for every frame.
+		"cropOf": c.crop(func(w, h int) any {
+			in := p.camInput.Load()
+			if in == nil {
+				return nil
+			}
+			x, y, cw, ch := in.Crop(w, h)
+			return []any{x, y, cw, ch, in.Size}
+		}),
 		"onResult": callback(func(args []js.Value) func() {
 			preds := predictionList(args[0])
 			return func() { c.Predictions, c.Frames = preds, c.Frames+1 }
@@ -129,14 +138,17 @@ func (c *Webcam) release() {
 	c.funcs = nil
 }
 
-// modelChanged gives the camera the new model's input; the caller holds the render lock.
-func (c *Webcam) modelChanged(size int, frac float64) {
-	if c.camera.Truthy() {
-		c.camera.Set("size", size)
-		c.camera.Set("cropFraction", frac)
-	}
-	c.Predictions = nil
+// crop wraps a synchronous answer to the camera loop; it reads only the page's atomic camInput, never the
+// render lock, because it runs on the event loop.
+func (c *Webcam) crop(f func(w, h int) any) js.Func {
+	fn := js.FuncOf(func(_ js.Value, args []js.Value) any { return f(args[0].Int(), args[1].Int()) })
+	c.funcs = append(c.funcs, fn)
+	return fn
 }
+
+// modelChanged drops the old model's answers (the camera reads the new model's crop by itself); the caller
+// holds the render lock.
+func (c *Webcam) modelChanged() { c.Predictions = nil }
 
 // freeze keeps the frame whose answer is shown as a card, with its full top-5.
 func (c *Webcam) freeze() {
@@ -158,7 +170,7 @@ func (c *Webcam) freeze() {
 		p.nextID++
 		r := &Result{ID: p.nextID, File: "webcam " + time.Now().Format("15:04:05"), State: "done",
 			PreviewURL: got.Get("url").String(), Width: got.Get("width").Int(), Height: got.Get("height").Int(),
-			CropX: crop.Index(0).Int(), CropY: crop.Index(1).Int(), CropSide: crop.Index(2).Int(),
+			CropX: crop.Index(0).Int(), CropY: crop.Index(1).Int(), CropW: crop.Index(2).Int(), CropH: crop.Index(3).Int(),
 			Model: model, Predictions: preds, Ms: ms}
 		p.Results = append([]*Result{r}, p.Results...)
 		p.Seq++

@@ -8,6 +8,9 @@
 //	    -> {type: "loaded", id, info, kernels, split}
 //	{type: "classify", id, pixels: ArrayBuffer, size, topK}      -> {type: "result", id, predictions, ms}
 //	{type: "classifyPart", id, pixels: ArrayBuffer, size, topK}  -> {type: "result", id, predictions, ms}
+//	{type: "convert", id, file: File, int8}  -> progress messages, then {type: "converted", id, bytes, ...}
+//
+// info is model.Info as JSON: name, title, classes, quantization and input, the model's preprocessing.
 //
 // With parts > 1 and an InceptionV3 model, load also builds this worker's part of the split network (split is
 // then true), and peers[k] is a MessagePort to the worker holding part k. classifyPart goes to every worker of
@@ -19,6 +22,7 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"runtime"
 	"runtime/debug"
@@ -76,6 +80,17 @@ func (w *worker) handle(msg js.Value) {
 		// The parts wait for each other's messages, which arrive on the event loop: run off it.
 		go w.classifyPart(id, msg)
 		return
+	case "convert":
+		// Reading the file awaits promises, which settle on the event loop: run off it.
+		go func() {
+			defer func() {
+				if r := recover(); r != nil {
+					postError(id, fmt.Errorf("internal error: %v", r))
+				}
+			}()
+			w.convert(id, msg)
+		}()
+		return
 	default:
 		err = fmt.Errorf("unknown request %q", typ)
 	}
@@ -123,13 +138,15 @@ func (w *worker) load(msg js.Value) (map[string]any, error) {
 		w.split = newSplit(p, part, parts, msg.Get("peers"))
 	}
 	w.model = m
-	info := m.Info()
+	// The page reads the model's preprocessing (info.input) as Go wrote it: one description, nn/imagenet.Preprocess.
+	raw, err := json.Marshal(m.Info())
+	if err != nil {
+		return nil, err
+	}
+	infoJSON := js.Global().Get("JSON").Call("parse", string(raw))
 	return map[string]any{
-		"type": "loaded",
-		"info": map[string]any{
-			"name": info.Name, "title": info.Title, "inputSize": info.Input.Size,
-			"cropFraction": info.Input.CropFraction, "classes": info.Classes,
-		},
+		"type":    "loaded",
+		"info":    infoJSON,
 		"kernels": w.kernels,
 		"split":   w.split != nil,
 	}, nil
