@@ -13,13 +13,13 @@ import (
 
 	"github.com/vugu/vugu"
 
+	"inceptionweb/internal/limits"
 	"inceptionweb/nn/imagenet"
 	"inceptionweb/wasm/imagecheck"
 )
 
 const (
 	topK       = 5
-	maxFileMiB = 100 // larger files are refused before they are read
 )
 
 // ModelEntry is one line of models.json, or one of the person's own models (kept in the browser).
@@ -357,8 +357,8 @@ func (c *Root) prepare(r *Result, file js.Value) (js.Value, error) {
 	if loaded == "" {
 		return js.Value{}, fmt.Errorf("no model is loaded")
 	}
-	if n := file.Get("size").Int(); n > maxFileMiB<<20 {
-		return js.Value{}, fmt.Errorf("the file is too large (%d MiB, the limit is %d MiB)", n>>20, maxFileMiB)
+	if n := file.Get("size").Int(); n > limits.ImageFileBytes { // refused before it is read
+		return js.Value{}, fmt.Errorf("the file is too large (%d MiB, the limit is %d MiB)", n>>20, limits.ImageFileBytes>>20)
 	}
 	u8, err := await(glue().Call("readFile", file))
 	if err != nil {
