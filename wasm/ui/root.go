@@ -18,9 +18,7 @@ import (
 	"inceptionweb/wasm/imagecheck"
 )
 
-const (
-	topK       = 5
-)
+const topK = 5
 
 // ModelEntry is one line of models.json, or one of the person's own models (kept in the browser).
 type ModelEntry struct {
