@@ -13,10 +13,12 @@ type KernelSet struct {
 	Conv func(c *Conv, in, out *Tensor, off int)
 	// Pool computes p over in into channels [off, off+in.C) of out; shapes are already checked.
 	Pool func(p *Pool, in, out *Tensor, off int)
+	// LRN normalises in into channels [off, off+in.C) of out; shapes are already checked.
+	LRN func(l *LRN, in, out *Tensor, off int)
 }
 
 // GoKernels is the pure-Go kernel set.
-var GoKernels = KernelSet{Name: "go", Conv: convGo, Pool: poolGo}
+var GoKernels = KernelSet{Name: "go", Conv: convGo, Pool: poolGo, LRN: lrnGo}
 
 // Kernels is the kernel set in use. Choose it before building models.
 var Kernels = GoKernels

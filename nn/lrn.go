@@ -18,13 +18,18 @@ func (l *LRN) Forward(in, out *Tensor, off int) {
 	if out.H != in.H || out.W != in.W || off+in.C > out.C {
 		panic(fmt.Sprintf("nn: lrn: input %s, output %s at channel %d", in.Shape(), out.Shape(), off))
 	}
-	lrnGo(l, in, out, off)
+	if Kernels.LRN != nil {
+		Kernels.LRN(l, in, out, off)
+	} else {
+		lrnGo(l, in, out, off)
+	}
 }
 
-// lrnGo keeps a running sum of squares over the channel window of each pixel.
+// lrnGo sums each window of squares in channel order, left to right (a SIMD kernel adds the same terms in the
+// same order, so both give the same bits), then scales.
 func lrnGo(l *LRN, in, out *Tensor, off int) {
 	C := in.C
-	half := l.Size / 2
+	lo := (l.Size - 1) / 2 // channels before the centre; Size-1-lo after it
 	scale := l.Alpha / float32(l.Size)
 	var buf [1024]float32 // no allocation per forward pass for the usual widths
 	sq := buf[:0]
@@ -38,18 +43,12 @@ func lrnGo(l *LRN, in, out *Tensor, off int) {
 		for c, v := range x {
 			sq[c] = v * v
 		}
-		var sum float32
-		for c := 0; c < min(half, C); c++ {
-			sum += sq[c]
-		}
 		for c := range x {
-			if hi := c + half; hi < C {
-				sum += sq[hi]
+			var sum float32
+			for k := max(c-lo, 0); k <= min(c+l.Size-1-lo, C-1); k++ {
+				sum += sq[k]
 			}
-			if lo := c - half - 1; lo >= 0 {
-				sum -= sq[lo]
-			}
-			t := l.K + scale*sum
+			t := l.K + float32(scale*sum)
 			if l.Beta == 0.75 {
 				// t^-0.75 = t^-0.5 * t^-0.25: two square roots (single wasm instructions), not a call to Pow.
 				r := 1 / float32(math.Sqrt(float64(t)))

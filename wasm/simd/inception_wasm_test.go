@@ -94,7 +94,7 @@ func TestGoogLeNet(t *testing.T) {
 	net := newNet(t, googlenet.Arch)
 	want := forward(net, nn.GoKernels)
 	variants(t, func(t *testing.T) {
-		got := forward(net, nn.KernelSet{Conv: Conv, Pool: Pool})
+		got := forward(net, nn.KernelSet{Conv: Conv, Pool: Pool, LRN: LRN})
 		if err := relErr(got, want); err > 1e-4 || math.IsNaN(err) {
 			t.Errorf("logits: relative error %.3g", err)
 		} else {
@@ -141,7 +141,7 @@ func BenchmarkInceptionV3(b *testing.B) {
 //	GOOS=js GOARCH=wasm go test -run - -bench GoogLeNet -benchtime 5x -exec $PWD/wasm/simd/node_exec.sh ./wasm/simd/
 func BenchmarkGoogLeNet(b *testing.B) {
 	net := newNet(b, googlenet.Arch)
-	k := nn.KernelSet{Conv: Conv, Pool: Pool}
+	k := nn.KernelSet{Conv: Conv, Pool: Pool, LRN: LRN}
 	b.Run("simd", func(b *testing.B) {
 		forward(net, k)
 		b.ResetTimer()
@@ -150,14 +150,16 @@ func BenchmarkGoogLeNet(b *testing.B) {
 		}
 		b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/image")
 	})
-	b.Run("lrn", func(b *testing.B) {
-		lrn := googlenet.Arch.LRN
-		in1, out1 := nn.NewTensor(56, 56, 64), nn.NewTensor(56, 56, 64)
-		in2, out2 := nn.NewTensor(56, 56, 192), nn.NewTensor(56, 56, 192)
-		for range b.N {
-			lrn.Forward(in1, out1, 0)
-			lrn.Forward(in2, out2, 0)
-		}
-		b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/image")
-	})
+	lrn := googlenet.Arch.LRN
+	in1, out1 := nn.NewTensor(56, 56, 64), nn.NewTensor(56, 56, 64)
+	in2, out2 := nn.NewTensor(56, 56, 192), nn.NewTensor(56, 56, 192)
+	for name, f := range map[string]func(*nn.LRN, *nn.Tensor, *nn.Tensor, int){"lrn-go": nn.GoKernels.LRN, "lrn-simd": LRN} {
+		b.Run(name, func(b *testing.B) {
+			for range b.N {
+				f(&lrn, in1, out1, 0)
+				f(&lrn, in2, out2, 0)
+			}
+			b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/image")
+		})
+	}
 }

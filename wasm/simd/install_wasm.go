@@ -16,7 +16,7 @@ func Install() bool {
 	if !ok {
 		return false
 	}
-	nn.Kernels = nn.KernelSet{Name: name, Conv: Conv, Pool: Pool, Prepare: Prepare}
+	nn.Kernels = nn.KernelSet{Name: name, Conv: Conv, Pool: Pool, LRN: LRN, Prepare: Prepare}
 	quant.Kernels = quant.KernelSet{Name: name, Gemm: QGemm, Depthwise: QDepthwise, Add: QAdd}
 	return true
 }

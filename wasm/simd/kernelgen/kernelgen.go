@@ -29,6 +29,7 @@ func Module(relaxed bool) []byte {
 	}
 	conv(m, relaxed, tm, TileN)
 	pool(m)
+	lrn(m)
 	widen(m)
 	qgemm(m, QTileM)
 	for _, k := range DepthwiseSizes {

@@ -191,6 +191,10 @@ func (f *Func) F32x4ExtractLane(lane byte) { f.simd(0x1F); f.op(lane) }
 
 func (f *Func) F32x4Add() { f.simd(0xE4) }
 func (f *Func) F32x4Mul() { f.simd(0xE6) }
+func (f *Func) F32x4Div() { f.simd(0xE7) }
+
+// F32x4Sqrt is the correctly rounded square root of each lane.
+func (f *Func) F32x4Sqrt() { f.simd(0xE3) }
 
 // F32x4Pmax is b > a ? b : a per lane ("pseudo-max", one machine instruction; a NaN in a is kept).
 func (f *Func) F32x4Pmax() { f.simd(0xEB) }
