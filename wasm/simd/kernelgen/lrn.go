@@ -4,11 +4,11 @@ import "inceptionweb/wasm/simd/wasmgen"
 
 // The parameters of the exported lrn function, in order (i32, but k and scale, f32).
 var LRNParams = []string{
-	"in",        // pixels x c floats
-	"out",       // the first output channel of pixel 0
-	"outStride", // bytes from one output pixel to the next
+	"in",          // pixels x c floats
+	"out",         // the first output channel of pixel 0
+	"outStride",   // bytes from one output pixel to the next
 	"pixels", "c", // c a multiple of 4
-	"sq",       // scratch of c+4 floats whose first two and last two are zero
+	"sq",         // scratch of c+4 floats whose first two and last two are zero
 	"k", "scale", // f32: t = k + scale * (sum of the 5 squares)
 }
 
