@@ -2,10 +2,10 @@ package googlenet_test
 
 import (
 	"encoding/json"
-	"math"
 	"os"
 	"testing"
 
+	"inceptionweb/internal/parity"
 	"inceptionweb/internal/testmodels"
 	"inceptionweb/nn"
 	"inceptionweb/nn/googlenet"
@@ -15,17 +15,10 @@ import (
 
 // parity is testdata/parity.json, written by tools/torchref/googlenet.py: a PyTorch implementation of BVLC
 // GoogLeNet with Caffe's semantics, on the mirror's real weights and a deterministic input.
-type parity struct {
-	Format string `json:"format"`
-	Layers []struct {
-		Name    string    `json:"name"`
-		Shape   []int     `json:"shape"`
-		MaxAbs  float32   `json:"max_abs"`
-		Sum     float64   `json:"sum"`
-		Stride  int       `json:"stride"`
-		Samples []float32 `json:"samples"`
-	} `json:"layers"`
-	Logits []float32 `json:"logits"`
+type fixture struct {
+	Format string         `json:"format"`
+	Layers []parity.Layer `json:"layers"`
+	Logits []float32      `json:"logits"`
 }
 
 func mirrorModel(t *testing.T) *weights.Model {
@@ -43,7 +36,7 @@ func TestParityWithPyTorch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var want parity
+	var want fixture
 	if err := json.Unmarshal(raw, &want); err != nil {
 		t.Fatal(err)
 	}
@@ -76,35 +69,7 @@ func TestParityWithPyTorch(t *testing.T) {
 			t.Errorf("no step %s", l.Name)
 			continue
 		}
-		if len(x) != l.Shape[1]*l.Shape[2]*l.Shape[3] {
-			t.Errorf("%s: %d values, torch has shape %v", l.Name, len(x), l.Shape)
-			continue
-		}
-		tol := 1e-4 * float64(l.MaxAbs)
-		var worst, maxAbs, sum float64
-		for i, s := range l.Samples {
-			worst = max(worst, math.Abs(float64(x[i*l.Stride]-s)))
-		}
-		for _, v := range x {
-			maxAbs = max(maxAbs, math.Abs(float64(v)))
-			sum += float64(v)
-		}
-		if worst > tol || math.Abs(maxAbs-float64(l.MaxAbs)) > tol {
-			t.Errorf("%s: max sample error %.3g, max|x| %g vs %g (tolerance %.3g)", l.Name, worst, maxAbs, l.MaxAbs, tol)
-		}
-		// The sum checks every element, not just the samples.
-		if math.Abs(sum-l.Sum) > tol*float64(len(x))*1e-2+1e-3*math.Abs(l.Sum) {
-			t.Errorf("%s: sum %g vs %g", l.Name, sum, l.Sum)
-		}
-		t.Logf("%-16s max sample error %.2e of max|x| %.4g (%.1e)", l.Name, worst, l.MaxAbs, worst/float64(l.MaxAbs))
+		parity.CheckLayer(t, l.Name, x, l)
 	}
-	var worst, maxAbs float64
-	for i, w := range want.Logits {
-		worst = max(worst, math.Abs(float64(logits[i]-w)))
-		maxAbs = max(maxAbs, math.Abs(float64(w)))
-	}
-	if worst > 1e-4*maxAbs {
-		t.Errorf("logits: max error %.3g, max|logit| %.3g", worst, maxAbs)
-	}
-	t.Logf("logits: max error %.2e of max|logit| %.3g (%.1e)", worst, maxAbs, worst/maxAbs)
+	parity.CheckLogits(t, "logits", logits, want.Logits)
 }

@@ -2,29 +2,22 @@ package inceptionv3
 
 import (
 	"encoding/json"
-	"math"
+	"fmt"
 	"os"
 	"testing"
 
+	"inceptionweb/internal/parity"
 	"inceptionweb/nn"
 )
 
 // parity is testdata/parity.json, written by tools/torchref/gen_inception.py from torchvision's own
 // inception_v3 filled with the same deterministic weights (see ARCHITECTURE.md).
-type parity struct {
+type fixture struct {
 	Torch, Torchvision string
 	Runs               []struct {
-		TransformInput bool      `json:"transform_input"`
-		Logits         []float32 `json:"logits"`
-		Layers         []struct {
-			Name    string    `json:"name"`
-			Shape   []int     `json:"shape"`
-			MaxAbs  float32   `json:"max_abs"`
-			Sum     float64   `json:"sum"`
-			SumSq   float64   `json:"sum_sq"`
-			Stride  int       `json:"stride"`
-			Samples []float32 `json:"samples"`
-		} `json:"layers"`
+		TransformInput bool           `json:"transform_input"`
+		Logits         []float32      `json:"logits"`
+		Layers         []parity.Layer `json:"layers"`
 	} `json:"runs"`
 }
 
@@ -35,7 +28,7 @@ func TestParityWithPyTorch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var want parity
+	var want fixture
 	if err := json.Unmarshal(raw, &want); err != nil {
 		t.Fatal(err)
 	}
@@ -61,37 +54,8 @@ func TestParityWithPyTorch(t *testing.T) {
 				t.Errorf("transform_input=%v: no block %s", run.TransformInput, l.Name)
 				continue
 			}
-			if len(x) != l.Shape[1]*l.Shape[2]*l.Shape[3] {
-				t.Errorf("%s: %d values, torch has shape %v", l.Name, len(x), l.Shape)
-				continue
-			}
-			tol := 1e-4 * float64(l.MaxAbs)
-			var worst, maxAbs, sum float64
-			for i, s := range l.Samples {
-				worst = max(worst, math.Abs(float64(x[i*l.Stride]-s)))
-			}
-			for _, v := range x {
-				maxAbs = max(maxAbs, math.Abs(float64(v)))
-				sum += float64(v)
-			}
-			if worst > tol || math.Abs(maxAbs-float64(l.MaxAbs)) > tol {
-				t.Errorf("transform_input=%v %s: max sample error %.3g, max|x| %g vs %g (tolerance %.3g)",
-					run.TransformInput, l.Name, worst, maxAbs, l.MaxAbs, tol)
-			}
-			// The sum checks every element, not just the samples.
-			if math.Abs(sum-l.Sum) > tol*float64(len(x))*1e-2+1e-3*math.Abs(l.Sum) {
-				t.Errorf("transform_input=%v %s: sum %g vs %g", run.TransformInput, l.Name, sum, l.Sum)
-			}
-			t.Logf("transform_input=%v %-13s max sample error %.2e of max|x| %.3g", run.TransformInput, l.Name, worst, l.MaxAbs)
+			parity.CheckLayer(t, fmt.Sprintf("transform_input=%v %s", run.TransformInput, l.Name), x, l)
 		}
-		var worst, maxAbs float64
-		for i, w := range run.Logits {
-			worst = max(worst, math.Abs(float64(logits[i]-w)))
-			maxAbs = max(maxAbs, math.Abs(float64(w)))
-		}
-		if worst > 1e-4*maxAbs {
-			t.Errorf("transform_input=%v logits: max error %.3g, max|logit| %.3g", run.TransformInput, worst, maxAbs)
-		}
-		t.Logf("transform_input=%v logits: max error %.2e of max|logit| %.3g", run.TransformInput, worst, maxAbs)
+		parity.CheckLogits(t, fmt.Sprintf("transform_input=%v logits", run.TransformInput), logits, run.Logits)
 	}
 }
