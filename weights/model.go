@@ -224,18 +224,40 @@ func QuantizeInt8(v []float32, outC int) (q []byte, scales []float32) {
 		if m == 0 {
 			continue
 		}
-		best, bestErr := m/127, sqErr(row, m/127, math.Inf(1))
-		for n := 16; n <= 254 && bestErr > 0; n++ {
-			if e := sqErr(row, m/float32(n), bestErr); e < bestErr {
-				best, bestErr = m/float32(n), e
-			}
-		}
-		scales[o] = best
+		scales[o] = bestScale(row, m)
 		for i, x := range row {
-			q[o*per+i] = byte(int8(quantize(x, best)))
+			q[o*per+i] = byte(int8(quantize(x, scales[o])))
 		}
 	}
 	return q, scales
+}
+
+// bestScale searches the scales m/n, n in [16, 254], for the least squared error. Every candidate's error is
+// given up once it exceeds the best so far, so the order matters for speed only: every 8th n first, then outwards
+// from the best of those (the error is smooth in n), so that a tight bound is known early.
+func bestScale(row []float32, m float32) float32 {
+	best, bestN, bestErr := m/127, 127, sqErr(row, m/127, math.Inf(1))
+	try := func(n int) {
+		if n < 16 || n > 254 || n == 127 || bestErr == 0 {
+			return
+		}
+		if e := sqErr(row, m/float32(n), bestErr); e < bestErr || (e == bestErr && n < bestN) {
+			best, bestN, bestErr = m/float32(n), n, e
+		}
+	}
+	const step = 8
+	for n := 16; n <= 254; n += step {
+		try(n)
+	}
+	centre := bestN
+	for d := 1; d <= 254-16; d++ {
+		for _, n := range []int{centre - d, centre + d} {
+			if (n-16)%step != 0 {
+				try(n)
+			}
+		}
+	}
+	return best
 }
 
 func quantize(x, scale float32) float32 {
