@@ -30,12 +30,15 @@ import (
 
 const summaryJS = `document.querySelector("[data-testid=dataset-summary]")`
 
-// pickFolder picks a folder through the dataset input, as a person choosing a folder would.
+// pickFolder picks a folder through the dataset input, as a person choosing a folder would, and waits until
+// the page has taken it as one more collection.
 func pickFolder(t testing.TB, ctx context.Context, dir string) {
 	t.Helper()
+	n := eval[string](t, ctx, summaryJS+".dataset.collections")
 	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(`input[type=file][data-testid=dataset-input]`, []string{dir})); err != nil {
 		t.Fatalf("picking %s: %v", dir, err)
 	}
+	waitFor(t, ctx, "the collection "+dir, fmt.Sprintf(`%s.dataset.collections !== %q`, summaryJS, n))
 }
 
 // waitInspected waits until the inspection has every image of n collections and is done.
@@ -194,7 +197,11 @@ func TestInspectDataset(t *testing.T) {
 	if shown := eval[bool](t, ctx, `getComputedStyle(document.querySelectorAll("[data-testid=feature-map] .pt")[3].querySelector(".tip")).display !== "none"`); !shown {
 		t.Error("hovering a point does not show its image")
 	}
+	eval[bool](t, ctx, `(document.querySelector("[data-testid=inspect-card] [data-testid=cam-toggle]").click(), true)`)
+	waitFor(t, ctx, "the map of the opened card", `document.querySelector("[data-testid=inspect-card] [data-testid=cam]")`)
 	sectionShot(t, ctx, `[data-testid=dataset-summary]`, "inspect.png")
+
+	t.Run("CAM", func(t *testing.T) { testCAM(t, ctx) })
 }
 
 // waitFile waits for a downloaded file and returns its bytes.
@@ -226,9 +233,10 @@ func sectionShot(t *testing.T, ctx context.Context, sel, name string) {
 	t.Logf("screenshot: %s", path)
 }
 
-// TestCAMOnPage pastes a photo into the bottom-right corner of a plain grey canvas twice its size: the card's
-// class activation map, shown by its toggle, peaks in the bottom-right quadrant of the crop.
-func TestCAMOnPage(t *testing.T) {
+// testCAM pastes a photo into the bottom-right corner of a plain grey canvas twice its size: the card's class
+// activation map, shown by its toggle, peaks in the bottom-right quadrant of the crop. (It shares
+// TestInspectDataset's page, to spare a browser start.)
+func testCAM(t *testing.T, ctx context.Context) {
 	f, err := os.Open(filepath.Join(testenv.Shared(t), "images", "coffee.png"))
 	if err != nil {
 		t.Fatal(err)
@@ -251,8 +259,6 @@ func TestCAMOnPage(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx := open(t, browser(t), serve(t, builtSite(t))+"?workers=1")
-	waitReady(t, ctx)
 	c := classify(t, ctx, file)
 	expectTop(t, c)
 	if n := eval[int](t, ctx, `document.querySelectorAll("[data-testid=result] [data-testid=cam]").length`); n != 0 {

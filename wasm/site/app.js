@@ -561,7 +561,8 @@ globalThis.InceptionWeb = (() => {
 	}
 
 	// thumbnail draws the rectangle (x, y, w, h) of bitmap at size x size and resolves with a blob URL of it as
-	// a JPEG: what a dataset inspection keeps of each image.
+	// a JPEG: what a dataset inspection keeps of each image. It draws before it returns (the bitmap may be
+	// closed then) and encodes later.
 	async function thumbnail(bitmap, x, y, w, h, size) {
 		const canvas = new OffscreenCanvas(size, size);
 		const ctx = canvas.getContext("2d");

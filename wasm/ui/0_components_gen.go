@@ -21,6 +21,7 @@ func (c *Inspect) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 	var vgn *vugu.VGNode
 	vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "section", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "inspect"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "dataset-summary"}}}
 	vgout.Out = append(vgout.Out, vgn) // root for output
+	vgn.AddAttrInterface("data-collections", c.QueuedString())
 	vgn.AddAttrInterface("data-finished", c.FinishedString())
 	vgn.AddAttrInterface("data-images", c.TotalString())
 	vgn.AddAttrInterface("data-model", c.Model)
@@ -489,7 +490,7 @@ func (c *Inspect) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 									_ = vgparent
 									vgn = &vugu.VGNode{Type: vugu.VGNodeType(1), Data: "\n                        "}
 									vgparent.AppendChild(vgn)
-									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "input", Attr: []vugu.VGAttribute{{Namespace: "", Key: "type", Val: "checkbox"}}}
+									vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "input", Attr: []vugu.VGAttribute{{Namespace: "", Key: "type", Val: "checkbox"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "cam-toggle"}}}
 									vgparent.AppendChild(vgn)
 									vgn.AddAttrInterface("checked", c.OpenCAM)
 									vgn.AddAttrInterface("disabled", c.Open.CAM() == nil)

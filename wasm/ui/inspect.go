@@ -50,7 +50,8 @@ type Inspect struct {
 	wake     chan struct{}
 	dirty    bool // images finished since the summary was made
 	running  bool
-	inflight *gate // images handed to the pool and not back yet
+	inflight *gate     // images handed to the pool and not back yet
+	rendered time.Time // the last render of the progress
 }
 
 // gate counts jobs in flight and holds back a new one while there are enough.
@@ -256,7 +257,7 @@ func (c *Inspect) run() {
 		}
 		c.inflight.wait(window)
 		wg.Add(1)
-		job, err := c.prepare(item)
+		job, thumb, err := c.prepare(item)
 		if err != nil {
 			c.itemDone(item, js.Value{}, err)
 			c.inflight.done()
@@ -267,13 +268,17 @@ func (c *Inspect) run() {
 			defer wg.Done()
 			defer c.inflight.done()
 			reply, err := await(job)
+			if url, terr := await(thumb); terr == nil {
+				item.thumb = url.String() // read only after itemDone, under the lock
+			}
 			c.itemDone(item, reply, err)
 		}()
 	}
 }
 
-// prepare reads, checks and decodes one image, keeps its thumbnail and hands the model's crop to the pool.
-func (c *Inspect) prepare(item *inspectItem) (js.Value, error) {
+// prepare reads, checks and decodes one image, hands the model's crop to the pool and starts its thumbnail;
+// it returns both promises.
+func (c *Inspect) prepare(item *inspectItem) (job, thumb js.Value, err error) {
 	p := c.Page
 	for {
 		p.env.RLock()
@@ -293,21 +298,18 @@ func (c *Inspect) prepare(item *inspectItem) (js.Value, error) {
 		}
 	})
 	if loaded != c.Model {
-		return js.Value{}, fmt.Errorf("the model changed during the inspection (%s, then %s): clear it and inspect again", c.Model, loaded)
+		return job, thumb, fmt.Errorf("the model changed during the inspection (%s, then %s): clear it and inspect again", c.Model, loaded)
 	}
 	bitmap, err := readImage(item.file)
 	if err != nil {
-		return js.Value{}, err
+		return job, thumb, err
 	}
 	defer bitmap.Call("close")
 	x, y, cw, ch := in.Crop(bitmap.Get("width").Int(), bitmap.Get("height").Int())
-	thumb, err := await(glue().Call("thumbnail", bitmap, x, y, cw, ch, thumbSize))
-	if err != nil {
-		return js.Value{}, err
-	}
-	item.thumb = thumb.String()
+	thumb = glue().Call("thumbnail", bitmap, x, y, cw, ch, thumbSize) // draws at once, encodes later
 	pixels := glue().Call("crop", bitmap, x, y, cw, ch, in.Size)
-	return p.pool.Call("classify", pixels, in.Size, topK, false, map[string]any{"features": true, "cam": true}), nil
+	job = p.pool.Call("classify", pixels, in.Size, topK, false, map[string]any{"features": true, "cam": true})
+	return job, thumb, nil
 }
 
 // itemDone takes a worker's answer for one image; the file itself is let go.
@@ -326,7 +328,9 @@ func (c *Inspect) itemDone(item *inspectItem, reply js.Value, err error) {
 		}
 		cam = camOf(reply.Get("cam"))
 	}
-	c.Page.update(func() {
+	env := c.Page.env
+	env.Lock()
+	func() {
 		item.file = js.Undefined()
 		item.done, item.err = true, err
 		item.res.Top5, item.features, item.cam = guesses, features, cam
@@ -338,7 +342,15 @@ func (c *Inspect) itemDone(item *inspectItem, reply js.Value, err error) {
 				c.Errors = append(c.Errors, item.res.Path+": "+err.Error())
 			}
 		}
-	})
+	}()
+	// Render the progress at most every 100 ms: a render of the whole page per image would hold the page's
+	// thread that reads and crops the next images.
+	if now := time.Now(); now.Sub(c.rendered) > 100*time.Millisecond || c.Finished == c.Total {
+		c.rendered = now
+		env.UnlockRender()
+	} else {
+		env.UnlockOnly()
+	}
 }
 
 // float32s copies a Float32Array into Go.
@@ -395,6 +407,9 @@ func (c *Inspect) finish() {
 	}
 	p.env.RLock()
 	model := c.Model
+	if e, ok := p.entry(model); ok && e.File != "" {
+		model = e.File // as the command line names it: the model file's name
+	}
 	p.env.RUnlock()
 	sum := dataset.Summarize(model, names, results, m)
 	points := placePoints(items, xy)
@@ -542,6 +557,7 @@ func (c *Inspect) ProgressText() string {
 	return s
 }
 
+func (c *Inspect) QueuedString() string   { return strconv.Itoa(len(c.Collections)) }
 func (c *Inspect) TotalString() string    { return strconv.Itoa(c.Total) }
 func (c *Inspect) FinishedString() string { return strconv.Itoa(c.Finished) }
 func (c *Inspect) MsString() string       { return strconv.FormatFloat(c.Ms, 'f', 0, 64) }
