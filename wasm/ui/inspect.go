@@ -44,6 +44,8 @@ type Inspect struct {
 	OpenCAM     bool
 	Dragging    bool
 	Ms          float64 // from the first image queued to the map drawn
+	MapDone     int     // t-SNE's iterations done, while it runs
+	MapTotal    int
 
 	pending  []*inspectItem
 	started  time.Time
@@ -386,12 +388,22 @@ func (c *Inspect) finish() {
 			}
 		}
 	})
-	time.Sleep(30 * time.Millisecond) // let the page show the message before the map's computation holds it
 	results := make([]dataset.Result, len(items))
 	features := make([][]float32, len(items))
 	for i, it := range items {
 		results[i], features[i] = it.res, it.features
 	}
+	p.env.RLock()
+	model := c.Model
+	if e, ok := p.entry(model); ok && e.File != "" {
+		model = e.File // as the command line names it: the model file's name
+	}
+	p.env.RUnlock()
+	// The tables first (they take no time), then the map.
+	sum := dataset.Summarize(model, names, results, dataset.Map{Method: "tsne"})
+	rows := classRows(sum, items)
+	p.update(func() { c.Summary, c.Rows, c.Points = &sum, rows, nil })
+	time.Sleep(time.Millisecond) // let the page draw them
 	m := dataset.Map{Method: "tsne"}
 	var xy [][2]float64
 	if len(items) > 3000 {
@@ -400,22 +412,25 @@ func (c *Inspect) finish() {
 			xy = append(xy, [2]float64{v[0], v[min(1, len(v)-1)]})
 		}
 	} else {
-		xy = dataset.TSNE(features, 30, 500, 1)
+		// t-SNE runs on the page's thread (Go's goroutines share it): every 50 ms it lets the browser draw
+		// and handle events, and the progress bar follows it.
+		last := time.Now()
+		xy = dataset.TSNEProgress(features, 30, 500, 1, func(done, total int) {
+			if time.Since(last) < 50*time.Millisecond {
+				return
+			}
+			p.update(func() { c.MapDone, c.MapTotal = done, total })
+			time.Sleep(time.Millisecond)
+			last = time.Now()
+		})
 	}
 	for i, r := range results {
 		m.Points = append(m.Points, dataset.Point{Collection: r.Collection, File: r.Path, WNID: r.WNID, X: xy[i][0], Y: xy[i][1]})
 	}
-	p.env.RLock()
-	model := c.Model
-	if e, ok := p.entry(model); ok && e.File != "" {
-		model = e.File // as the command line names it: the model file's name
-	}
-	p.env.RUnlock()
-	sum := dataset.Summarize(model, names, results, m)
 	points := placePoints(items, xy)
-	rows := classRows(sum, items)
 	p.update(func() {
-		c.Summary, c.Points, c.Rows = &sum, points, rows
+		sum.Map = m // c.Summary is &sum
+		c.Points, c.MapDone, c.MapTotal = points, 0, 0
 		if len(c.pending) == 0 && c.Finished == c.Total && !c.dirty {
 			c.State = "done"
 			c.Ms = float64(time.Since(c.started).Microseconds()) / 1000
@@ -547,6 +562,9 @@ func (c *Inspect) ProgressText() string {
 	if c.State != "working" {
 		return c.Message
 	}
+	if c.MapTotal > 0 {
+		return fmt.Sprintf("Drawing the map (t-SNE of %d images): %d%%", c.Total-c.Failed, 100*c.MapDone/c.MapTotal)
+	}
 	if c.Finished == c.Total {
 		return "Drawing the map…"
 	}
@@ -557,7 +575,23 @@ func (c *Inspect) ProgressText() string {
 	return s
 }
 
-func (c *Inspect) QueuedString() string   { return strconv.Itoa(len(c.Collections)) }
+func (c *Inspect) QueuedString() string { return strconv.Itoa(len(c.Collections)) }
+
+// ProgressMax and ProgressValue drive the progress bar: images, then the map's iterations.
+func (c *Inspect) ProgressMax() string {
+	if c.MapTotal > 0 {
+		return strconv.Itoa(c.MapTotal)
+	}
+	return c.TotalString()
+}
+
+func (c *Inspect) ProgressValue() string {
+	if c.MapTotal > 0 {
+		return strconv.Itoa(c.MapDone)
+	}
+	return c.FinishedString()
+}
+
 func (c *Inspect) TotalString() string    { return strconv.Itoa(c.Total) }
 func (c *Inspect) FinishedString() string { return strconv.Itoa(c.Finished) }
 func (c *Inspect) MsString() string       { return strconv.FormatFloat(c.Ms, 'f', 0, 64) }
