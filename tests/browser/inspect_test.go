@@ -19,6 +19,7 @@ import (
 
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
 	"inceptionweb/dataset"
@@ -202,6 +203,30 @@ func TestInspectDataset(t *testing.T) {
 	sectionShot(t, ctx, `[data-testid=dataset-summary]`, "inspect.png")
 
 	t.Run("CAM", func(t *testing.T) { testCAM(t, ctx) })
+
+	// A folder dropped on the section is one more collection (named apart from the first, which has its name).
+	dropFolder(t, ctx, clean)
+	waitInspected(t, ctx, 3, 3*n)
+	if rows := collectionRows(t, ctx); len(rows) != 3 || rows[2].Name != "clean (2)" || rows[2].Images != fmt.Sprint(n) || rows[2].Top1 != rows[0].Top1 {
+		t.Errorf("after dropping %s again: %+v", clean, rows)
+	}
+}
+
+// dropFolder drags a folder from outside the browser onto the inspection's drop box (Input.dispatchDragEvent,
+// so the page reads it through webkitGetAsEntry as it would a folder from a file manager).
+func dropFolder(t testing.TB, ctx context.Context, dir string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.ScrollIntoView(chromedp.CSS(`.inspect-drop`))); err != nil {
+		t.Fatal(err)
+	}
+	pos := eval[[]float64](t, ctx, `(() => { const r = document.querySelector(".inspect-drop").getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()`)
+	data := &input.DragData{Files: []string{dir}, DragOperationsMask: 1, Items: []*input.DragDataItem{}}
+	for _, typ := range []input.DispatchDragEventType{input.DispatchDragEventTypeDragEnter, input.DispatchDragEventTypeDragOver, input.DispatchDragEventTypeDrop} {
+		if _, err := cdp.Call(ctx, chromedp.FromContext(ctx).Target, input.DispatchDragEvent,
+			input.DispatchDragEventParams{Type: typ, X: pos[0], Y: pos[1], Data: data}); err != nil {
+			t.Fatalf("dragging %s: %s: %v", dir, typ, err)
+		}
+	}
 }
 
 // waitFile waits for a downloaded file and returns its bytes.

@@ -338,14 +338,15 @@ globalThis.InceptionWeb = (() => {
 
 		// classify runs one image on the next free worker, or on all of them when alone is true and the model
 		// is split (a lone image finishes sooner that way). extras ({features, cam}) asks the worker for more
-		// than the predictions (see the worker's classify); an image that needs them runs on one worker.
+		// than the predictions (see the worker's classify); an image that needs its features runs on one worker,
+		// and a split image comes back without its cam.
 		async classify(pixels, size, topK, alone, extras) {
 			await this.loading;
 			if (!this.model) {
 				throw new Error("no model is loaded");
 			}
 			extras = extras || {};
-			const split = alone && this.split && this.workers.length > 1 && !extras.features && !extras.cam;
+			const split = alone && this.split && this.workers.length > 1 && !extras.features; // a split image has no cam
 			return new Promise((resolve, reject) => {
 				this.queue.push({
 					split,

@@ -23,6 +23,7 @@ func (c *Inspect) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 	vgout.Out = append(vgout.Out, vgn) // root for output
 	vgn.AddAttrInterface("data-collections", c.QueuedString())
 	vgn.AddAttrInterface("data-finished", c.FinishedString())
+	vgn.AddAttrInterface("data-go-memory", c.GoMemoryString())
 	vgn.AddAttrInterface("data-images", c.TotalString())
 	vgn.AddAttrInterface("data-model", c.Model)
 	vgn.AddAttrInterface("data-ms", c.MsString())

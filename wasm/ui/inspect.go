@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"path"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +46,7 @@ type Inspect struct {
 	Dragging    bool
 	Ms          float64 // from the first image queued to the map drawn
 	MapDone     int     // t-SNE's iterations done, while it runs
+	GoMemory    uint64  // the page's Go memory (runtime.MemStats.Sys, about its wasm memory) when done
 	MapTotal    int
 
 	pending  []*inspectItem
@@ -435,6 +437,9 @@ func (c *Inspect) finish() {
 			c.State = "done"
 			c.Ms = float64(time.Since(c.started).Microseconds()) / 1000
 			c.Message = fmt.Sprintf("%d images in %.1f s", c.Finished, c.Ms/1000)
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			c.GoMemory = ms.Sys
 		}
 	})
 }
@@ -575,7 +580,8 @@ func (c *Inspect) ProgressText() string {
 	return s
 }
 
-func (c *Inspect) QueuedString() string { return strconv.Itoa(len(c.Collections)) }
+func (c *Inspect) GoMemoryString() string { return strconv.FormatUint(c.GoMemory, 10) }
+func (c *Inspect) QueuedString() string   { return strconv.Itoa(len(c.Collections)) }
 
 // ProgressMax and ProgressValue drive the progress bar: images, then the map's iterations.
 func (c *Inspect) ProgressMax() string {
