@@ -416,12 +416,16 @@ func (c *Inspect) finish() {
 	} else {
 		// t-SNE runs on the page's thread (Go's goroutines share it): every 50 ms it lets the browser draw
 		// and handle events, and the progress bar follows it.
-		last := time.Now()
+		// The progress bar is drawn every 300 ms: a render of the page with its tables costs time too.
+		last, drawn := time.Now(), time.Now()
 		xy = dataset.TSNEProgress(features, 30, 500, 1, func(done, total int) {
 			if time.Since(last) < 50*time.Millisecond {
 				return
 			}
-			p.update(func() { c.MapDone, c.MapTotal = done, total })
+			if time.Since(drawn) > 300*time.Millisecond {
+				p.update(func() { c.MapDone, c.MapTotal = done, total })
+				drawn = time.Now()
+			}
 			time.Sleep(time.Millisecond)
 			last = time.Now()
 		})
@@ -562,6 +566,10 @@ func (c *Inspect) Clear() {
 // Template helpers.
 
 func (c *Inspect) Working() bool { return c.State == "working" }
+
+// Details says whether the class table and the map are shown: not while images are being classified (they
+// would be out of date, and drawing them again with every step of the progress bar would slow the page).
+func (c *Inspect) Details() bool { return c.State != "working" || c.Finished == c.Total }
 
 func (c *Inspect) ProgressText() string {
 	if c.State != "working" {
