@@ -321,8 +321,8 @@ func mulRows(a, m [][]float64, cols int) [][]float64 {
 	return out
 }
 
-// mulTransposed returns aᵀ m as rows: a and m have the same rows; the result has one row per column of a... of
-// length cols (m's columns), or, read the other way, mᵀ a when called as mulTransposed(m, a, ...).
+// mulTransposed returns aᵀ m, a and m having the same number of rows: one row per column of a, each of cols
+// values (m's columns).
 func mulTransposed(a, m [][]float64, cols int) [][]float64 {
 	out := make([][]float64, len(a[0]))
 	for j := range out {
