@@ -105,6 +105,9 @@ func nativeTop1(t *testing.T, m *model.Model, dir string) (float64, int) {
 // collection scoring lower, one point per image on the map, and the exported summary.json and predictions.csv.
 func TestInspectDataset(t *testing.T) {
 	const n = 16
+	if testing.Short() {
+		t.Skip("browser tests are skipped with -short")
+	}
 	site := builtSite(t)
 	clean, degraded := testimages.Collections(t, n)
 	models := siteModels(t, site)
