@@ -22,6 +22,11 @@ type Image struct {
 // imageExts are the file types a collection's images may have.
 var imageExts = []string{".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp"}
 
+// IsImage reports whether a path names a file a collection takes as an image (by its extension).
+func IsImage(path string) bool {
+	return slices.Contains(imageExts, strings.ToLower(filepath.Ext(path)))
+}
+
 // Find lists the images under dir, in path order.
 func Find(dir string) ([]Image, error) {
 	var imgs []Image
@@ -29,7 +34,7 @@ func Find(dir string) ([]Image, error) {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() || !slices.Contains(imageExts, strings.ToLower(filepath.Ext(path))) {
+		if d.IsDir() || !IsImage(path) {
 			return nil
 		}
 		rel, _ := filepath.Rel(dir, path)

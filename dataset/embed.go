@@ -74,12 +74,18 @@ func PCA(x [][]float32, k int) [][]float64 {
 // early exaggeration, gradient descent with momentum. It is deterministic for a seed. Its cost grows with the
 // square of the rows: it suits up to a few thousand.
 func TSNE(x [][]float32, perplexity float64, iterations int, seed uint64) [][2]float64 {
+	return TSNEProgress(x, perplexity, iterations, seed, nil)
+}
+
+// TSNEProgress is TSNE calling progress (when not nil) after every iteration with the iterations done and
+// their number: the page uses it to show its progress and let the browser draw.
+func TSNEProgress(x [][]float32, perplexity float64, iterations int, seed uint64, progress func(done, total int)) [][2]float64 {
 	n := len(x)
 	out := make([][2]float64, n)
 	if n < 3 {
 		return out
 	}
-	y0 := PCA(x, 50)
+	y0 := leadingComponents(x, 50, seed)
 	p := affinities(y0, min(perplexity, float64(n-1)/3))
 	rng := rand.New(rand.NewPCG(seed, 0x5EED))
 	y := make([][2]float64, n)
@@ -93,32 +99,44 @@ func TSNE(x [][]float32, perplexity float64, iterations int, seed uint64) [][2]f
 	}
 	q := make([]float64, n*n)
 	grad := make([][2]float64, n)
+	xs, ys := make([]float64, n), make([]float64, n)
 	for it := 0; it < iterations; it++ {
 		exaggeration, momentum := 1.0, 0.8
 		if it < 100 {
 			exaggeration, momentum = 12, 0.5
 		}
+		// The same arithmetic in the same order as the textbook loops, over flat rows (several times faster
+		// in WebAssembly, where the page runs it).
+		for i, v := range y {
+			xs[i], ys[i] = v[0], v[1]
+		}
 		var sum float64
 		for i := 0; i < n; i++ {
+			xi, yi, qi := xs[i], ys[i], q[i*n:(i+1)*n]
 			for j := i + 1; j < n; j++ {
-				dx, dy := y[i][0]-y[j][0], y[i][1]-y[j][1]
+				dx, dy := xi-xs[j], yi-ys[j]
 				v := 1 / (1 + dx*dx + dy*dy)
-				q[i*n+j], q[j*n+i] = v, v
+				qi[j], q[j*n+i] = v, v
 				sum += 2 * v
 			}
 		}
 		for i := 0; i < n; i++ {
 			var gx, gy float64
+			xi, yi, qi, pi := xs[i], ys[i], q[i*n:(i+1)*n], p[i*n:(i+1)*n]
+			qi, pi = qi[:n], pi[:n]
 			for j := 0; j < n; j++ {
 				if i == j {
 					continue
 				}
-				w := q[i*n+j]
-				f := (exaggeration*p[i*n+j] - w/sum) * w
-				gx += f * (y[i][0] - y[j][0])
-				gy += f * (y[i][1] - y[j][1])
+				w := qi[j]
+				f := (exaggeration*pi[j] - w/sum) * w
+				gx += f * (xi - xs[j])
+				gy += f * (yi - ys[j])
 			}
 			grad[i] = [2]float64{4 * gx, 4 * gy}
+		}
+		if progress != nil {
+			progress(it, iterations)
 		}
 		const eta = 200
 		for i := range y {
@@ -213,4 +231,145 @@ func affinities(x [][]float64, perplexity float64) []float64 {
 		}
 	}
 	return p
+}
+
+// leadingComponents projects the centred rows of x onto their k leading principal components (up to sign, which
+// no distance sees), found by a randomized range finder with power iterations (Halko, Martinsson and Tropp
+// 2011): a few products with the data instead of its full SVD, which costs seconds in the browser. With k or
+// fewer features or rows, the rows are only centred (the same distances as a full rotation).
+func leadingComponents(x [][]float32, k int, seed uint64) [][]float64 {
+	n, d := len(x), len(x[0])
+	a := make([][]float64, n)
+	mean := make([]float64, d)
+	for _, row := range x {
+		for j, v := range row {
+			mean[j] += float64(v) / float64(n)
+		}
+	}
+	for i, row := range x {
+		a[i] = make([]float64, d)
+		for j, v := range row {
+			a[i][j] = float64(v) - mean[j]
+		}
+	}
+	if d <= k || n <= k {
+		return a
+	}
+	l := min(k+10, n, d) // oversampled
+	rng := rand.New(rand.NewPCG(seed, 0x9CA))
+	omega := make([][]float64, d) // d x l
+	for j := range omega {
+		omega[j] = make([]float64, l)
+		for c := range omega[j] {
+			omega[j][c] = rng.NormFloat64()
+		}
+	}
+	q := orthonormal(mulRows(a, omega, l)) // n x l: the range of a
+	for range 4 {
+		z := orthonormal(mulTransposed(a, q, l)) // d x l
+		q = orthonormal(mulRows(a, z, l))
+	}
+	// b = qᵀ a (l x d); the eigenvectors u of b bᵀ with eigenvalues s² give the projections q u s.
+	b := mulTransposed(q, a, d) // as l rows of d: qᵀa
+	g := mat.NewSymDense(l, nil)
+	for r := 0; r < l; r++ {
+		for c := r; c < l; c++ {
+			var s float64
+			for j := 0; j < d; j++ {
+				s += b[r][j] * b[c][j]
+			}
+			g.SetSym(r, c, s)
+		}
+	}
+	var es mat.EigenSym
+	if !es.Factorize(g, true) {
+		return PCA(x, k)
+	}
+	vals := es.Values(nil) // ascending
+	var u mat.Dense
+	es.VectorsTo(&u)
+	out := make([][]float64, n)
+	for i := range out {
+		out[i] = make([]float64, k)
+		for c := 0; c < k; c++ {
+			col, s := l-1-c, math.Sqrt(max(vals[l-1-c], 0))
+			var v float64
+			for r := 0; r < l; r++ {
+				v += q[i][r] * u.At(r, col)
+			}
+			out[i][c] = v * s
+		}
+	}
+	return out
+}
+
+// mulRows returns a (rows of len(m)) times m (len(m) rows of cols).
+func mulRows(a, m [][]float64, cols int) [][]float64 {
+	out := make([][]float64, len(a))
+	for i, row := range a {
+		o := make([]float64, cols)
+		for j, v := range row {
+			if v == 0 {
+				continue
+			}
+			for c, w := range m[j][:cols] {
+				o[c] += v * w
+			}
+		}
+		out[i] = o
+	}
+	return out
+}
+
+// mulTransposed returns aᵀ m, a and m having the same number of rows: one row per column of a, each of cols
+// values (m's columns).
+func mulTransposed(a, m [][]float64, cols int) [][]float64 {
+	out := make([][]float64, len(a[0]))
+	for j := range out {
+		out[j] = make([]float64, cols)
+	}
+	for i, row := range a {
+		mi := m[i][:cols]
+		for j, v := range row {
+			if v == 0 {
+				continue
+			}
+			o := out[j]
+			for c, w := range mi {
+				o[c] += v * w
+			}
+		}
+	}
+	return out
+}
+
+// orthonormal makes the columns of y (rows of equal length) orthonormal in place, by modified Gram-Schmidt
+// twice (for accuracy), and returns it.
+func orthonormal(y [][]float64) [][]float64 {
+	cols := len(y[0])
+	for range 2 {
+		for c := 0; c < cols; c++ {
+			for p := 0; p < c; p++ {
+				var dot float64
+				for _, row := range y {
+					dot += row[c] * row[p]
+				}
+				for _, row := range y {
+					row[c] -= dot * row[p]
+				}
+			}
+			var norm float64
+			for _, row := range y {
+				norm += row[c] * row[c]
+			}
+			norm = math.Sqrt(norm)
+			if norm < 1e-300 {
+				continue
+			}
+			for _, row := range y {
+				row[c] /= norm
+			}
+		}
+	}
+	return y
 }

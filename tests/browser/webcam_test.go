@@ -105,6 +105,9 @@ func TestWebcam(t *testing.T) {
 	if !strings.HasPrefix(frozen.File, "webcam") {
 		t.Errorf("newest card %q, want the frozen webcam frame", frozen.File)
 	}
+	// Its activation map, over the frame's crop.
+	eval[bool](t, ctx, `(document.querySelector("[data-testid=result] [data-testid=cam-toggle]").click(), true)`)
+	waitFor(t, ctx, "the frozen frame's activation map", `document.querySelector("[data-testid=result] [data-testid=cam]")?.dataset.camPeak`)
 	screenshot(t, ctx, "webcam.png")
 
 	click(t, ctx, "webcam-toggle")

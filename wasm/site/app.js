@@ -337,20 +337,23 @@ globalThis.InceptionWeb = (() => {
 		}
 
 		// classify runs one image on the next free worker, or on all of them when alone is true and the model
-		// is split (a lone image finishes sooner that way).
-		async classify(pixels, size, topK, alone) {
+		// is split (a lone image finishes sooner that way). extras ({features, cam}) asks the worker for more
+		// than the predictions (see the worker's classify); an image that needs its features runs on one worker,
+		// and a split image comes back without its cam.
+		async classify(pixels, size, topK, alone, extras) {
 			await this.loading;
 			if (!this.model) {
 				throw new Error("no model is loaded");
 			}
-			const split = alone && this.split && this.workers.length > 1;
+			extras = extras || {};
+			const split = alone && this.split && this.workers.length > 1 && !extras.features; // a split image has no cam
 			return new Promise((resolve, reject) => {
 				this.queue.push({
 					split,
 					run: (workers) => {
 						const jobs = workers.map((w, i) => {
 							const px = i === workers.length - 1 ? pixels : pixels.slice(0);
-							return w.request({ type: split ? "classifyPart" : "classify", pixels: px, size, topK }, [px]);
+							return w.request(Object.assign({ type: split ? "classifyPart" : "classify", pixels: px, size, topK }, extras), [px]);
 						});
 						return Promise.all(jobs).then((replies) => Object.assign(replies[0], { workers: workers.length }));
 					},
@@ -362,12 +365,12 @@ globalThis.InceptionWeb = (() => {
 		}
 
 		// tryClassify runs a webcam frame on a free worker now, or returns null: frames never wait in line.
-		tryClassify(pixels, size, topK) {
+		tryClassify(pixels, size, topK, extras) {
 			const w = this.idle() > 0 && this.queue.length === 0 && this.workers.find((w) => !w.busy);
 			if (!w) {
 				return null;
 			}
-			return this.start([w], () => w.request({ type: "classify", pixels, size, topK }, [pixels]));
+			return this.start([w], () => w.request(Object.assign({ type: "classify", pixels, size, topK }, extras), [pixels]));
 		}
 
 		// pump starts waiting jobs while there are free workers for them, in order.
@@ -518,7 +521,7 @@ globalThis.InceptionWeb = (() => {
 				const frame = new OffscreenCanvas(w, h);
 				frame.getContext("2d").drawImage(this.video, 0, 0, w, h);
 				const pixels = crop(frame, x, y, cw, ch, size);
-				const job = this.pool.tryClassify(pixels, size, this.topK);
+				const job = this.pool.tryClassify(pixels, size, this.topK, { cam: true });
 				if (!job) {
 					return;
 				}
@@ -530,7 +533,7 @@ globalThis.InceptionWeb = (() => {
 						return; // stopped since, or a newer frame's answer is already shown
 					}
 					this.shownSeq = seq;
-					this.shown = { canvas: frame, predictions: reply.predictions, ms: reply.ms, crop: [x, y, cw, ch] };
+					this.shown = { canvas: frame, predictions: reply.predictions, ms: reply.ms, crop: [x, y, cw, ch], cam: reply.cam };
 					this.times.push(performance.now());
 					this.onResult(reply.predictions);
 				}, () => {}).finally(() => this.pump());
@@ -552,14 +555,89 @@ globalThis.InceptionWeb = (() => {
 			if (!this.shown) {
 				throw new Error("no frame has been classified yet");
 			}
-			const { canvas, predictions, ms, crop } = this.shown;
+			const { canvas, predictions, ms, crop, cam } = this.shown;
 			const blob = await canvas.convertToBlob({ type: "image/jpeg", quality: 0.9 });
-			return { url: URL.createObjectURL(blob), width: canvas.width, height: canvas.height, crop, predictions, ms };
+			return { url: URL.createObjectURL(blob), width: canvas.width, height: canvas.height, crop, predictions, ms, cam };
 		}
+	}
+
+	// thumbnail draws the rectangle (x, y, w, h) of bitmap at size x size and resolves with a blob URL of it as
+	// a JPEG: what a dataset inspection keeps of each image. It draws before it returns (the bitmap may be
+	// closed then) and encodes later.
+	async function thumbnail(bitmap, x, y, w, h, size) {
+		const canvas = new OffscreenCanvas(size, size);
+		const ctx = canvas.getContext("2d");
+		ctx.fillStyle = "#fff";
+		ctx.fillRect(0, 0, size, size);
+		ctx.imageSmoothingEnabled = true;
+		ctx.imageSmoothingQuality = "high";
+		ctx.drawImage(bitmap, x, y, w, h, 0, 0, size, size);
+		return URL.createObjectURL(await canvas.convertToBlob({ type: "image/jpeg", quality: 0.8 }));
+	}
+
+	// save offers bytes (a Uint8Array) as a download named name.
+	function save(name, bytes, type) {
+		const url = URL.createObjectURL(new Blob([bytes], { type }));
+		const a = document.createElement("a");
+		a.href = url;
+		a.download = name;
+		document.body.appendChild(a);
+		a.click();
+		a.remove();
+		setTimeout(() => URL.revokeObjectURL(url), 60000);
+	}
+
+	// droppedFolders reads the folders (and files) dropped on the page: one {name, files: [{file, path}]} per
+	// dropped folder, path relative to it; loose files come as one collection named "dropped files". It must be
+	// called while the drop event is being handled (the items go away afterwards); it resolves later.
+	function droppedFolders(dataTransfer) {
+		const entries = Array.from(dataTransfer.items || [], (it) => it.webkitGetAsEntry && it.webkitGetAsEntry()).filter((e) => e);
+		const fileOf = (entry) => new Promise((resolve, reject) => entry.file(resolve, reject));
+		const list = (dir) => new Promise((resolve, reject) => {
+			const reader = dir.createReader();
+			const all = [];
+			const more = () => reader.readEntries((batch) => {
+				if (batch.length === 0) {
+					resolve(all);
+					return;
+				}
+				all.push(...batch);
+				more();
+			}, reject);
+			more();
+		});
+		const walk = async (entry, prefix, out) => {
+			if (entry.isFile) {
+				out.push({ file: await fileOf(entry), path: prefix + entry.name });
+				return;
+			}
+			for (const child of await list(entry)) {
+				await walk(child, prefix + entry.name + "/", out);
+			}
+		};
+		return (async () => {
+			const folders = [];
+			const loose = [];
+			for (const e of entries) {
+				if (e.isDirectory) {
+					const files = [];
+					for (const child of await list(e)) {
+						await walk(child, "", files);
+					}
+					folders.push({ name: e.name, files });
+				} else {
+					await walk(e, "", loose);
+				}
+			}
+			if (loose.length > 0) {
+				folders.push({ name: "dropped files", files: loose });
+			}
+			return folders;
+		})();
 	}
 
 	return {
 		files, loadModels, fetchModel, storeModel, forgetModel, ownModels, saveOwnModels, convertModel, readFile, readHead,
-		decode, crop, workerCount, maxWorkers, Pool, Camera,
+		decode, crop, workerCount, maxWorkers, Pool, Camera, thumbnail, save, droppedFolders,
 	};
 })();

@@ -24,6 +24,8 @@ type Result struct {
 	Ms          float64
 	Workers     int // the workers it ran on: more than one when split
 	Err         string
+	CAM         *CAM // the top class's activation map, nil when the worker sent none
+	ShowCAM     bool // the map is laid over the crop
 }
 
 // Prediction is one class of a result.

@@ -319,6 +319,8 @@ func (c *Root) classify(r *Result, file js.Value) {
 		workers := 0
 		if err == nil {
 			workers = reply.Get("workers").Int()
+			cam := camOf(reply.Get("cam"))
+			c.update(func() { r.CAM = cam })
 		}
 		c.finish(r, preds, ms, workers, err)
 	}()
@@ -355,19 +357,7 @@ func (c *Root) prepare(r *Result, file js.Value) (js.Value, error) {
 	if loaded == "" {
 		return js.Value{}, fmt.Errorf("no model is loaded")
 	}
-	if n := file.Get("size").Int(); n > limits.ImageFileBytes { // refused before it is read
-		return js.Value{}, fmt.Errorf("the file is too large (%d MiB, the limit is %d MiB)", n>>20, limits.ImageFileBytes>>20)
-	}
-	u8, err := await(glue().Call("readFile", file))
-	if err != nil {
-		return js.Value{}, fmt.Errorf("could not read the file: %v", err)
-	}
-	data := make([]byte, u8.Length())
-	js.CopyBytesToGo(data, u8)
-	if _, err := imagecheck.Check(data); err != nil {
-		return js.Value{}, err
-	}
-	bitmap, err := await(glue().Call("decode", file))
+	bitmap, err := readImage(file)
 	if err != nil {
 		return js.Value{}, err
 	}
@@ -383,7 +373,25 @@ func (c *Root) prepare(r *Result, file js.Value) (js.Value, error) {
 	c.env.RLock()
 	alone := c.pending == 1 // no other image waits: split it across the workers if the model allows
 	c.env.RUnlock()
-	return c.pool.Call("classify", pixels, size, topK, alone), nil
+	return c.pool.Call("classify", pixels, size, topK, alone, map[string]any{"cam": true}), nil
+}
+
+// readImage checks an image file (its size before it is read, then its bytes) and decodes it into an
+// ImageBitmap, EXIF orientation applied. The caller closes the bitmap.
+func readImage(file js.Value) (js.Value, error) {
+	if n := file.Get("size").Int(); n > limits.ImageFileBytes { // refused before it is read
+		return js.Value{}, fmt.Errorf("the file is too large (%d MiB, the limit is %d MiB)", n>>20, limits.ImageFileBytes>>20)
+	}
+	u8, err := await(glue().Call("readFile", file))
+	if err != nil {
+		return js.Value{}, fmt.Errorf("could not read the file: %v", err)
+	}
+	data := make([]byte, u8.Length())
+	js.CopyBytesToGo(data, u8)
+	if _, err := imagecheck.Check(data); err != nil {
+		return js.Value{}, err
+	}
+	return await(glue().Call("decode", file))
 }
 
 // predictions reads a worker's result reply.

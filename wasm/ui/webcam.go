@@ -171,7 +171,7 @@ func (c *Webcam) freeze() {
 		r := &Result{ID: p.nextID, File: "webcam " + time.Now().Format("15:04:05"), State: "done",
 			PreviewURL: got.Get("url").String(), Width: got.Get("width").Int(), Height: got.Get("height").Int(),
 			CropX: crop.Index(0).Int(), CropY: crop.Index(1).Int(), CropW: crop.Index(2).Int(), CropH: crop.Index(3).Int(),
-			Model: model, Predictions: preds, Ms: ms}
+			Model: model, Predictions: preds, Ms: ms, CAM: camOf(got.Get("cam"))}
 		p.Results = append([]*Result{r}, p.Results...)
 		p.Seq++
 	})

@@ -6,7 +6,8 @@
 //
 //	{type: "load", id, name, bytes: ArrayBuffer, sha256?, part, parts, peers: [MessagePort|null]}
 //	    -> {type: "loaded", id, info, kernels, split}
-//	{type: "classify", id, pixels: ArrayBuffer, size, topK}      -> {type: "result", id, predictions, ms}
+//	{type: "classify", id, pixels: ArrayBuffer, size, topK, features?, cam?}
+//	    -> {type: "result", id, predictions, ms, features?, cam?} (see withExtras)
 //	{type: "classifyPart", id, pixels: ArrayBuffer, size, topK}  -> {type: "result", id, predictions, ms}
 //	{type: "convert", id, file: File, int8}  -> progress messages, then {type: "converted", id, bytes, ...}
 //
@@ -75,7 +76,12 @@ func (w *worker) handle(msg js.Value) {
 	case "load":
 		reply, err = w.load(msg)
 	case "classify":
-		reply, err = w.classify(msg)
+		var transfer []any
+		if reply, transfer, err = w.classify(msg); err == nil {
+			reply["id"] = id
+			postTransfer(reply, transfer)
+			return
+		}
 	case "classifyPart":
 		// The parts wait for each other's messages, which arrive on the event loop: run off it.
 		go w.classifyPart(id, msg)
@@ -159,9 +165,9 @@ func intOr(v js.Value, def int) int {
 	return v.Int()
 }
 
-func (w *worker) classify(msg js.Value) (map[string]any, error) {
+func (w *worker) classify(msg js.Value) (map[string]any, []any, error) {
 	if w.model == nil {
-		return nil, fmt.Errorf("no model is loaded")
+		return nil, nil, fmt.Errorf("no model is loaded")
 	}
 	pix := bytesOf(msg.Get("pixels"))
 	size, topK := msg.Get("size").Int(), msg.Get("topK").Int()
@@ -169,9 +175,10 @@ func (w *worker) classify(msg js.Value) (map[string]any, error) {
 	preds, err := w.model.ClassifyRGBA(pix, size, topK)
 	ms := float64(time.Since(start).Microseconds()) / 1000
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return resultReply(preds, ms), nil
+	reply := resultReply(preds, ms)
+	return reply, w.withExtras(msg, preds, reply), nil
 }
 
 func resultReply(preds []model.Prediction, ms float64) map[string]any {
