@@ -568,6 +568,7 @@ globalThis.InceptionWeb = (() => {
 			}
 			this.model = model;
 			timing.reached("ready");
+			setTimeout(keepOffline, 500);
 			first.split = false; // not before every worker holds its part
 			this.pump();
 			if (n > 1) {
@@ -867,6 +868,20 @@ globalThis.InceptionWeb = (() => {
 			return { url: URL.createObjectURL(blob), width: canvas.width, height: canvas.height, crop, predictions, ms };
 		}
 	}
+
+	// keepOffline registers the service worker (sw.js, next to the page), which keeps the site's files so that
+	// the page works with no network after this visit. It runs once the page is ready (or after a few
+	// seconds), so that its copying does not slow the start down. Service workers need a secure page (https,
+	// or localhost); elsewhere the page simply needs the network.
+	let offlineAsked = false;
+	function keepOffline() {
+		if (offlineAsked || !globalThis.isSecureContext || !("serviceWorker" in navigator)) {
+			return;
+		}
+		offlineAsked = true;
+		navigator.serviceWorker.register("sw.js").catch(() => {});
+	}
+	setTimeout(keepOffline, 5000);
 
 	// startModel is the model the address asks for (?model=NAME), or "".
 	function startModel() {
