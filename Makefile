@@ -8,7 +8,7 @@ GOROOT  := $(shell go env GOROOT)
 WASMEXEC := $(GOROOT)/lib/wasm/go_js_wasm_exec
 export PATH := $(GOROOT)/bin:$(GOROOT)/lib/wasm:$(PATH)
 
-.PHONY: all setup weights web serve dist test test-go test-wasm fuzz bench clean
+.PHONY: all setup weights web serve dist test test-go test-wasm fuzz bench soak clean
 
 all: web
 
@@ -71,6 +71,10 @@ test-wasm:
 # a missed target).
 bench: setup web
 	go run ./tools/bench -shared $(SHARED)
+
+# The long soak of the page: 300 photos through it, memory flat (make test sends 100).
+soak: setup web
+	SOAK_PHOTOS=300 go test -count=1 -v -run TestSoak -timeout 15m ./tests/browser/
 
 clean:
 	rm -rf build dist web test-artifacts

@@ -293,6 +293,7 @@ func (c *Root) addFiles(files []js.Value) {
 				r.File = "pasted image"
 			}
 			c.Results = append([]*Result{r}, c.Results...)
+			c.trimResults()
 			c.pending++
 			c.State, c.Error = "busy", ""
 		})
