@@ -72,9 +72,9 @@ test-wasm:
 bench: setup web
 	go run ./tools/bench -shared $(SHARED)
 
-# The long soak of the page: 300 photos through it, memory flat (make test sends 100).
+# The long soak of the page: 300 photos and 2,000 webcam frames through it, memory flat (make test: 100 and 300).
 soak: setup web
-	SOAK_PHOTOS=300 go test -count=1 -v -run TestSoak -timeout 15m ./tests/browser/
+	SOAK_PHOTOS=300 WEBCAM_FRAMES=2000 go test -count=1 -v -run 'TestSoak|TestWebcamSoak' -timeout 20m ./tests/browser/
 
 clean:
 	rm -rf build dist web test-artifacts

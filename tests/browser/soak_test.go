@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/heapprofiler"
@@ -108,4 +109,59 @@ func TestSoak(t *testing.T) {
 	if end.JSHeap > base.JSHeap*1.25+slack {
 		t.Errorf("the JS heap grew from %s to %s between photos 50 and %d", mib(base.JSHeap), mib(end.JSHeap), total)
 	}
+}
+
+// TestWebcamSoak runs the webcam (Chromium's fake camera at 60 frames/s) through the page for 150 answered
+// frames (WEBCAM_FRAMES=2000, make soak: 2,000) at 2 workers: the memory is flat after the first third (at
+// most 100).
+func TestWebcamSoak(t *testing.T) {
+	frames := 150
+	if n, err := strconv.Atoi(os.Getenv("WEBCAM_FRAMES")); err == nil && n >= 150 {
+		frames = n
+	}
+	first := min(100, frames/3) // the memory is compared from here
+	ctx := open(t, browser(t, "use-fake-device-for-media-stream=fps=60", "use-fake-ui-for-media-stream"),
+		serve(t, builtSite(t))+"?workers=2&model=mobilenet_v2_uint8")
+	waitReady(t, ctx)
+	waitFor(t, ctx, "both workers", statusJS+`.dataset.workersReady === "2"`)
+	click(t, ctx, "webcam-toggle")
+	framesJS := "+" + webcamJS + ".dataset.frames"
+	waitFor(t, ctx, "the first frames", framesJS+fmt.Sprintf(" >= %d", first))
+	base := pageMemory(t, ctx)
+	t.Logf("after %d frames: %s", first, base)
+	for n := first + (frames-first)/2; ; n = frames {
+		waitForLong(t, ctx, fmt.Sprintf("%d frames", n), framesJS+fmt.Sprintf(" >= %d", n), time.Duration(frames)*200*time.Millisecond)
+		t.Logf("after %d frames (%s frames/s): %s", n, eval[string](t, ctx, `document.querySelector("[data-testid=fps]").dataset.fps`), pageMemory(t, ctx))
+		if n == frames {
+			break
+		}
+	}
+	end := pageMemory(t, ctx)
+	click(t, ctx, "webcam-toggle")
+	const slack = 4 << 20
+	if end.UI > base.UI+slack {
+		t.Errorf("the UI's wasm memory grew from %s to %s", mib(base.UI), mib(end.UI))
+	}
+	for i := range end.Workers {
+		if i < len(base.Workers) && end.Workers[i] > base.Workers[i]+slack {
+			t.Errorf("worker %d's wasm memory grew from %s to %s", i, mib(base.Workers[i]), mib(end.Workers[i]))
+		}
+	}
+	if end.JSHeap > base.JSHeap*1.25+slack {
+		t.Errorf("the JS heap grew from %s to %s", mib(base.JSHeap), mib(end.JSHeap))
+	}
+}
+
+// waitForLong is waitFor with its own time limit.
+func waitForLong(t testing.TB, ctx context.Context, what, cond string, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+cond+")"))
+		if err == nil && ok {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s; status: %s", what, statusDump(ctx))
 }
