@@ -508,6 +508,7 @@ globalThis.InceptionWeb = (() => {
 		async loadInto(w, model, gen, i, peers) {
 			const bytes = model.bytes.slice(0);
 			const ports = peers || new Array(this.size).fill(null);
+			w.holds = null; // whatever it preloaded is replaced
 			w.busy = true;
 			w.timing.loadStart = performance.now();
 			try {
@@ -568,7 +569,7 @@ globalThis.InceptionWeb = (() => {
 			}
 			this.model = model;
 			timing.reached("ready");
-			setTimeout(keepOffline, 500);
+			setTimeout(keepOffline, 2000); // after the first answers, usually
 			first.split = false; // not before every worker holds its part
 			this.pump();
 			if (n > 1) {
@@ -870,8 +871,8 @@ globalThis.InceptionWeb = (() => {
 	}
 
 	// keepOffline registers the service worker (sw.js, next to the page), which keeps the site's files so that
-	// the page works with no network after this visit. It runs once the page is ready (or after a few
-	// seconds), so that its copying does not slow the start down. Service workers need a secure page (https,
+	// the page works with no network after this visit. It runs a little after the page is ready (or after a
+	// few seconds), so that its copying does not slow the start down. Service workers need a secure page (https,
 	// or localhost); elsewhere the page simply needs the network.
 	let offlineAsked = false;
 	function keepOffline() {
@@ -881,7 +882,7 @@ globalThis.InceptionWeb = (() => {
 		offlineAsked = true;
 		navigator.serviceWorker.register("sw.js").catch(() => {});
 	}
-	setTimeout(keepOffline, 5000);
+	setTimeout(keepOffline, 8000);
 
 	// startModel is the model the address asks for (?model=NAME), or "".
 	function startModel() {
