@@ -150,9 +150,17 @@ func visitOnce(bctx context.Context, page, image string, verbose bool) (visit, e
 		return v, err
 	}
 	input := `input[type=file][data-testid=image-input]`
-	if err := chromedp.Do(tctx, chromedp.WaitReady(chromedp.CSS(input)),
-		chromedp.SetUploadFiles(chromedp.CSS(input), []string{image})); err != nil {
-		return v, err
+	// The UI may render the input again between finding it and setting its files: try again then.
+	for try := 0; ; try++ {
+		err := chromedp.Do(tctx, chromedp.WaitReady(chromedp.CSS(input)),
+			chromedp.SetUploadFiles(chromedp.CSS(input), []string{image}))
+		if err == nil {
+			break
+		}
+		if try == 50 || tctx.Err() != nil {
+			return v, err
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	for {
 		state, err := chromedp.Run(tctx, chromedp.Evaluate[string](`(() => {
