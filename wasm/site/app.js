@@ -134,6 +134,7 @@ globalThis.InceptionWeb = (() => {
 				const buf = await hit.arrayBuffer();
 				if ((await sha256hex(buf)) === entry.sha256) {
 					verifiedSHA.set(buf, entry.sha256);
+					markKept(entry.sha256);
 					timing.reached("model-bytes");
 					return { bytes: buf, source: "cache", verified: true };
 				}
@@ -177,7 +178,7 @@ globalThis.InceptionWeb = (() => {
 				throw new Error(`The model file ${entry.file} is corrupted: its sha256 is ${got.slice(0, 12)}…, want ${entry.sha256.slice(0, 12)}…`);
 			}
 			if (cache) {
-				await cache.put(key, new Response(buf)).catch(() => {});
+				await cache.put(key, new Response(buf)).then(() => markKept(entry.sha256), () => {});
 			}
 		}
 		timing.reached("model-bytes");
@@ -185,6 +186,26 @@ globalThis.InceptionWeb = (() => {
 			verifiedSHA.set(buf.buffer, entry.sha256);
 		}
 		return { bytes: buf.buffer, source: "network", verified: canVerify };
+	}
+
+	// markKept and isKept remember which model files the Cache API holds, so that the start can tell a warm
+	// visit from a first one at once (a lookup in the cache itself waits for the busy page thread).
+	const keptKey = "inceptionweb-kept-models-v1";
+	function markKept(sha256) {
+		try {
+			const kept = new Set(JSON.parse(localStorage.getItem(keptKey) || "[]"));
+			kept.add(sha256);
+			localStorage.setItem(keptKey, JSON.stringify([...kept]));
+		} catch (e) {
+			// Storage is off: every start reads the model as on a first visit.
+		}
+	}
+	function isKept(sha256) {
+		try {
+			return JSON.parse(localStorage.getItem(keptKey) || "[]").includes(sha256);
+		} catch (e) {
+			return false;
+		}
 	}
 
 	function cacheKey(sha256) {
@@ -368,6 +389,9 @@ globalThis.InceptionWeb = (() => {
 			return;
 		}
 		const w = spare;
+		if (!w || !isKept(entry.sha256)) {
+			return; // a first visit: the UI downloads it, with its progress bar
+		}
 		let gotBytes;
 		const bytes = new Promise((resolve) => { gotBytes = resolve; });
 		w.onModelBytes = (buf) => gotBytes(buf);
