@@ -8,7 +8,7 @@ GOROOT  := $(shell go env GOROOT)
 WASMEXEC := $(GOROOT)/lib/wasm/go_js_wasm_exec
 export PATH := $(GOROOT)/bin:$(GOROOT)/lib/wasm:$(PATH)
 
-.PHONY: all setup weights web serve dist test test-go test-wasm fuzz bench clean
+.PHONY: all setup weights web serve dist test test-go test-wasm fuzz bench soak clean
 
 all: web
 
@@ -73,6 +73,10 @@ test-wasm:
 # a missed target).
 bench: setup web
 	go run ./tools/bench -shared $(SHARED)
+
+# The long soak of the page: 300 photos and 2,000 webcam frames through it, memory flat (make test: 100 and 300).
+soak: setup web
+	SOAK_PHOTOS=300 WEBCAM_FRAMES=2000 go test -count=1 -v -run 'TestSoak|TestWebcamSoak' -timeout 20m ./tests/browser/
 
 clean:
 	rm -rf build dist web test-artifacts

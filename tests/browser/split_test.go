@@ -39,7 +39,9 @@ func TestSplitImage(t *testing.T) {
 				s.dispatchEvent(new Event("change"));
 				return true;
 			})()`, workers))
-			waitFor(t, ctx, "the new workers", fmt.Sprintf(`%s.dataset.workers === "%d" && %s.dataset.state === "ready"`, statusJS, workers, statusJS))
+			// The page answers once the first worker holds the model; the split needs every worker.
+			waitFor(t, ctx, "the new workers", fmt.Sprintf(`%s.dataset.workers === "%d" && %s.dataset.workersReady === "%d" && %s.dataset.state === "ready"`,
+				statusJS, workers, statusJS, workers, statusJS))
 		}
 		if split := eval[string](t, ctx, statusJS+".dataset.split"); split != fmt.Sprint(workers > 1) {
 			t.Errorf("%d workers: data-split %q", workers, split)

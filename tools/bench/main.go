@@ -12,10 +12,12 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -26,6 +28,9 @@ func main() {
 	shared := flag.String("shared", "", "shared reference folder (default $SHARED, else ../shared)")
 	only := flag.String("only", "", "run only measurements whose name contains this (for trying things)")
 	verbose := flag.Bool("v", false, "print browser console messages")
+	flag.StringVar(&siteDir, "site", siteDir, "the built site (make web)")
+	startupRuns := flag.Int("startup-runs", 5, "fresh Chromium runs (a cold and a warm visit each) per model for the page's start-up; 0 skips it")
+	startupWorkers := flag.Int("startup-workers", 2, "workers the page runs in the start-up measurement")
 	flag.Parse()
 	if *runs < 1 || *warmup < 0 {
 		fatal(fmt.Errorf("need -runs >= 1 and -warmup >= 0"))
@@ -37,6 +42,21 @@ func main() {
 		*shared = filepath.Join("..", "shared")
 	}
 	start := time.Now()
+	var startupLines []any
+	if *startupRuns > 0 && (*only == "" || strings.Contains("startup", *only)) {
+		rows, err := measureStartup(*chromium, filepath.Join(*shared, "images", "chelsea.png"), *startupRuns, *startupWorkers, *verbose)
+		if err != nil {
+			fatal(err)
+		}
+		startupLines = reportStartup(os.Stdout, rows)
+		if *only == "startup" {
+			if err := writeLines(filepath.Join(buildDir, "startup.jsonl"), startupLines); err != nil {
+				fatal(err)
+			}
+			fmt.Fprintf(os.Stderr, "bench: done in %s\n", time.Since(start).Round(time.Second))
+			return
+		}
+	}
 	files, err := prepare(*shared)
 	if err != nil {
 		fatal(err)
@@ -50,6 +70,9 @@ func main() {
 		fatal(err)
 	}
 	if err := report(os.Stdout, results, check, filepath.Join(buildDir, "results.jsonl")); err != nil {
+		fatal(err)
+	}
+	if err := writeLines(filepath.Join(buildDir, "startup.jsonl"), startupLines); err != nil {
 		fatal(err)
 	}
 	fmt.Fprintf(os.Stderr, "bench: done in %s\n", time.Since(start).Round(time.Second))
@@ -67,4 +90,24 @@ func fatal(err error) {
 
 func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+}
+
+// writeLines writes one JSON line per value (the start-up rows) and prints them.
+func writeLines(path string, lines []any) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	var b strings.Builder
+	for _, l := range lines {
+		raw, err := json.Marshal(l)
+		if err != nil {
+			return err
+		}
+		b.WriteString(string(raw) + "\n")
+	}
+	fmt.Print(b.String())
+	return os.WriteFile(path, []byte(b.String()), 0o644)
 }

@@ -13,10 +13,12 @@ import (
 const (
 	buildDir     = "build/bench"
 	onnxDir      = buildDir + "/onnx"
-	siteDir      = "web"
 	pageDir      = "tools/bench/page"
 	inceptionOut = "build/bench-models"
 )
+
+// siteDir is the built site (-site, default web/).
+var siteDir = "web"
 
 // prepare sets up everything the pages need and returns the files served under /data/, by name.
 func prepare(shared string) (map[string]string, error) {

@@ -12,6 +12,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -20,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"text/template"
 
@@ -114,6 +117,13 @@ func run(out, modelsDir string) error {
 	if err := site.addFixed("index.html", page); err != nil {
 		return err
 	}
+	sw, err := serviceWorker(filepath.Join(root, "wasm", "site", "sw.js"), files, simd, page, modelsJSON)
+	if err != nil {
+		return err
+	}
+	if err := site.addFixed("sw.js", sw); err != nil {
+		return err
+	}
 	if err := site.removeStale(); err != nil {
 		return err
 	}
@@ -145,6 +155,35 @@ func indexHTML(templatePath string, files, simd map[string]string) ([]byte, erro
 	err = t.Execute(&buf, map[string]string{
 		"Style": files["style"], "WasmExec": files["wasmExec"], "App": files["app"], "FilesJSON": string(filesJSON),
 	})
+	return buf.Bytes(), err
+}
+
+// serviceWorker fills the service worker's template with the site's hashed files and a version that changes
+// with any of them (a digest of index.html, which names them all, and models.json), so that a new build is a
+// new sw.js and browsers update to it.
+func serviceWorker(templatePath string, files, simd map[string]string, page, modelsJSON []byte) ([]byte, error) {
+	src, err := os.ReadFile(templatePath)
+	if err != nil {
+		return nil, err
+	}
+	var list []string
+	for _, m := range []map[string]string{files, simd} {
+		for _, v := range m {
+			list = append(list, v)
+		}
+	}
+	sort.Strings(list)
+	listJSON, err := json.Marshal(list)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(append(append([]byte{}, page...), modelsJSON...))
+	t, err := template.New("sw.js").Parse(string(src))
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	err = t.Execute(&buf, map[string]string{"Version": hex.EncodeToString(sum[:6]), "Files": string(listJSON)})
 	return buf.Bytes(), err
 }
 

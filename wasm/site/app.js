@@ -10,23 +10,118 @@ globalThis.InceptionWeb = (() => {
 	const files = JSON.parse(document.getElementById("site-files").textContent);
 	const cacheName = "inceptionweb-models-v1";
 	const ownModelsKey = "inceptionweb-own-models-v1";
+	const query = new URLSearchParams(location.search);
+
+	// timing is the page's start-up breakdown: performance marks and measures of the page's stages and of each
+	// worker's (from the times the workers report). ?debug=timing prints it to the console when the first
+	// answer is shown (and when the model is ready); timing.report() returns it for tests and the bench.
+	const timing = (() => {
+		const debug = query.getAll("debug").some((d) => d === "timing" || d === "digest");
+		const digest = query.getAll("debug").includes("digest"); // the workers also time the model's digest apart
+		const workers = []; // per worker: {spawn, boot: {stage: abs ms}, load: {stage: ms}, loadStart, loadEnd}
+		const rel = (abs) => abs - performance.timeOrigin;
+		const mark = (name) => {
+			if (!performance.getEntriesByName(name, "mark").length) {
+				performance.mark(name);
+			}
+		};
+		const at = (name) => {
+			const e = performance.getEntriesByName(name, "mark")[0];
+			return e ? e.startTime : null;
+		};
+		function report() {
+			const page = {};
+			for (const name of ["ui-start", "worker-compiled", "ui-compiled", "ui-running", "first-render", "models-list", "model-bytes", "ready", "workers-ready", "first-answer"]) {
+				page[name] = at(name);
+			}
+			const list = workers.map((w, i) => {
+				const b = w.boot || {};
+				const stages = {};
+				const step = (name, from, to) => {
+					if (from != null && to != null) {
+						stages[name] = +(to - from).toFixed(1);
+					}
+				};
+				const spawn = w.spawn;
+				step("worker script", spawn, b.script && rel(b.script));
+				step("wasm_exec + simd_loader", b.init && rel(b.init), b.scripts && rel(b.scripts));
+				step("worker.wasm compile", b.scripts && rel(b.scripts), b.compiled && rel(b.compiled));
+				step("worker.wasm instantiate", b.compiled ? rel(b.compiled) : b.scripts && rel(b.scripts), b.instantiated && rel(b.instantiated));
+				step("simd kernels", b.instantiated && rel(b.instantiated), b.simd && rel(b.simd));
+				step("Go start", b.simd && rel(b.simd), b.go && rel(b.go));
+				if (b.go && w.loadStart != null) {
+					stages[w.loadStart > rel(b.go) ? "Go waits for the model" : "the model waits for Go"] = +Math.abs(w.loadStart - rel(b.go)).toFixed(1);
+				}
+				for (const [k, v] of Object.entries(w.load || {})) {
+					stages["load: " + k] = v;
+				}
+				step("load (message to reply)", w.loadStart, w.loadEnd);
+				return { worker: i, spawn: spawn && +spawn.toFixed(1), ready: w.loadEnd && +w.loadEnd.toFixed(1), stages };
+			});
+			return { page, workers: list };
+		}
+		let printed = {};
+		function print(why) {
+			if (!debug || printed[why]) {
+				return;
+			}
+			printed[why] = true;
+			const r = report();
+			console.log("start-up timing (" + why + "), ms since navigation:");
+			console.table(r.page);
+			for (const w of r.workers) {
+				console.log(`worker ${w.worker}: spawned at ${w.spawn} ms, ready at ${w.ready} ms`);
+				console.table(w.stages);
+			}
+		}
+		return {
+			debug, digest, mark, workers, report, print,
+			worker: () => { const w = { spawn: performance.now() }; workers.push(w); return w; },
+			reached(name) { mark(name); if (name === "ready" || name === "first-answer" || name === "workers-ready") { print(name); } },
+		};
+	})();
 
 	async function sha256hex(buf) {
 		const digest = await crypto.subtle.digest("SHA-256", buf);
 		return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 	}
 
-	async function loadModels() {
+	async function fetchModelsList() {
 		const resp = await fetch("models.json", { cache: "no-cache" });
 		if (!resp.ok) {
 			throw new Error("models.json: HTTP " + resp.status);
 		}
-		return resp.json();
+		const list = await resp.json();
+		timing.reached("models-list");
+		return list;
+	}
+
+	// verifiedSHA is the sha256 of each model file (ArrayBuffer) this page has verified.
+	const verifiedSHA = new WeakMap();
+
+	// The list of models is asked for as soon as this script runs; the UI's first loadModels takes it.
+	let modelsList = fetchModelsList();
+	modelsList.catch(() => {});
+
+	function loadModels() {
+		const list = modelsList || fetchModelsList();
+		modelsList = null;
+		return list;
 	}
 
 	// fetchModel returns {bytes, source: "cache"|"network", verified}. verified is false where crypto.subtle
-	// is missing (insecure contexts); the worker then checks the sha256 itself.
-	async function fetchModel(entry, onProgress) {
+	// is missing (insecure contexts); the worker then checks the sha256 itself. The model the page starts
+	// with may have been read from the cache already (see preload): that read is returned.
+	function fetchModel(entry, onProgress) {
+		if (prefetched && prefetched.sha256 === entry.sha256) {
+			const got = prefetched.result;
+			prefetched = null;
+			return got.then((r) => r || fetchModelNow(entry, onProgress));
+		}
+		return fetchModelNow(entry, onProgress);
+	}
+
+	async function fetchModelNow(entry, onProgress) {
 		const canVerify = !!(globalThis.crypto && crypto.subtle);
 		const key = cacheKey(entry.sha256);
 		let cache = null;
@@ -38,6 +133,9 @@ globalThis.InceptionWeb = (() => {
 			if (hit) {
 				const buf = await hit.arrayBuffer();
 				if ((await sha256hex(buf)) === entry.sha256) {
+					verifiedSHA.set(buf, entry.sha256);
+					markKept(entry.sha256);
+					timing.reached("model-bytes");
 					return { bytes: buf, source: "cache", verified: true };
 				}
 				await cache.delete(key);
@@ -80,10 +178,34 @@ globalThis.InceptionWeb = (() => {
 				throw new Error(`The model file ${entry.file} is corrupted: its sha256 is ${got.slice(0, 12)}…, want ${entry.sha256.slice(0, 12)}…`);
 			}
 			if (cache) {
-				await cache.put(key, new Response(buf)).catch(() => {});
+				await cache.put(key, new Response(buf)).then(() => markKept(entry.sha256), () => {});
 			}
 		}
+		timing.reached("model-bytes");
+		if (canVerify) {
+			verifiedSHA.set(buf.buffer, entry.sha256);
+		}
 		return { bytes: buf.buffer, source: "network", verified: canVerify };
+	}
+
+	// markKept and isKept remember which model files the Cache API holds, so that the start can tell a warm
+	// visit from a first one at once (a lookup in the cache itself waits for the busy page thread).
+	const keptKey = "inceptionweb-kept-models-v1";
+	function markKept(sha256) {
+		try {
+			const kept = new Set(JSON.parse(localStorage.getItem(keptKey) || "[]"));
+			kept.add(sha256);
+			localStorage.setItem(keptKey, JSON.stringify([...kept]));
+		} catch (e) {
+			// Storage is off: every start reads the model as on a first visit.
+		}
+	}
+	function isKept(sha256) {
+		try {
+			return JSON.parse(localStorage.getItem(keptKey) || "[]").includes(sha256);
+		} catch (e) {
+			return false;
+		}
 	}
 
 	function cacheKey(sha256) {
@@ -165,22 +287,45 @@ globalThis.InceptionWeb = (() => {
 		return ctx.getImageData(0, 0, size, size).data.buffer;
 	}
 
+	// workerModule is worker.wasm compiled once, as soon as the page's script runs, and handed to every worker
+	// (a WebAssembly.Module can be posted to a worker), so that no worker fetches or compiles it again; null
+	// where compiling here fails (the workers then compile it themselves).
+	const workerModule = WebAssembly.compileStreaming(fetch(files.worker))
+		.then((m) => { timing.mark("worker-compiled"); return m; }, () => null);
+
 	// InferenceWorker is one inference worker (a Go instance of its own): requests by id.
 	class InferenceWorker {
 		constructor(onCrash) {
 			this.nextID = 1;
 			this.pending = new Map();
 			this.busy = false;
+			this.ready = false; // holds the pool's current model
+			this.timing = timing.worker();
 			this.worker = new Worker(files.workerScript);
 			this.worker.onmessage = (e) => this.receive(e.data);
-			this.worker.onerror = (e) => onCrash(this, e.message || "the worker failed");
+			this.worker.onerror = (e) => this.onCrash(this, e.message || "the worker failed");
 			this.onCrash = onCrash;
-			this.worker.postMessage({ type: "init", files });
+			workerModule.then((module) => {
+				try {
+					this.worker.postMessage({ type: "init", files, module });
+				} catch (e) {
+					this.worker.postMessage({ type: "init", files }); // a browser that cannot post a Module
+				}
+			});
 		}
 
 		receive(msg) {
 			if (msg.type === "crashed") {
 				this.onCrash(this, msg.message);
+				return;
+			}
+			if (msg.type === "boot") {
+				this.timing.boot = msg.times;
+				return;
+			}
+			if (msg.type === "model-bytes") {
+				(this.onModelBytes || (() => {}))(msg.bytes);
+				this.onModelBytes = null;
 				return;
 			}
 			const p = this.pending.get(msg.id);
@@ -209,12 +354,65 @@ globalThis.InceptionWeb = (() => {
 
 		stop(message) {
 			this.worker.terminate();
+			this.ready = false;
 			for (const p of this.pending.values()) {
 				p.reject(new Error(message));
 			}
 			this.pending.clear();
 		}
 	}
+
+	// The first inference worker starts with the page, before the UI runs: its start (Go's runtime, the SIMD
+	// kernels) overlaps the UI's. The first pool takes it (takeWorker).
+	let spare = new InferenceWorker((w) => w.stop("The worker stopped before it was used."));
+	function takeWorker(onCrash) {
+		const w = spare || new InferenceWorker(onCrash);
+		spare = null;
+		w.onCrash = onCrash;
+		return w;
+	}
+
+	// preload has the first worker read the model the page will start with from the Cache API, if it is there
+	// (a warm visit), check its sha256 and load it while the UI is still starting; the worker sends the page a
+	// copy of the verified bytes. The model is the one the UI picks (root.go's start: ?model=NAME, else the
+	// default of models.json, else its first); the UI's fetchModel and the pool's first load take what was
+	// done here, and do it themselves when nothing was.
+	let prefetched = null; // {sha256, result: fetchModel's promise}
+	async function preload() {
+		if (!(globalThis.caches && globalThis.crypto && crypto.subtle) || !modelsList) {
+			return;
+		}
+		const list = await modelsList;
+		const asked = query.get("model");
+		const entry = asked ? list.find((m) => m.name === asked) : (list.find((m) => m.default) || list[0]);
+		if (!entry || !entry.url || !spare) {
+			return;
+		}
+		const w = spare;
+		if (!w || !isKept(entry.sha256)) {
+			return; // a first visit: the UI downloads it, with its progress bar
+		}
+		let gotBytes;
+		const bytes = new Promise((resolve) => { gotBytes = resolve; });
+		w.onModelBytes = (buf) => gotBytes(buf);
+		w.timing.loadStart = performance.now();
+		const reply = w.request({ type: "preload", name: entry.name, sha256: entry.sha256, cacheName, key: cacheKey(entry.sha256), timing: timing.digest }, [])
+			.then((r) => { w.timing.loadEnd = performance.now(); w.timing.load = r.timing; return r; });
+		reply.catch(() => gotBytes(null));
+		w.holds = { sha256: entry.sha256, reply };
+		prefetched = {
+			sha256: entry.sha256,
+			result: bytes.then((buf) => {
+				if (!buf) {
+					return null; // unreadable or changed: fetchModel reads it itself
+				}
+				verifiedSHA.set(buf, entry.sha256);
+				timing.reached("model-bytes");
+				return { bytes: buf, source: "cache", verified: true };
+			}),
+		};
+	}
+	preload().catch(() => {});
 
 	// workerCount is the pool size the page starts with: ?workers=N, else one per core, at most maxWorkers.
 	const maxWorkers = 4;
@@ -226,56 +424,78 @@ globalThis.InceptionWeb = (() => {
 		return Math.max(1, Math.min(navigator.hardwareConcurrency || 1, maxWorkers));
 	}
 
-	// Pool is the page's inference workers, each holding the whole model. Jobs go to the next free worker in
-	// the order they came. The model file is fetched once, kept here and copied to each worker (new workers
-	// of a resize get it from here too; after a crash the page loads the model again). With 2+ workers and InceptionV3, each worker also holds a part
-	// of the split network, and a lone image runs on all of them at once (classifyPart; the workers swap
-	// channels through MessagePorts of their own).
+	// Pool is the page's inference workers, each holding the whole model. Jobs go to the next free worker
+	// that holds the model, in the order they came. The model file is fetched once, kept here and copied to
+	// each worker. A model load resolves as soon as the first worker holds the model, so the page answers
+	// with one worker while the others start: they are started and loaded one after another in the background
+	// (onWorkers(ready, size) reports each), so they do not slow the first one down. A worker that crashes is
+	// replaced and given the model again; its image fails, the others carry on. With 2+ workers and
+	// InceptionV3, each worker also holds a part of the split network, and once every worker holds its part a
+	// lone image runs on all of them at once (classifyPart; the workers swap channels through MessagePorts of
+	// their own); a crash then stops every job and the page loads the model again (onCrash's recovered false).
 	class Pool {
-		constructor(size, onCrash) {
+		constructor(size, onCrash, onWorkers) {
 			this.onCrash = onCrash;
-			this.workers = [];
+			this.onWorkers = onWorkers || (() => {});
+			this.size = size;
+			this.workers = [this.newWorker()];
 			this.queue = []; // waiting jobs: {split, run(workers)}
 			this.model = null; // {name, bytes, sha256}
 			this.loading = Promise.resolve();
 			this.held = 0; // model loads and resizes waiting or under way
 			this.split = false;
-			for (let i = 0; i < size; i++) {
-				this.workers.push(this.newWorker());
-			}
+			this.gen = 0; // counts model loads; a background load of an older one stops
+			currentPool = this;
 		}
 
 		newWorker() {
-			return new InferenceWorker((w, message) => this.crash(w, message));
+			return takeWorker((w, message) => this.crash(w, message));
 		}
 
-		// crash replaces a dead worker. Every job in flight fails (a split image needs every worker), and
-		// the page reloads the model.
+		readyCount() {
+			return this.workers.filter((w) => w.ready).length;
+		}
+
+		// crash replaces a dead worker. Its job fails; the replacement is given the model in the background.
+		// Split across workers, every job in flight fails (a split image needs every worker) and the page
+		// reloads the model.
 		crash(dead, message) {
 			const i = this.workers.indexOf(dead);
 			if (i < 0) {
 				return;
 			}
-			for (const w of this.workers) {
-				if (w !== dead) {
-					w.pending.forEach((p) => p.reject(new Error("The classifier crashed (" + message + ") and was restarted.")));
-					w.pending.clear();
-					w.busy = false;
+			const text = "The classifier crashed (" + message + ") and was restarted.";
+			const wasReady = dead.ready;
+			dead.stop(text);
+			dead.busy = false;
+			const w = this.newWorker();
+			this.workers[i] = w;
+			if (this.split || !this.model || !wasReady) {
+				for (const other of this.workers) {
+					other.pending.forEach((p) => p.reject(new Error(text)));
+					other.pending.clear();
+					other.busy = false;
+					other.ready = false;
 				}
+				this.model = null;
+				this.split = false;
+				this.gen++;
+				this.onWorkers(0, this.size);
+				this.onCrash(String(message), false);
+				return;
 			}
-			dead.stop("The classifier crashed (" + message + ") and was restarted.");
-			this.workers[i] = this.newWorker();
-			this.model = null;
-			this.onCrash(String(message));
+			this.onWorkers(this.readyCount(), this.size);
+			this.onCrash(String(message), true);
+			this.loadInto(w, this.model, this.gen, i, null).catch(() => {});
 		}
 
-		// idle is the number of free workers (while no model load is under way).
+		// idle is the number of free workers that hold the model (while no model load is under way).
 		idle() {
-			return this.model && this.held === 0 ? this.workers.filter((w) => !w.busy).length : 0;
+			return this.model && this.held === 0 ? this.workers.filter((w) => w.ready && !w.busy).length : 0;
 		}
 
-		// load hands a model file to every worker (after the jobs in flight finish) and resolves with the first
-		// worker's reply, split set when the pool can split one image.
+		// load hands a model file to the workers (after the jobs in flight finish) and resolves with the first
+		// worker's reply.
 		load(name, bytes, sha256) {
 			return this.hold(() => this.loadAll({ name, bytes, sha256 }));
 		}
@@ -286,10 +506,8 @@ globalThis.InceptionWeb = (() => {
 				for (const w of this.workers) {
 					w.stop("The workers were replaced.");
 				}
-				this.workers = [];
-				for (let i = 0; i < n; i++) {
-					this.workers.push(this.newWorker());
-				}
+				this.size = n;
+				this.workers = [this.newWorker()];
 				return this.model ? this.loadAll(this.model) : null;
 			});
 		}
@@ -309,11 +527,44 @@ globalThis.InceptionWeb = (() => {
 			}
 		}
 
+		// loadInto gives worker w (part i of the pool) the model; it is busy meanwhile, so that a later
+		// model load waits for it.
+		async loadInto(w, model, gen, i, peers) {
+			const bytes = model.bytes.slice(0);
+			const ports = peers || new Array(this.size).fill(null);
+			w.holds = null; // whatever it preloaded is replaced
+			w.busy = true;
+			w.timing.loadStart = performance.now();
+			try {
+				const reply = await w.request({
+					type: "load", name: model.name, bytes, sha256: model.sha256, verified: !model.sha256,
+					part: i, parts: peers ? this.size : 1, peers: ports, timing: timing.digest,
+				}, [bytes, ...ports.filter((p) => p)]);
+				w.timing.loadEnd = performance.now();
+				w.timing.load = reply.timing;
+				w.hasPart = !!(peers && reply.split);
+				if (gen === this.gen && this.workers.includes(w)) {
+					w.ready = true;
+					this.onWorkers(this.readyCount(), this.size);
+				}
+				return reply;
+			} finally {
+				w.busy = false;
+				this.pump();
+			}
+		}
+
 		async loadAll(model) {
 			this.model = null;
-			const n = this.workers.length;
-			// ports[i][k] is worker i's end of the channel to worker k.
-			const ports = this.workers.map(() => new Array(n).fill(null));
+			this.split = false;
+			const gen = ++this.gen;
+			for (const w of this.workers) {
+				w.ready = false;
+			}
+			this.onWorkers(0, this.size);
+			const n = this.size;
+			// ports[i][k] is worker i's end of the channel to worker k (for a split network).
+			const ports = Array.from({ length: n }, () => new Array(n).fill(null));
 			if (n > 1) {
 				for (let i = 0; i < n; i++) {
 					for (let k = i + 1; k < n; k++) {
@@ -323,17 +574,79 @@ globalThis.InceptionWeb = (() => {
 					}
 				}
 			}
-			const replies = await Promise.all(this.workers.map((w, i) => {
-				const bytes = model.bytes.slice(0);
-				const peers = ports[i].filter((p) => p);
-				return w.request({ type: "load", name: model.name, bytes, sha256: model.sha256, part: i, parts: n, peers: ports[i] }, [bytes, ...peers]);
-			}));
+			const w0 = this.workers[0];
+			let first = null;
+			if (w0.holds && w0.holds.sha256 === verifiedSHA.get(model.bytes)) { // preloaded while the UI started
+				const held = w0.holds;
+				w0.holds = null;
+				w0.busy = true;
+				first = await held.reply.catch(() => null);
+				w0.busy = false;
+				if (first && gen === this.gen) {
+					w0.ready = true;
+					w0.hasPart = false;
+					this.onWorkers(this.readyCount(), this.size);
+				}
+			}
+			if (!first) {
+				first = await this.loadInto(w0, model, gen, 0, ports[0]);
+			}
 			this.model = model;
-			this.split = replies.every((r) => r.split);
-			const first = replies[0];
-			first.split = this.split;
+			timing.reached("ready");
+			setTimeout(keepOffline, 2000); // after the first answers, usually
+			first.split = false; // not before every worker holds its part
 			this.pump();
+			if (n > 1) {
+				this.loadRest(model, gen, ports);
+			} else {
+				timing.reached("workers-ready");
+			}
 			return first;
+		}
+
+		// loadRest starts the pool's other workers one after another and gives each the model (and its part
+		// of a split network); worker 0 gets its part last if it was loaded without one.
+		async loadRest(model, gen, ports) {
+			// The others start when they are needed: when a job waits for a worker, or once the first worker
+			// has been idle for a moment (after the first answers), so that they do not slow it down.
+			const w0 = this.workers[0];
+			let idleSince = null;
+			while (gen === this.gen && this.queue.length === 0) {
+				idleSince = w0.busy ? null : (idleSince ?? performance.now());
+				if (idleSince !== null && performance.now() - idleSince >= 300) {
+					break;
+				}
+				await new Promise((r) => setTimeout(r, 50));
+			}
+			const splits = [];
+			for (let i = 1; i < this.size; i++) {
+				if (gen !== this.gen) {
+					return;
+				}
+				if (!this.workers[i]) {
+					this.workers[i] = this.newWorker();
+				}
+				try {
+					splits.push(!!(await this.loadInto(this.workers[i], model, gen, i, ports[i])).split);
+				} catch (e) {
+					splits.push(false); // the worker crashed while loading: the pool runs without it
+				}
+			}
+			let split = splits.every((s) => s);
+			if (split && !w0.hasPart) {
+				while (w0.busy && gen === this.gen) {
+					await new Promise((r) => setTimeout(r, 10));
+				}
+				if (gen !== this.gen) {
+					return;
+				}
+				split = await this.loadInto(w0, model, gen, 0, ports[0]).then((r) => !!r.split, () => false);
+			}
+			if (gen === this.gen) {
+				this.split = split;
+				timing.reached("workers-ready");
+				this.onWorkers(this.readyCount(), this.size, split);
+			}
 		}
 
 		// classify runs one image on the next free worker, or on all of them when alone is true and the model
@@ -355,7 +668,10 @@ globalThis.InceptionWeb = (() => {
 							const px = i === workers.length - 1 ? pixels : pixels.slice(0);
 							return w.request(Object.assign({ type: split ? "classifyPart" : "classify", pixels: px, size, topK }, extras), [px]);
 						});
-						return Promise.all(jobs).then((replies) => Object.assign(replies[0], { workers: workers.length }));
+						return Promise.all(jobs).then((replies) => {
+							timing.reached("first-answer");
+							return Object.assign(replies[0], { workers: workers.length });
+						});
 					},
 					resolve,
 					reject,
@@ -366,7 +682,7 @@ globalThis.InceptionWeb = (() => {
 
 		// tryClassify runs a webcam frame on a free worker now, or returns null: frames never wait in line.
 		tryClassify(pixels, size, topK, extras) {
-			const w = this.idle() > 0 && this.queue.length === 0 && this.workers.find((w) => !w.busy);
+			const w = this.idle() > 0 && this.queue.length === 0 && this.workers.find((w) => w.ready && !w.busy);
 			if (!w) {
 				return null;
 			}
@@ -377,7 +693,10 @@ globalThis.InceptionWeb = (() => {
 		pump() {
 			while (this.model && this.queue.length > 0) {
 				const job = this.queue[0];
-				const free = this.workers.filter((w) => !w.busy);
+				if (job.split && !this.split) {
+					job.split = false; // a worker went away since: run it whole
+				}
+				const free = this.workers.filter((w) => w.ready && !w.busy);
 				const want = job.split ? this.workers.length : 1;
 				if (free.length < want) {
 					return;
@@ -402,6 +721,23 @@ globalThis.InceptionWeb = (() => {
 			p.then(free, free);
 			return p;
 		}
+
+		// stats is each worker's wasm memory in bytes (for tests that watch memory over many images).
+		stats() {
+			return Promise.all(this.workers.map((w) => w.request({ type: "stats" }, []).then((r) => r.memory, () => 0)));
+		}
+	}
+
+	// currentPool is the page's pool (the last one made), for stats.
+	let currentPool = null;
+
+	// stats is the wasm memory of the page's UI and of each inference worker, in bytes.
+	async function stats() {
+		return {
+			ui: globalThis.InceptionWeb && InceptionWeb.uiMemory ? InceptionWeb.uiMemory.buffer.byteLength : 0,
+			workers: currentPool ? await currentPool.stats() : [],
+			workersReady: currentPool ? currentPool.readyCount() : 0,
+		};
 	}
 
 	// cameraError turns a getUserMedia failure into a message a person can act on, and a short code.
@@ -636,8 +972,27 @@ globalThis.InceptionWeb = (() => {
 		})();
 	}
 
+	// keepOffline registers the service worker (sw.js, next to the page), which keeps the site's files so that
+	// the page works with no network after this visit. It runs a little after the page is ready (or after a
+	// few seconds), so that its copying does not slow the start down. Service workers need a secure page (https,
+	// or localhost); elsewhere the page simply needs the network.
+	let offlineAsked = false;
+	function keepOffline() {
+		if (offlineAsked || !globalThis.isSecureContext || !("serviceWorker" in navigator)) {
+			return;
+		}
+		offlineAsked = true;
+		navigator.serviceWorker.register("sw.js").catch(() => {});
+	}
+	setTimeout(keepOffline, 8000);
+
+	// startModel is the model the address asks for (?model=NAME), or "".
+	function startModel() {
+		return query.get("model") || "";
+	}
+
 	return {
-		files, loadModels, fetchModel, storeModel, forgetModel, ownModels, saveOwnModels, convertModel, readFile, readHead,
-		decode, crop, workerCount, maxWorkers, Pool, Camera, thumbnail, save, droppedFolders,
+		timing, startModel, files, loadModels, fetchModel, storeModel, forgetModel, ownModels, saveOwnModels, convertModel, readFile, readHead,
+		decode, crop, workerCount, maxWorkers, Pool, Camera, stats, thumbnail, save, droppedFolders,
 	};
 })();

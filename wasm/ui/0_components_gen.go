@@ -1063,6 +1063,7 @@ func (c *Root) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			vgn.AddAttrInterface("data-split", c.SplitString())
 			vgn.AddAttrInterface("data-state", c.State)
 			vgn.AddAttrInterface("data-workers", c.WorkersString())
+			vgn.AddAttrInterface("data-workers-ready", c.ReadyString())
 			{
 				vgparent := vgn
 				_ = vgparent

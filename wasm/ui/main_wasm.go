@@ -5,6 +5,8 @@
 package main
 
 import (
+	"syscall/js"
+
 	"github.com/vugu/vugu"
 	"github.com/vugu/vugu/domrender"
 )
@@ -20,9 +22,14 @@ func main() {
 		panic(err)
 	}
 	root := &Root{}
+	first := true
 	for ok := true; ok; ok = renderer.EventWait() {
 		if err := renderer.Render(buildEnv.RunBuild(root)); err != nil {
 			panic(err)
+		}
+		if first { // for the start-up breakdown (app.js's timing)
+			js.Global().Get("performance").Call("mark", "first-render")
+			first = false
 		}
 	}
 }

@@ -72,6 +72,7 @@ type Root struct {
 	nextID  int
 
 	Workers    int  // the size of the pool of inference workers
+	Ready      int  // the workers that hold the model (the others are still starting)
 	MaxWorkers int  // the largest size the page offers
 	Split      bool // a lone image runs on all workers at once
 
@@ -128,17 +129,7 @@ func (c *Root) update(f func()) {
 func (c *Root) start() {
 	workers := glue().Call("workerCount").Int()
 	c.update(func() { c.Workers, c.MaxWorkers = workers, max(workers, glue().Get("maxWorkers").Int()) })
-	c.pool = glue().Get("Pool").New(workers, js.FuncOf(func(_ js.Value, args []js.Value) any {
-		msg := args[0].String()
-		go func() {
-			c.update(func() {
-				c.State, c.Loaded = "error", ""
-				c.Error = "The classifier crashed (" + msg + "); it was restarted."
-			})
-			c.tasks <- c.loadModel
-		}()
-		return nil
-	}))
+	c.pool = glue().Get("Pool").New(workers, js.FuncOf(c.crashed), js.FuncOf(c.workersReady))
 	v, err := await(glue().Call("loadModels"))
 	if err != nil {
 		c.fail("Could not read the list of models: " + err.Error())
@@ -149,6 +140,7 @@ func (c *Root) start() {
 		c.fail("Could not read the list of models: " + err.Error())
 		return
 	}
+	asked := glue().Call("startModel").String()
 	var own []ModelEntry
 	if err := json.Unmarshal([]byte(glue().Call("ownModels").String()), &own); err == nil {
 		for _, e := range own {
@@ -167,6 +159,9 @@ func (c *Root) start() {
 			if m.Default {
 				c.Selected = m.Name
 			}
+		}
+		if _, ok := c.entry(asked); ok { // ?model=NAME
+			c.Selected = asked
 		}
 	})
 	c.loadModel()
@@ -298,6 +293,7 @@ func (c *Root) addFiles(files []js.Value) {
 				r.File = "pasted image"
 			}
 			c.Results = append([]*Result{r}, c.Results...)
+			c.trimResults()
 			c.pending++
 			c.State, c.Error = "busy", ""
 		})

@@ -4,14 +4,17 @@
 // (started by the site's worker.js). Each worker of the page's pool is its own Go instance holding the model,
 // and answers the page's messages:
 //
-//	{type: "load", id, name, bytes: ArrayBuffer, sha256?, part, parts, peers: [MessagePort|null]}
-//	    -> {type: "loaded", id, info, kernels, split}
+//	{type: "load", id, name, bytes: ArrayBuffer, sha256?, verified?, timing?, part, parts, peers: [MessagePort|null]}
+//	    -> {type: "loaded", id, info, kernels, split, timing}
 //	{type: "classify", id, pixels: ArrayBuffer, size, topK, features?, cam?}
 //	    -> {type: "result", id, predictions, ms, features?, cam?} (see withExtras)
 //	{type: "classifyPart", id, pixels: ArrayBuffer, size, topK}  -> {type: "result", id, predictions, ms}
 //	{type: "convert", id, file: File, int8}  -> progress messages, then {type: "converted", id, bytes, ...}
 //
 // info is model.Info as JSON: name, title, classes, quantization and input, the model's preprocessing.
+// verified says the page matched the bytes' sha256 against models.json (the model's own digest is then not
+// hashed again); sha256 asks this worker to do that itself. timing is how long each stage of the load took
+// (see timing.go); with timing set, the model's digest is also computed on its own to say what it costs.
 //
 // With parts > 1 and an InceptionV3 model, load also builds this worker's part of the split network (split is
 // then true), and peers[k] is a MessagePort to the worker holding part k. classifyPart goes to every worker of
@@ -122,16 +125,22 @@ func (w *worker) load(msg js.Value) (map[string]any, error) {
 		w.split.close()
 		w.split = nil
 	}
+	t := newStages(msg.Get("timing").Truthy())
 	runtime.GC() // the old model's memory is reused for the new one
+	t.done("gc")
 	data := bytesOf(msg.Get("bytes"))
+	t.done("copy")
 	// The page verifies with crypto.subtle where it can; where it cannot (insecure contexts) it asks here.
+	verified := msg.Get("verified").Truthy()
 	if want := msg.Get("sha256"); want.Type() == js.TypeString {
 		sum := sha256.Sum256(data)
 		if got := hex.EncodeToString(sum[:]); got != want.String() {
 			return nil, fmt.Errorf("model file %s is corrupted: sha256 %s, want %s", name, got[:12], want.String()[:12])
 		}
+		verified = true
+		t.done("sha256")
 	}
-	m, err := model.Open(name, data)
+	m, err := t.open(name, data, verified)
 	if err != nil {
 		return nil, fmt.Errorf("model file %s: %v", name, err)
 	}
@@ -150,11 +159,13 @@ func (w *worker) load(msg js.Value) (map[string]any, error) {
 		return nil, err
 	}
 	infoJSON := js.Global().Get("JSON").Call("parse", string(raw))
+	t.done("part")
 	return map[string]any{
 		"type":    "loaded",
 		"info":    infoJSON,
 		"kernels": w.kernels,
 		"split":   w.split != nil,
+		"timing":  t.js(),
 	}, nil
 }
 

@@ -1,0 +1,21 @@
+package model
+
+import (
+	"fmt"
+
+	"inceptionweb/weights"
+)
+
+// OpenVerified is Open for a model file whose bytes the caller has matched by sha256 against a list of files
+// that passed Open before (the page's models.json, or the person's own models, stored after conversion): the
+// file's own digest is not computed again (see weights.ReadVerified). Everything else is checked as by Open.
+func OpenVerified(name string, data []byte) (*Model, error) {
+	if !weights.IsModelFile(data) {
+		return nil, fmt.Errorf("%s: %w", name, weights.ErrNotModel)
+	}
+	m, err := weights.ReadVerified(name, data)
+	if err != nil {
+		return nil, err
+	}
+	return build(name, m.Meta, m, false)
+}

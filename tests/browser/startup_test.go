@@ -1,0 +1,109 @@
+package browser
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/target"
+	"github.com/chromedp/chromedp"
+
+	"inceptionweb/internal/testenv"
+)
+
+// openWithScript opens url in a new tab that runs script before the page's own scripts.
+func openWithScript(t testing.TB, browserCtx context.Context, url, script string) context.Context {
+	t.Helper()
+	res, err := cdp.Call(browserCtx, chromedp.FromContext(browserCtx).Browser, target.CreateTarget,
+		target.CreateTargetParams{URL: "about:blank"})
+	if err != nil {
+		t.Fatalf("opening a tab: %v", err)
+	}
+	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithTargetID(res.TargetID))
+	t.Cleanup(cancel)
+	err = chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tab *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tab, page.AddScriptToEvaluateOnNewDocument,
+			page.AddScriptToEvaluateOnNewDocumentParams{Source: script})
+		return err
+	}), chromedp.Navigate(url))
+	if err != nil {
+		t.Fatalf("opening %s: %v", url, err)
+	}
+	return ctx
+}
+
+// workerHooks is a test-only hook on the page's workers, installed before the page runs: the model load of
+// every worker but the first is held back by window.testDelayLoad ms (so the second worker is observably
+// still starting), and the next classify request after window.testCrashNext is set carries an id that is
+// not a number, which makes the Go worker panic outside its recover: the worker dies mid-image as it would
+// from running out of memory.
+const workerHooks = `(() => {
+	window.testDelayLoad = 0;
+	window.testCrashNext = false;
+	const index = new WeakMap();
+	let workers = 0;
+	const post = Worker.prototype.postMessage;
+	Worker.prototype.postMessage = function (msg, transfer) {
+		if (!index.has(this)) {
+			index.set(this, workers++);
+		}
+		if (msg && msg.type === "load" && index.get(this) > 0 && window.testDelayLoad > 0) {
+			setTimeout(() => post.call(this, msg, transfer), window.testDelayLoad);
+			return;
+		}
+		if (msg && msg.type === "classify" && window.testCrashNext) {
+			window.testCrashNext = false;
+			msg = Object.assign({}, msg, { id: "crash" });
+		}
+		return post.call(this, msg, transfer);
+	};
+})();`
+
+// TestFirstWorkerAnswers checks that the page answers with its first worker while the second is still
+// starting (data-workers-ready says how many hold the model), and then runs with both.
+func TestFirstWorkerAnswers(t *testing.T) {
+	photo := filepath.Join(testenv.Shared(t), "images", "chelsea.png")
+	url := serve(t, builtSite(t))
+	ctx := openWithScript(t, browser(t), url+"?workers=2&model=mobilenet_v2_uint8",
+		strings.Replace(workerHooks, "window.testDelayLoad = 0", "window.testDelayLoad = 5000", 1))
+	waitReady(t, ctx)
+	if got := eval[string](t, ctx, statusJS+".dataset.workers + '/' + "+statusJS+".dataset.workersReady"); got != "2/1" {
+		t.Errorf("at ready: workers/ready %q, want 2/1 (the second still starting)", got)
+	}
+	expectTop(t, classify(t, ctx, photo), cats...)
+	if got := eval[string](t, ctx, statusJS+".dataset.workersReady"); got != "1" {
+		t.Errorf("after the first answer: %s workers ready, want 1 (the second's load is held back 5 s)", got)
+	}
+	waitFor(t, ctx, "the second worker", statusJS+`.dataset.workersReady === "2"`)
+	expectTop(t, classify(t, ctx, photo, photo), cats...)
+	ran := eval[[]string](t, ctx, `Array.from(document.querySelectorAll("[data-testid=result]"), (c) => c.dataset.state)`)
+	if strings.Join(ran, ",") != "done,done,done" {
+		t.Errorf("cards: %v", ran)
+	}
+}
+
+// TestWorkerCrash kills a worker mid-image: that image gets an error, the worker is restarted with the
+// model, and the next images classify.
+func TestWorkerCrash(t *testing.T) {
+	photo := filepath.Join(testenv.Shared(t), "images", "chelsea.png")
+	url := serve(t, builtSite(t))
+	ctx := openWithScript(t, browser(t), url+"?workers=2&model=mobilenet_v2_uint8", workerHooks)
+	waitReady(t, ctx)
+	waitFor(t, ctx, "both workers", statusJS+`.dataset.workersReady === "2"`)
+	expectTop(t, classify(t, ctx, photo), cats...)
+
+	eval[bool](t, ctx, `window.testCrashNext = true`)
+	c := classify(t, ctx, photo)
+	if c.State != "error" || !strings.Contains(c.Error+c.PageError, "crashed") {
+		t.Errorf("the image on the crashed worker: state %q, error %q, page error %q", c.State, c.Error, c.PageError)
+	}
+	t.Logf("crashed: %s", c.PageError)
+	for i := 0; i < 3; i++ { // the next ones classify, on whichever worker is free
+		expectTop(t, classify(t, ctx, photo), cats...)
+	}
+	waitFor(t, ctx, "the restarted worker", statusJS+`.dataset.workersReady === "2" && `+statusJS+`.dataset.state === "ready"`)
+	expectTop(t, classify(t, ctx, photo, photo), cats...)
+}

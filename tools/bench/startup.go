@@ -1,0 +1,228 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// The page's start-up: for each model, a cold visit (fresh browser profile) and then a warm one (the same
+// profile, everything cached: the site's files, the model in the Cache API), each in a fresh Chromium, against
+// the project's own server (server.go) on the built site. An image is picked as soon as the page shows its
+// file input, so "first answer" is the time a person who drops a photo at once waits for its classes.
+
+// startupModels are the models whose start-up the bench reports.
+var startupModels = []string{"mobilenet_v2_uint8", "googlenet_int8"}
+
+// visit is what one page load took, in ms since the navigation started (the page's timing.report()).
+type visit struct {
+	Ready       float64
+	FirstAnswer float64
+	Report      json.RawMessage
+}
+
+type startupRow struct {
+	Model, Visit string
+	Workers      int
+	Ready        []float64
+	FirstAnswer  []float64
+	Err          string
+	Last         json.RawMessage // the last visit's breakdown
+}
+
+// measureStartup runs runs cold+warm visit pairs for each model, each pair in a fresh Chromium and profile.
+func measureStartup(chromium, image string, runs, workers int, verbose bool) ([]startupRow, error) {
+	url, stop, err := startSiteServer()
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+	var rows []startupRow
+	for _, m := range startupModels {
+		cold := startupRow{Model: m, Visit: "cold", Workers: workers}
+		warm := startupRow{Model: m, Visit: "warm", Workers: workers}
+		for i := 0; i < runs; i++ {
+			page := fmt.Sprintf("%s/?model=%s&workers=%d&debug=timing", url, m, workers)
+			vs, err := visitPair(chromium, page, image, verbose)
+			if err != nil {
+				cold.Err, warm.Err = err.Error(), err.Error()
+				logf("startup %s run %d: %v", m, i+1, err)
+				break
+			}
+			logf("startup %s run %d: cold ready %.0f ms, first answer %.0f ms; warm ready %.0f ms, first answer %.0f ms",
+				m, i+1, vs[0].Ready, vs[0].FirstAnswer, vs[1].Ready, vs[1].FirstAnswer)
+			for k, r := range []*startupRow{&cold, &warm} {
+				r.Ready = append(r.Ready, vs[k].Ready)
+				r.FirstAnswer = append(r.FirstAnswer, vs[k].FirstAnswer)
+				r.Last = vs[k].Report
+			}
+		}
+		rows = append(rows, cold, warm)
+	}
+	return rows, nil
+}
+
+// startSiteServer builds and runs server.go on the site (web/) and returns its URL.
+func startSiteServer() (string, func(), error) {
+	dir, err := os.MkdirTemp("", "bench-server")
+	if err != nil {
+		return "", nil, err
+	}
+	bin := filepath.Join(dir, "server")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		return "", nil, fmt.Errorf("building the server: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-dir", siteDir)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	stop := func() { cmd.Process.Signal(os.Interrupt); cmd.Wait(); os.RemoveAll(dir) }
+	line, err := bufio.NewReader(stderr).ReadString('\n')
+	_, url, ok := strings.Cut(strings.TrimSpace(line), " on ")
+	if err != nil || !ok {
+		stop()
+		return "", nil, fmt.Errorf("server said %q (%v)", line, err)
+	}
+	go io.Copy(io.Discard, stderr)
+	return strings.TrimSuffix(url, "/"), stop, nil
+}
+
+// visitPair opens page twice in one fresh Chromium: cold, then warm.
+func visitPair(chromium, page, image string, verbose bool) ([2]visit, error) {
+	var out [2]visit
+	profile, err := os.MkdirTemp("", "bench-startup")
+	if err != nil {
+		return out, err
+	}
+	defer os.RemoveAll(profile)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.UserDataDir(profile),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	defer cancelBrowser()
+	if err := chromedp.Do(bctx); err != nil {
+		return out, fmt.Errorf("starting %s: %v", chromium, err)
+	}
+	for i := range out {
+		v, err := visitOnce(bctx, page, image, verbose)
+		if err != nil {
+			return out, fmt.Errorf("visit %d: %v", i+1, err)
+		}
+		out[i] = v
+		time.Sleep(time.Second) // let the browser write its caches (compiled wasm among them)
+	}
+	return out, nil
+}
+
+// visitOnce opens page in a new tab, picks image as soon as the file input exists, waits for its answer and
+// returns the page's timing report.
+func visitOnce(bctx context.Context, page, image string, verbose bool) (visit, error) {
+	var v visit
+	tctx, cancel := chromedp.NewContext(bctx)
+	defer cancel()
+	tctx, cancelTimeout := context.WithTimeout(tctx, 2*time.Minute)
+	defer cancelTimeout()
+	if _, err := chromedp.RunResponse(tctx, chromedp.Navigate(page)); err != nil {
+		return v, err
+	}
+	input := `input[type=file][data-testid=image-input]`
+	// The UI may render the input again between finding it and setting its files: try again then.
+	for try := 0; ; try++ {
+		err := chromedp.Do(tctx, chromedp.WaitReady(chromedp.CSS(input)),
+			chromedp.SetUploadFiles(chromedp.CSS(input), []string{image}))
+		if err == nil {
+			break
+		}
+		if try == 50 || tctx.Err() != nil {
+			return v, err
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for {
+		state, err := chromedp.Run(tctx, chromedp.Evaluate[string](`(() => {
+			const c = document.querySelector("[data-testid=result]");
+			return c ? c.dataset.state : "";
+		})()`))
+		if err != nil {
+			return v, err
+		}
+		if state == "done" {
+			break
+		}
+		if state == "error" {
+			msg, _ := chromedp.Run(tctx, chromedp.Evaluate[string](`document.querySelector("[data-testid=result]").textContent`))
+			return v, fmt.Errorf("the image failed: %s", msg)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	raw, err := chromedp.Run(tctx, chromedp.Evaluate[string](`JSON.stringify(InceptionWeb.timing.report())`))
+	if err != nil {
+		return v, err
+	}
+	var r struct {
+		Page map[string]*float64 `json:"page"`
+	}
+	if err := json.Unmarshal([]byte(raw), &r); err != nil {
+		return v, err
+	}
+	if r.Page["ready"] == nil || r.Page["first-answer"] == nil {
+		return v, fmt.Errorf("the page did not mark ready and its first answer: %s", raw)
+	}
+	v.Ready, v.FirstAnswer, v.Report = *r.Page["ready"], *r.Page["first-answer"], json.RawMessage(raw)
+	if verbose {
+		logf("  %s", raw)
+	}
+	return v, nil
+}
+
+// reportStartup prints the start-up table and the targets, and returns the JSON lines.
+func reportStartup(w io.Writer, rows []startupRow) []any {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "page start-up\tmodel\tvisit\tworkers\truns\tready ms (median)\tfirst answer ms (median)\tfirst answer min..max\t")
+	var lines []any
+	for _, r := range rows {
+		if r.Err != "" {
+			fmt.Fprintf(tw, "page\t%s\t%s\t%d\t\tnot measured: %s\t\t\t\n", r.Model, r.Visit, r.Workers, firstLine(r.Err))
+			continue
+		}
+		fmt.Fprintf(tw, "page\t%s\t%s\t%d\t%d\t%.0f\t%.0f\t%.0f..%.0f\t\n", r.Model, r.Visit, r.Workers, len(r.Ready),
+			median(r.Ready), median(r.FirstAnswer), slices.Min(r.FirstAnswer), slices.Max(r.FirstAnswer))
+		lines = append(lines, map[string]any{"engine": "page start-up", "model": r.Model, "visit": r.Visit,
+			"workers": r.Workers, "ready_ms": round1(median(r.Ready)), "first_answer_ms": round1(median(r.FirstAnswer))})
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nms since the navigation started, median of fresh Chromium runs (cold: new profile; warm: the same")
+	fmt.Fprintln(w, "profile right after). Targets: warm MobileNetV2 ready <= 800 ms and first answer <= 1000 ms; cold MobileNetV2")
+	fmt.Fprintln(w, "first answer <= 1500 ms; GoogLeNet int8 warm first answer <= 2500 ms.")
+	for _, r := range rows {
+		if r.Err == "" && r.Visit == "warm" {
+			fmt.Fprintf(w, "breakdown of the last warm %s visit: %s\n", r.Model, r.Last)
+		}
+	}
+	fmt.Fprintln(w)
+	return lines
+}
