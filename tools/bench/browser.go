@@ -55,28 +55,11 @@ func measure(data map[string]string, ms []measurement, chromium string, verbose 
 	if err != nil {
 		return nil, err
 	}
-	profile, err := os.MkdirTemp("", "bench-chromium")
+	bctx, stop, err := startChromium(chromium)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(profile)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium),
-		chromedp.UserDataDir(profile),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
-	if err := chromedp.Do(bctx); err != nil {
-		return nil, fmt.Errorf("starting %s: %v", chromium, err)
-	}
+	defer stop()
 	var results []result
 	for _, m := range ms {
 		origin := plain
@@ -186,4 +169,35 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// startChromium starts headless Chromium with a fresh profile (flags that work as root here); stop ends it and
+// removes the profile.
+func startChromium(chromium string) (ctx context.Context, stop func(), err error) {
+	profile, err := os.MkdirTemp("", "bench-chromium")
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.UserDataDir(profile),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	stop = func() {
+		cancelBrowser()
+		cancelAlloc()
+		os.RemoveAll(profile)
+	}
+	if err := chromedp.Do(bctx); err != nil {
+		stop()
+		return nil, nil, fmt.Errorf("starting %s: %v", chromium, err)
+	}
+	return bctx, stop, nil
 }

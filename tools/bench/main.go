@@ -41,6 +41,10 @@ func main() {
 	if *shared == "" {
 		*shared = filepath.Join("..", "shared")
 	}
+	// Absolute, because Chromium reads the photos it is given from its own working folder.
+	if abs, err := filepath.Abs(*shared); err == nil {
+		*shared = abs
+	}
 	start := time.Now()
 	var startupLines []any
 	if *startupRuns > 0 && (*only == "" || strings.Contains("startup", *only)) {

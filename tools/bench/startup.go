@@ -105,28 +105,11 @@ func startSiteServer() (string, func(), error) {
 // visitPair opens page twice in one fresh Chromium: cold, then warm.
 func visitPair(chromium, page, image string, verbose bool) ([2]visit, error) {
 	var out [2]visit
-	profile, err := os.MkdirTemp("", "bench-startup")
+	bctx, stop, err := startChromium(chromium)
 	if err != nil {
 		return out, err
 	}
-	defer os.RemoveAll(profile)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium),
-		chromedp.UserDataDir(profile),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
-	if err := chromedp.Do(bctx); err != nil {
-		return out, fmt.Errorf("starting %s: %v", chromium, err)
-	}
+	defer stop()
 	for i := range out {
 		v, err := visitOnce(bctx, page, image, verbose)
 		if err != nil {
