@@ -60,6 +60,8 @@ import numpy as np
 import torch
 import torchvision
 
+from fixture import f32, layer_summary, spot_check, synth_uniform
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 HOOKED = ["Conv2d_1a_3x3", "Conv2d_4a_3x3", "maxpool2", "Mixed_5b", "Mixed_5c", "Mixed_5d", "Mixed_6a",
@@ -70,29 +72,6 @@ CHECKED_PARAMS = ["Conv2d_1a_3x3.conv.weight", "Mixed_6b.branch7x7_2.conv.weight
                   "Mixed_7b.branch3x3_2b.conv.weight", "Conv2d_1a_3x3.bn.weight", "Mixed_5b.branch1x1.bn.bias",
                   "Mixed_6e.branch7x7dbl_3.bn.running_mean", "Mixed_7c.branch_pool.bn.running_var",
                   "fc.weight", "fc.bias"]
-
-SAMPLES = 256
-MASK = 0xFFFFFFFF
-
-
-def fnv1a32(name):
-    h = 2166136261
-    for b in name.encode("utf-8"):
-        h = ((h ^ b) * 16777619) & MASK
-    return h
-
-
-def synth_uniform(name, n):
-    """u of ARCHITECTURE.md for elements 0..n-1 of the named tensor (float32)."""
-    # uint64 holds every product of two 32-bit values, so masking gives exact arithmetic mod 2^32.
-    i = np.arange(n, dtype=np.uint64)
-    x = np.uint64(fnv1a32(name)) ^ ((i * np.uint64(0x9E3779B1)) & np.uint64(MASK))
-    x ^= x >> np.uint64(16)
-    x = (x * np.uint64(0x85EBCA6B)) & np.uint64(MASK)
-    x ^= x >> np.uint64(13)
-    x = (x * np.uint64(0xC2B2AE35)) & np.uint64(MASK)
-    x ^= x >> np.uint64(16)
-    return (x.astype(np.float64) / 2.0**31 - 1.0).astype(np.float32)
 
 
 def synth_param(name, shape):
@@ -124,14 +103,6 @@ def synth_input():
     return synth_uniform("input", 3 * 299 * 299).reshape(1, 3, 299, 299)
 
 
-def f32(v):
-    """A float32 as the Python float of its shortest round-tripping decimal, so JSON stays short."""
-    v = np.float32(v)
-    if not np.isfinite(v):
-        raise ValueError("non-finite value %r" % v)
-    return float(str(v))  # str of a NumPy float32 is its shortest unique decimal
-
-
 def build_model():
     try:
         model = torchvision.models.inception_v3(weights=None, aux_logits=False, init_weights=False)
@@ -143,36 +114,6 @@ def build_model():
                 continue
             t.copy_(torch.from_numpy(synth_param(name, list(t.shape))))
     return model.eval()
-
-
-def param_check(name, values):
-    flat = values.reshape(-1)
-    n = flat.size
-    indices = list(range(8)) + [k * (n // 8) + n // 16 for k in range(8)]
-    return {
-        "name": name,
-        "shape": list(values.shape),
-        "indices": indices,
-        "bits": ["%08x" % flat[i].view(np.uint32) for i in indices],
-        "values": [f32(flat[i]) for i in indices],
-    }
-
-
-def layer_summary(name, out, out64):
-    a = out.detach().numpy()
-    flat = a.reshape(-1)
-    stride = flat.size // SAMPLES
-    d = flat.astype(np.float64)
-    return {
-        "name": name,
-        "shape": list(a.shape),
-        "max_abs": f32(np.abs(flat).max()),
-        "sum": float(d.sum()),
-        "sum_sq": float((d * d).sum()),
-        "stride": stride,
-        "samples": [f32(flat[i * stride]) for i in range(SAMPLES)],
-        "f32_err": float(np.abs(d - out64.numpy().reshape(-1)).max()),
-    }
 
 
 def forward(model, x, transform_input):
@@ -219,8 +160,8 @@ def main():
 
     model64 = copy.deepcopy(model).double()  # same weights, exactly widened
     sd = model.state_dict()
-    checks = [param_check(name, sd[name].numpy()) for name in CHECKED_PARAMS]
-    checks.append(param_check("input", x))
+    checks = [spot_check(name, sd[name].numpy()) for name in CHECKED_PARAMS]
+    checks.append(spot_check("input", x))
 
     doc = {
         "format": "inceptionv3-parity/1",

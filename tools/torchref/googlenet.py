@@ -77,12 +77,12 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from fixture import f32, layer_summary, spot_check, synth_uniform
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WEIGHTS = os.path.join("weights-source", "inception_v1", "caffejs-bvlc_googlenet", "models", "bvlc_googlenet",
                        "weights")
 PHOTOS = ["chelsea.png", "coffee.png", "rocket.jpg"]
-SAMPLES = 256
-MASK = 0xFFFFFFFF
 MEAN_BGR = np.array([104, 117, 123], dtype=np.float32)
 
 # name: (1x1, 3x3_reduce, 3x3, 5x5_reduce, 5x5, pool_proj), as deploy.prototxt's num_output.
@@ -236,59 +236,8 @@ def maxpool_numpy(x, k=3, s=2):
     return out
 
 
-def fnv1a32(name):
-    h = 2166136261
-    for b in name.encode("utf-8"):
-        h = ((h ^ b) * 16777619) & MASK
-    return h
-
-
-def synth_uniform(name, n):
-    """u of ARCHITECTURE.md for elements 0..n-1 of the named tensor (float32)."""
-    i = np.arange(n, dtype=np.uint64)
-    x = np.uint64(fnv1a32(name)) ^ ((i * np.uint64(0x9E3779B1)) & np.uint64(MASK))
-    x ^= x >> np.uint64(16)
-    x = (x * np.uint64(0x85EBCA6B)) & np.uint64(MASK)
-    x ^= x >> np.uint64(13)
-    x = (x * np.uint64(0xC2B2AE35)) & np.uint64(MASK)
-    x ^= x >> np.uint64(16)
-    return (x.astype(np.float64) / 2.0**31 - 1.0).astype(np.float32)
-
-
 def synth_input():
     return (synth_uniform("input", 3 * 224 * 224) * np.float32(128)).reshape(1, 3, 224, 224)
-
-
-def f32(v):
-    """A float32 as the Python float of its shortest round-tripping decimal, so JSON stays short."""
-    v = np.float32(v)
-    if not np.isfinite(v):
-        raise ValueError("non-finite value %r" % v)
-    return float(str(v))
-
-
-def input_check(x):
-    flat = x.reshape(-1)
-    n = flat.size
-    indices = list(range(8)) + [k * (n // 8) + n // 16 for k in range(8)] + [n - 1]
-    return {"name": "input", "shape": list(x.shape), "indices": indices,
-            "bits": ["%08x" % flat[i].view(np.uint32) for i in indices], "values": [f32(flat[i]) for i in indices]}
-
-
-def layer_summary(name, out, out64):
-    flat = out.numpy().reshape(-1)
-    stride = flat.size // SAMPLES
-    d = flat.astype(np.float64)
-    return {
-        "name": name,
-        "shape": list(out.shape),
-        "max_abs": f32(np.abs(flat).max()),
-        "sum": float(d.sum()),
-        "sum_sq": float((d * d).sum()),
-        "stride": stride,
-        "samples": [f32(flat[i * stride]) for i in range(SAMPLES)],
-        "f32_err": float(np.abs(d - out64.numpy().reshape(-1)).max()),
-    }
 
 
 def load_image(path, resize):
@@ -353,7 +302,7 @@ def cmd_parity(model, args):
         "format": "googlenet-parity/1",
         "torch": torch.__version__,
         "numpy": np.__version__,
-        "input": input_check(x),
+        "input": spot_check("input", x, last=True),
         "layers": [layer_summary(n, steps[n], steps64[n]) for n in STEPS],
         "logits": [f32(v) for v in logits[0].numpy()],
         "logits_f32_err": float(np.abs(logits.double().numpy() - logits64.numpy()).max()),
