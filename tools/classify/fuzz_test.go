@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"inceptionweb/imagefile"
+	"inceptionweb/internal/testimages"
 	"inceptionweb/nn/imagenet"
 	"inceptionweb/wasm/imagecheck"
 )
@@ -27,7 +28,7 @@ func FuzzDecodeImage(f *testing.F) {
 	if b, err := os.ReadFile("testdata/chelsea.webp"); err == nil {
 		f.Add(b)
 	}
-	f.Add(pngFile(8, 4, 16, 6, nil))
+	f.Add(testimages.ZeroPNG(8, 4, 16, 6, nil))
 	var small bytes.Buffer
 	png.Encode(&small, turnedSquare())
 	f.Add(withEXIF(small.Bytes(), 6))

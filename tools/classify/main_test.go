@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"compress/zlib"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -23,6 +22,7 @@ import (
 	"inceptionweb/imagefile"
 	"inceptionweb/internal/limits"
 	"inceptionweb/internal/testenv"
+	"inceptionweb/internal/testimages"
 	"inceptionweb/model"
 	"inceptionweb/nn/inceptionv3"
 	"inceptionweb/weights"
@@ -216,45 +216,13 @@ func classifyJSON(t *testing.T, args ...string) ([]result, string) {
 	return results, stderr.String()
 }
 
-// pngFile is a valid PNG of zeros of any size, bit depth and colour type, written row by row so that a huge
-// image costs little memory to make.
-func pngFile(w, h int, depth, colorType byte, exif []byte) []byte {
-	channels := map[byte]int{0: 1, 2: 3, 4: 2, 6: 4}[colorType]
-	var idat bytes.Buffer
-	z, _ := zlib.NewWriterLevel(&idat, zlib.BestSpeed)
-	row := make([]byte, 1+w*channels*int(depth)/8)
-	for range h {
-		z.Write(row)
-	}
-	z.Close()
-	var out bytes.Buffer
-	out.WriteString("\x89PNG\r\n\x1a\n")
-	chunk := func(typ string, data []byte) {
-		binary.Write(&out, binary.BigEndian, uint32(len(data)))
-		out.WriteString(typ)
-		out.Write(data)
-		binary.Write(&out, binary.BigEndian, crc32.ChecksumIEEE(append([]byte(typ), data...)))
-	}
-	ihdr := make([]byte, 13)
-	binary.BigEndian.PutUint32(ihdr[0:], uint32(w))
-	binary.BigEndian.PutUint32(ihdr[4:], uint32(h))
-	ihdr[8], ihdr[9] = depth, colorType
-	chunk("IHDR", ihdr)
-	if exif != nil {
-		chunk("eXIf", exif)
-	}
-	chunk("IDAT", idat.Bytes())
-	chunk("IEND", nil)
-	return out.Bytes()
-}
-
 func TestImageLimits(t *testing.T) {
 	m := bundledModel(t)
 	dir := t.TempDir()
 	// 16-bit RGBA takes 8 bytes a pixel once decoded: 6000x6000 is 288 MB, over the limit although it has
 	// fewer pixels than the 50 megapixels an 8-bit photo may have.
 	bomb := filepath.Join(dir, "bomb.png")
-	os.WriteFile(bomb, pngFile(6000, 6000, 16, 6, nil), 0o644)
+	os.WriteFile(bomb, testimages.ZeroPNG(6000, 6000, 16, 6, nil), 0o644)
 	results, _ := classifyJSON(t, "-model", m, bomb, dir)
 	if !strings.Contains(results[0].Error, "too large") || !strings.Contains(results[0].Error, "288 MB") {
 		t.Errorf("16-bit bomb: %q", results[0].Error)
@@ -262,10 +230,10 @@ func TestImageLimits(t *testing.T) {
 	if !strings.Contains(results[1].Error, "directory") {
 		t.Errorf("a directory: %q", results[1].Error)
 	}
-	if _, err := imagefile.Decode(pngFile(6000, 6000, 16, 6, nil)); !errors.Is(err, limits.ErrTooLarge) {
+	if _, err := imagefile.Decode(testimages.ZeroPNG(6000, 6000, 16, 6, nil)); !errors.Is(err, limits.ErrTooLarge) {
 		t.Errorf("decodeImage: %v, want ErrTooLarge", err)
 	}
-	if _, err := imagefile.Decode(pngFile(3000, 3000, 16, 6, nil)); err != nil {
+	if _, err := imagefile.Decode(testimages.ZeroPNG(3000, 3000, 16, 6, nil)); err != nil {
 		t.Errorf("3000x3000 16-bit: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package imagecheck
 
 import (
 	"encoding/binary"
+	"inceptionweb/internal/testimages"
 	"testing"
 )
 
@@ -12,7 +13,7 @@ func FuzzCheck(f *testing.F) {
 		f.Add(testdata(f, name))
 	}
 	f.Add(withExif(jpeg, tiffOrientation(binary.LittleEndian, 6)))
-	f.Add(pngHeader(10, 20, 16, 6, tiffOrientation(binary.BigEndian, 3)))
+	f.Add(testimages.HeaderPNG(10, 20, 16, 6, tiffOrientation(binary.BigEndian, 3)))
 	f.Add(webpVP8X(10, 20, tiffOrientation(binary.LittleEndian, 5)))
 	f.Add(webpVP8L(64, 48))
 	f.Add(bmp(30, -20))

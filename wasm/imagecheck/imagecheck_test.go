@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"image"
 	"image/color"
 	"image/gif"
@@ -51,8 +50,8 @@ func TestAccepted(t *testing.T) {
 		{"gif", gifBuf.Bytes(), "gif", 7, 5},
 		{"webp lossless", webpVP8L(640, 480), "webp", 640, 480},
 		{"bmp", bmp(30, -20), "bmp", 30, 20},
-		{"7000x7000 8-bit png", pngHeader(7000, 7000, 8, 6, nil), "png", 7000, 7000},
-		{"4000x4000 16-bit RGBA png", pngHeader(4000, 4000, 16, 6, nil), "png", 4000, 4000},
+		{"7000x7000 8-bit png", testimages.HeaderPNG(7000, 7000, 8, 6, nil), "png", 7000, 7000},
+		{"4000x4000 16-bit RGBA png", testimages.HeaderPNG(4000, 4000, 16, 6, nil), "png", 4000, 4000},
 	} {
 		h, err := Check(c.data)
 		if err != nil {
@@ -82,9 +81,9 @@ func TestRejected(t *testing.T) {
 		{"png cut in the header", pngData[:20], ErrTruncated},
 		{"20000x20000 png", testimages.BlankPNG(20000, 20000), ErrTooLarge},
 		// Bytes after decoding count, not pixels: 16-bit RGBA takes 8 bytes a pixel.
-		{"104857600x1 16-bit RGBA png", pngHeader(104857600, 1, 16, 6, nil), ErrTooLarge},
-		{"10240x10240 16-bit gray png", pngHeader(10240, 10240, 16, 0, nil), ErrTooLarge},
-		{"6000x6000 16-bit RGBA png", pngHeader(6000, 6000, 16, 6, nil), ErrTooLarge},
+		{"104857600x1 16-bit RGBA png", testimages.HeaderPNG(104857600, 1, 16, 6, nil), ErrTooLarge},
+		{"10240x10240 16-bit gray png", testimages.HeaderPNG(10240, 10240, 16, 0, nil), ErrTooLarge},
+		{"6000x6000 16-bit RGBA png", testimages.HeaderPNG(6000, 6000, 16, 6, nil), ErrTooLarge},
 		{"jpeg segment length 0", zeroLength(jpeg), ErrCorrupt},
 		{"webp too large", webpVP8L(10000, 10000), ErrTooLarge},
 		{"webp cut", webpVP8L(64, 64)[:28], ErrTruncated},
@@ -128,30 +127,6 @@ func noMarker(jpeg []byte) []byte {
 	b := bytes.Clone(jpeg)
 	b[4+int(binary.BigEndian.Uint16(b[4:]))] = 0x12
 	return b
-}
-
-// pngHeader is a PNG of the given size, bit depth and colour type whose image data is a few zero bytes: enough
-// for the checks, which never decode pixels. exif, when given, goes into an eXIf chunk.
-func pngHeader(w, h int, depth, colorType byte, exif []byte) []byte {
-	var out bytes.Buffer
-	out.WriteString("\x89PNG\r\n\x1a\n")
-	chunk := func(typ string, data []byte) {
-		binary.Write(&out, binary.BigEndian, uint32(len(data)))
-		out.WriteString(typ)
-		out.Write(data)
-		binary.Write(&out, binary.BigEndian, crc32.ChecksumIEEE(append([]byte(typ), data...)))
-	}
-	ihdr := make([]byte, 13)
-	binary.BigEndian.PutUint32(ihdr[0:], uint32(w))
-	binary.BigEndian.PutUint32(ihdr[4:], uint32(h))
-	ihdr[8], ihdr[9] = depth, colorType
-	chunk("IHDR", ihdr)
-	if exif != nil {
-		chunk("eXIf", exif)
-	}
-	chunk("IDAT", []byte{0x78, 0x01, 0x01, 0x00, 0x00, 0xff, 0xff})
-	chunk("IEND", nil)
-	return out.Bytes()
 }
 
 // tiffOrientation is an EXIF TIFF structure holding only an Orientation tag.
@@ -208,7 +183,7 @@ func TestOrientation(t *testing.T) {
 		{"jpeg, big-endian exif", withExif(jpeg, tiffOrientation(binary.BigEndian, 8)), 8},
 		{"jpeg, orientation out of range", withExif(jpeg, tiffOrientation(binary.BigEndian, 9)), 0},
 		{"jpeg, exif cut short", withExif(jpeg, tiffOrientation(binary.BigEndian, 3)[:16]), 0},
-		{"png eXIf", pngHeader(10, 20, 8, 2, tiffOrientation(binary.BigEndian, 3)), 3},
+		{"png eXIf", testimages.HeaderPNG(10, 20, 8, 2, tiffOrientation(binary.BigEndian, 3)), 3},
 		{"webp EXIF", webpVP8X(10, 20, tiffOrientation(binary.LittleEndian, 5)), 5},
 	} {
 		h, err := Check(c.data)
