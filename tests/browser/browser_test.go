@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
@@ -81,6 +82,27 @@ func open(t testing.TB, browserCtx context.Context, url string) context.Context 
 	}
 	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithTargetID(res.TargetID))
 	t.Cleanup(cancel)
+	return ctx
+}
+
+// openWithScript opens url in a new tab that runs script before the page's own scripts.
+func openWithScript(t testing.TB, browserCtx context.Context, url, script string) context.Context {
+	t.Helper()
+	res, err := cdp.Call(browserCtx, chromedp.FromContext(browserCtx).Browser, target.CreateTarget,
+		target.CreateTargetParams{URL: "about:blank"})
+	if err != nil {
+		t.Fatalf("opening a tab: %v", err)
+	}
+	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithTargetID(res.TargetID))
+	t.Cleanup(cancel)
+	err = chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tab *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tab, page.AddScriptToEvaluateOnNewDocument,
+			page.AddScriptToEvaluateOnNewDocumentParams{Source: script})
+		return err
+	}), chromedp.Navigate(url))
+	if err != nil {
+		t.Fatalf("opening %s: %v", url, err)
+	}
 	return ctx
 }
 

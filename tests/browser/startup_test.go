@@ -1,39 +1,12 @@
 package browser
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/page"
-	"github.com/chromedp/cdproto/target"
-	"github.com/chromedp/chromedp"
-
 	"inceptionweb/internal/testenv"
 )
-
-// openWithScript opens url in a new tab that runs script before the page's own scripts.
-func openWithScript(t testing.TB, browserCtx context.Context, url, script string) context.Context {
-	t.Helper()
-	res, err := cdp.Call(browserCtx, chromedp.FromContext(browserCtx).Browser, target.CreateTarget,
-		target.CreateTargetParams{URL: "about:blank"})
-	if err != nil {
-		t.Fatalf("opening a tab: %v", err)
-	}
-	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithTargetID(res.TargetID))
-	t.Cleanup(cancel)
-	err = chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tab *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tab, page.AddScriptToEvaluateOnNewDocument,
-			page.AddScriptToEvaluateOnNewDocumentParams{Source: script})
-		return err
-	}), chromedp.Navigate(url))
-	if err != nil {
-		t.Fatalf("opening %s: %v", url, err)
-	}
-	return ctx
-}
 
 // workerHooks is a test-only hook on the page's workers, installed before the page runs: the model load of
 // every worker but the first is held back by window.testDelayLoad ms (so the second worker is observably

@@ -10,11 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/page"
-	"github.com/chromedp/cdproto/target"
-	"github.com/chromedp/chromedp"
-
 	"inceptionweb/internal/testenv"
 )
 
@@ -32,22 +27,7 @@ const recordStreams = `(() => {
 // openRecording opens url in a new tab whose page records its camera streams.
 func openRecording(t testing.TB, browserCtx context.Context, url string) context.Context {
 	t.Helper()
-	res, err := cdp.Call(browserCtx, chromedp.FromContext(browserCtx).Browser, target.CreateTarget,
-		target.CreateTargetParams{URL: "about:blank"})
-	if err != nil {
-		t.Fatalf("opening a tab: %v", err)
-	}
-	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithTargetID(res.TargetID))
-	t.Cleanup(cancel)
-	err = chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tab *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tab, page.AddScriptToEvaluateOnNewDocument,
-			page.AddScriptToEvaluateOnNewDocumentParams{Source: recordStreams})
-		return err
-	}), chromedp.Navigate(url))
-	if err != nil {
-		t.Fatalf("opening %s: %v", url, err)
-	}
-	return ctx
+	return openWithScript(t, browserCtx, url, recordStreams)
 }
 
 // fakeCamera starts Chromium with a fake camera that plays a 640x480 video of a photograph.
