@@ -1,6 +1,7 @@
 package model
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -107,16 +108,20 @@ func (t classifierTaps) attach(m *Model, g *quant.Graph, prog *quant.Program, co
 		(len(wt.Scale) != 1 && len(wt.Scale) != outC) || len(wt.ZeroPoint) != len(wt.Scale) {
 		return fmt.Errorf("classifier weights %q: %s %v with %d scales", wt.Name, wt.Type, wt.Shape, len(wt.Scale))
 	}
-	w := make([]float32, len(data))
-	for o := 0; o < outC; o++ {
+	// The classifier's int8/uint8 weights, copied so the model file need not stay alive; one class's row is
+	// dequantized when its map is asked for, rather than all 1001 rows (5 MB of float32) in every worker.
+	q := bytes.Clone(data)
+	row := make([]float32, inC)
+	dequantizeRow := func(o int) []float32 {
 		k := min(o, len(wt.Scale)-1)
-		for i := 0; i < inC; i++ {
-			q := int32(data[o*inC+i])
+		for i := range row {
+			v := int32(q[o*inC+i])
 			if wt.Type == quant.Int8 {
-				q = int32(int8(data[o*inC+i]))
+				v = int32(int8(q[o*inC+i]))
 			}
-			w[o*inC+i] = wt.Scale[k] * float32(q-wt.ZeroPoint[k])
+			row[i] = wt.Scale[k] * float32(v-wt.ZeroPoint[k])
 		}
+		return row
 	}
 	fs := g.Tensors[t.fmap].Shape
 	fmap := nn.NewTensor(fs[1], fs[2], fs[3])
@@ -131,7 +136,7 @@ func (t classifierTaps) attach(m *Model, g *quant.Graph, prog *quant.Program, co
 		if err := prog.Dequantize(t.fmap, fmap.Data); err != nil {
 			return CAM{}
 		}
-		return camOf(fmap, w[index*inC:(index+1)*inC])
+		return camOf(fmap, dequantizeRow(index))
 	}
 	return nil
 }
