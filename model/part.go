@@ -30,6 +30,10 @@ func OpenPart(name string, data []byte, part, parts int) (*Part, error) {
 	if err != nil {
 		return nil, err
 	}
+	return openPart(name, mf, part, parts)
+}
+
+func openPart(name string, mf *weights.Model, part, parts int) (*Part, error) {
 	arch, cfg, err := netConfig(name, mf.Meta, false, inception.Split{Part: part, Parts: parts})
 	if err != nil {
 		return nil, fmt.Errorf("%s: only networks of inception blocks can be split across workers: %w", name, err)

@@ -19,3 +19,13 @@ func OpenVerified(name string, data []byte) (*Model, error) {
 	}
 	return build(name, m.Meta, m, false)
 }
+
+// OpenPartVerified is OpenPart for a file verified as OpenVerified's is (a worker that has just opened the same
+// bytes builds its part without hashing them a second time).
+func OpenPartVerified(name string, data []byte, part, parts int) (*Part, error) {
+	mf, err := weights.ReadVerified(name, data)
+	if err != nil {
+		return nil, err
+	}
+	return openPart(name, mf, part, parts)
+}

@@ -146,7 +146,7 @@ func (w *worker) load(msg js.Value) (map[string]any, error) {
 	}
 	if parts := intOr(msg.Get("parts"), 1); parts > 1 && m.CanSplit() {
 		part := msg.Get("part").Int()
-		p, err := model.OpenPart(name, data, part, parts)
+		p, err := model.OpenPartVerified(name, data, part, parts) // Open (or the page) has just verified data
 		if err != nil {
 			return nil, fmt.Errorf("model file %s, part %d of %d: %v", name, part+1, parts, err)
 		}
