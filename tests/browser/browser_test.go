@@ -116,10 +116,16 @@ func eval[T any](t testing.TB, ctx context.Context, expr string) T {
 	return v
 }
 
-// waitFor polls a JavaScript condition until it holds.
+// waitFor polls a JavaScript condition until it holds, for at most 90 s.
 func waitFor(t testing.TB, ctx context.Context, what, cond string) {
 	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
+	waitWithin(t, ctx, 90*time.Second, what, cond)
+}
+
+// waitWithin polls a JavaScript condition until it holds, for at most d.
+func waitWithin(t testing.TB, ctx context.Context, d time.Duration, what, cond string) {
+	t.Helper()
+	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
 		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+cond+")"))
 		if err == nil && ok {
