@@ -117,6 +117,10 @@ type Tensor struct {
 	ZeroPoint []int32   `json:"zero_point,omitempty"`
 	Axis      int       `json:"axis,omitempty"`
 	Const     bool      `json:"const,omitempty"`
+	// Bits, when set (1..7), bounds a uint8 activation with zero point 0 to
+	// [0, 2^Bits-1]: its producer clamps there, and a consumer may rely on the
+	// top bit being clear (relaxed SIMD's i8 x i7 dot product needs that).
+	Bits int `json:"bits,omitempty"`
 }
 
 // Op is one operator. Op names are TFLite's: CONV_2D, DEPTHWISE_CONV_2D, ADD,

@@ -25,7 +25,7 @@ func runKernel(t *testing.T, g *Graph, op Op, consts map[string][]byte, inputs m
 		if tt.Const {
 			continue
 		}
-		s := slot{off: off, size: numElements(tt.Shape), shape: tt.Shape, signed: tt.Type == Int8, scale: tt.Scale, zp: tt.ZeroPoint[0]}
+		s := slot{off: off, size: numElements(tt.Shape), shape: tt.Shape, signed: tt.Type == Int8, scale: tt.Scale, zp: tt.ZeroPoint[0], max: 255}
 		if s.signed {
 			s.zp += 128
 		}

@@ -34,6 +34,7 @@ type slot struct {
 	signed    bool // int8, stored with +128
 	scale     []float32
 	zp        int32 // stored-domain zero point (declared + 128 for int8)
+	max       int32 // the largest stored value the tensor may hold (255, or 2^Bits-1)
 }
 
 func (s slot) data(p *Program) []byte { return p.arena[s.off : s.off+s.size : s.off+s.size] }
@@ -52,7 +53,7 @@ func (s slot) activation(act string) (int32, int32, error) {
 	if s.signed {
 		off = 128
 	}
-	lo, hi, err := activationRange(act, s.scale[0], s.declaredZP(), -off, 255-off)
+	lo, hi, err := activationRange(act, s.scale[0], s.declaredZP(), -off, s.max-off)
 	return lo + off, hi + off, err
 }
 
@@ -108,6 +109,9 @@ func (c *compiler) compile() error {
 			if !(s > 0) {
 				return errorf("tensor %d %q: scale %v", i, t.Name, s)
 			}
+		}
+		if t.Bits != 0 && (t.Bits < 1 || t.Bits > 7 || t.Type != Uint8 || t.Const || len(t.ZeroPoint) != 1 || t.ZeroPoint[0] != 0) {
+			return errorf("tensor %d %q: %d bits needs a uint8 activation with zero point 0", i, t.Name, t.Bits)
 		}
 	}
 	for i, op := range g.Ops {
@@ -208,7 +212,10 @@ func (c *compiler) planArena() error {
 		copy(live[pos+1:], live[pos:])
 		live[pos] = block{off, off + size, last[x]}
 		arenaSize = max(arenaSize, off+size)
-		s := slot{off: off, size: size, shape: t.Shape, signed: t.Type == Int8, scale: t.Scale}
+		s := slot{off: off, size: size, shape: t.Shape, signed: t.Type == Int8, scale: t.Scale, max: 255}
+		if t.Bits != 0 {
+			s.max = 1<<t.Bits - 1
+		}
 		if len(t.ZeroPoint) > 0 {
 			s.zp = t.ZeroPoint[0]
 		}
