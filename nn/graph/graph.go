@@ -10,9 +10,6 @@ import (
 	"inceptionweb/nn/quant"
 )
 
-// Float32 is the element type of a float graph's tensors.
-const Float32 quant.DType = "float32"
-
 // Dequantize returns the float version of an integer graph: constants become real values, activations
 // float32. Every weight tensor is stored output channel first (convolutions OHWI, fully connected [O,I],
 // depthwise filters [C,KH,KW,1] instead of TFLite's [1,KH,KW,C]) so per-output-channel quantization applies to
@@ -34,7 +31,7 @@ func Dequantize(g *quant.Graph, consts map[string]quant.ConstTensor) (*quant.Gra
 		}
 	}
 	for i, t := range g.Tensors {
-		ft := quant.Tensor{Name: t.Name, Type: Float32, Shape: slices.Clone(t.Shape), Const: t.Const}
+		ft := quant.Tensor{Name: t.Name, Type: quant.Float32, Shape: slices.Clone(t.Shape), Const: t.Const}
 		if slices.Contains(g.Inputs, i) {
 			ft.Scale, ft.ZeroPoint = t.Scale, t.ZeroPoint
 		}

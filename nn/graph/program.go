@@ -12,6 +12,7 @@ import (
 // allocates nothing. It is not safe for concurrent use.
 type Program struct {
 	steps  []func()
+	writes []int        // the tensor each step writes
 	ts     []*nn.Tensor // by graph tensor index
 	input  int
 	output int
@@ -88,6 +89,7 @@ func Compile(g *quant.Graph, weight func(name string, shape []int) ([]float32, e
 			return nil, fmt.Errorf("graph: operator %d (%s): %w", i, op.Op, err)
 		}
 		p.steps = append(p.steps, step)
+		p.writes = append(p.writes, out)
 		for _, t := range op.Inputs {
 			if !g.Tensors[t].Const && lastUse[t] == i && p.ts[t] != nil {
 				free = append(free, p.ts[t])
@@ -169,7 +171,10 @@ func (p *Program) compileOp(g *quant.Graph, op quant.Op, weight func(string, []i
 		if err := checkWindow(kh, kw, op.Params); err != nil {
 			return nil, err
 		}
-		ph, eh, pw, ew := padding(op.Params.Padding, x.H, x.W, kh, kw, op.Params.StrideH, op.Params.StrideW)
+		ph, eh, pw, ew, err := padding(op.Params, x.H, x.W, kh, kw, op.Params.StrideH, op.Params.StrideW)
+		if err != nil {
+			return nil, err
+		}
 		if op.Op == "DEPTHWISE_CONV_2D" {
 			if ws[0] != x.C || out.C != x.C || ws[3] != 1 {
 				return nil, fmt.Errorf("depthwise filter %v on %d channels (only multiplier 1)", ws, x.C)
@@ -225,15 +230,17 @@ func (p *Program) compileOp(g *quant.Graph, op quant.Op, weight func(string, []i
 			return nil, fmt.Errorf("add %s + %s -> %s (no broadcasting)", x.Shape(), y.Shape(), out.Shape())
 		}
 		return func() { nn.Add(x, y, out, relu, clip) }, nil
-	case "AVERAGE_POOL_2D":
+	case "AVERAGE_POOL_2D", "MAX_POOL_2D":
 		if err := checkWindow(op.Params.FilterH, op.Params.FilterW, op.Params); err != nil {
 			return nil, err
 		}
-		ph, eh, pw, ew := padding(op.Params.Padding, x.H, x.W, op.Params.FilterH, op.Params.FilterW, op.Params.StrideH, op.Params.StrideW)
-		if eh != 0 || ew != 0 {
-			return nil, fmt.Errorf("asymmetric pooling padding is not supported")
+		ph, eh, pw, ew, err := padding(op.Params, x.H, x.W, op.Params.FilterH, op.Params.FilterW, op.Params.StrideH, op.Params.StrideW)
+		if err != nil {
+			return nil, err
 		}
-		pool := &nn.Pool{KH: op.Params.FilterH, KW: op.Params.FilterW, StrideH: op.Params.StrideH, StrideW: op.Params.StrideW, PadH: ph, PadW: pw}
+		pool := &nn.Pool{Max: op.Op == "MAX_POOL_2D", KH: op.Params.FilterH, KW: op.Params.FilterW,
+			StrideH: op.Params.StrideH, StrideW: op.Params.StrideW, PadH: ph, PadW: pw, ExtraPadH: eh, ExtraPadW: ew,
+			CountPad: op.Params.CountPadding}
 		if err := checkOut(out)(pool.OutSize(x.H, x.W)); err != nil {
 			return nil, err
 		}
@@ -243,6 +250,42 @@ func (p *Program) compileOp(g *quant.Graph, op quant.Op, weight func(string, []i
 				nn.Activate(out.Data, clip)
 			}
 		}, nil
+	case "CONCATENATION":
+		var ins []*nn.Tensor
+		channels := 0
+		for k := range op.Inputs {
+			t, err := in(k)
+			if err != nil {
+				return nil, err
+			}
+			if t.H != out.H || t.W != out.W {
+				return nil, fmt.Errorf("input %s into output %s", t.Shape(), out.Shape())
+			}
+			ins = append(ins, t)
+			channels += t.C
+		}
+		if op.Params.Axis != 3 || channels != out.C {
+			return nil, fmt.Errorf("%d channels along axis %d into output %s: only channel concatenation is supported", channels, op.Params.Axis, out.Shape())
+		}
+		return func() {
+			off := 0
+			for _, t := range ins {
+				for px := 0; px < t.H*t.W; px++ {
+					copy(out.Data[px*out.C+off:][:t.C], t.Data[px*t.C:][:t.C])
+				}
+				off += t.C
+			}
+		}, nil
+	case "LOCAL_RESPONSE_NORMALIZATION":
+		pr := op.Params
+		if pr.Size < 1 || pr.Size%2 == 0 || pr.Size > 64 || !(pr.Alpha >= 0) || !(pr.Beta >= 0) || !(pr.Bias > 0) {
+			return nil, fmt.Errorf("window %d, alpha %v, beta %v, bias %v: unsupported", pr.Size, pr.Alpha, pr.Beta, pr.Bias)
+		}
+		if out.H != x.H || out.W != x.W || out.C != x.C {
+			return nil, fmt.Errorf("%s -> %s", x.Shape(), out.Shape())
+		}
+		l := &nn.LRN{Size: pr.Size, Alpha: pr.Alpha, Beta: pr.Beta, K: pr.Bias}
+		return func() { l.Forward(x, out, 0) }, nil
 	case "MEAN":
 		if !slices.Equal(op.Params.Axes, []int{1, 2}) || out.C != x.C || out.H*out.W != 1 {
 			return nil, fmt.Errorf("mean over axes %v of %s: only the spatial mean is supported", op.Params.Axes, x.Shape())
@@ -287,12 +330,19 @@ func activation(a string) (relu bool, clip float32, err error) {
 	return false, 0, fmt.Errorf("activation %q is not supported", a)
 }
 
-func padding(mode string, h, w, kh, kw, sh, sw int) (ph, eh, pw, ew int) {
-	if mode != "SAME" {
-		return 0, 0, 0, 0
+// padding is the padding before the first window and the extra after the last beyond it (nn's PadH and
+// ExtraPadH), from the graph's rule.
+func padding(p quant.Params, h, w, kh, kw, sh, sw int) (ph, eh, pw, ew int, err error) {
+	switch p.Padding {
+	case "SAME":
+		ph, eh = nn.SamePadding(h, kh, sh)
+		pw, ew = nn.SamePadding(w, kw, sw)
+	case "EXPLICIT":
+		if len(p.Pads) != 4 || slices.Min(p.Pads) < 0 || p.Pads[0] >= kh || p.Pads[2] >= kh || p.Pads[1] >= kw || p.Pads[3] >= kw {
+			return 0, 0, 0, 0, fmt.Errorf("explicit padding %v for a %dx%d window", p.Pads, kh, kw)
+		}
+		ph, eh, pw, ew = p.Pads[0], p.Pads[2]-p.Pads[0], p.Pads[1], p.Pads[3]-p.Pads[1]
 	}
-	ph, eh = nn.SamePadding(h, kh, sh)
-	pw, ew = nn.SamePadding(w, kw, sw)
 	return
 }
 
@@ -313,6 +363,17 @@ func (p *Program) Input() *nn.Tensor { return p.ts[p.input] }
 func (p *Program) Run() []float32 {
 	for _, s := range p.steps {
 		s()
+	}
+	return p.ts[p.output].Data
+}
+
+// RunObserved is Run that shows observe every tensor an operator writes, as soon as it is written (the
+// buffer is reused afterwards): calibration reads the range of every activation this way.
+func (p *Program) RunObserved(observe func(tensor int, v []float32)) []float32 {
+	observe(p.input, p.ts[p.input].Data)
+	for i, s := range p.steps {
+		s()
+		observe(p.writes[i], p.ts[p.writes[i]].Data)
 	}
 	return p.ts[p.output].Data
 }

@@ -13,6 +13,12 @@ func (c *compiler) build(op Op) (step, error) {
 		return c.buildAdd(op)
 	case "AVERAGE_POOL_2D":
 		return c.buildAvgPool(op)
+	case "MAX_POOL_2D":
+		return c.buildMaxPool(op)
+	case "CONCATENATION":
+		return c.buildConcat(op)
+	case "LOCAL_RESPONSE_NORMALIZATION":
+		return c.buildLRN(op)
 	case "MEAN":
 		return c.buildMean(op)
 	case "RESHAPE":

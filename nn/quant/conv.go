@@ -28,21 +28,6 @@ type convStep struct {
 	args GemmArgs
 }
 
-// outputSize is TFLite's ComputeOutSize and ComputePaddingHeightWidth for one dimension.
-func outputSize(padding string, in, filter, stride, dilation int) (out, pad int, err error) {
-	eff := (filter-1)*dilation + 1
-	switch padding {
-	case "SAME":
-		out = (in + stride - 1) / stride
-	case "VALID":
-		out = (in - eff + stride) / stride
-	default:
-		return 0, 0, errorf("unsupported padding %q", padding)
-	}
-	total := (out-1)*stride + eff - in
-	return out, max(total, 0) / 2, nil
-}
-
 func checkShape(what string, got []int, want ...int) error {
 	if len(got) != len(want) {
 		return errorf("%s has shape %v, want %v", what, got, want)
@@ -147,10 +132,10 @@ func (c *compiler) buildConv(op Op, fullyConnected bool) (step, error) {
 		if s.sh <= 0 || s.sw <= 0 {
 			return nil, errorf("bad strides %d,%d", s.sh, s.sw)
 		}
-		if s.oh, s.padT, err = outputSize(pr.Padding, s.h, s.kh, s.sh, s.dh); err != nil {
+		if s.oh, s.padT, err = pr.Window(0, s.h, s.kh, s.sh, s.dh); err != nil {
 			return nil, err
 		}
-		if s.ow, s.padL, err = outputSize(pr.Padding, s.w, s.kw, s.sw, s.dw); err != nil {
+		if s.ow, s.padL, err = pr.Window(1, s.w, s.kw, s.sw, s.dw); err != nil {
 			return nil, err
 		}
 		if err := checkShape("output", out.shape, 1, s.oh, s.ow, s.n); err != nil {

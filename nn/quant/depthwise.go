@@ -32,10 +32,10 @@ func (c *compiler) buildDepthwise(op Op) (step, error) {
 	if s.sh <= 0 || s.sw <= 0 {
 		return nil, errorf("bad strides %d,%d", s.sh, s.sw)
 	}
-	if s.oh, s.padT, err = outputSize(pr.Padding, s.h, s.kh, s.sh, s.dh); err != nil {
+	if s.oh, s.padT, err = pr.Window(0, s.h, s.kh, s.sh, s.dh); err != nil {
 		return nil, err
 	}
-	if s.ow, s.padL, err = outputSize(pr.Padding, s.w, s.kw, s.sw, s.dw); err != nil {
+	if s.ow, s.padL, err = pr.Window(1, s.w, s.kw, s.sw, s.dw); err != nil {
 		return nil, err
 	}
 	if err := checkShape("output", out.shape, 1, s.oh, s.ow, s.c); err != nil {

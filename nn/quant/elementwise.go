@@ -1,5 +1,10 @@
 package quant
 
+import (
+	"encoding/binary"
+	"math"
+)
+
 // requantizeStep is QUANTIZE between integer types (uint8 <-> int8 or a change of scale).
 type requantizeStep struct {
 	in, out slot
@@ -11,13 +16,20 @@ func (c *compiler) buildQuantize(op Op) (step, error) {
 	if len(op.Inputs) != 1 || len(op.Outputs) != 1 {
 		return nil, errorf("want 1 input and 1 output")
 	}
-	in, err := c.activation(op.Inputs[0])
-	if err != nil {
-		return nil, errorf("only integer inputs are supported: %v", err)
-	}
 	out, err := c.activation(op.Outputs[0])
 	if err != nil {
 		return nil, err
+	}
+	if x := op.Inputs[0]; x >= 0 && c.g.Tensors[x].Type == Float32 && len(c.g.Inputs) == 1 && x == c.g.Inputs[0] {
+		in := c.slots[x]
+		if err := checkShape("output", out.shape, in.shape...); err != nil {
+			return nil, err
+		}
+		return &quantizeFloatStep{in: in, out: out, inv: 1 / float64(out.scale[0])}, nil
+	}
+	in, err := c.activation(op.Inputs[0])
+	if err != nil {
+		return nil, errorf("only integer inputs and the graph's float32 input are supported: %v", err)
 	}
 	if err := checkShape("output", out.shape, in.shape...); err != nil {
 		return nil, err
@@ -32,7 +44,24 @@ func (s *requantizeStep) run(p *Program) {
 	out = out[:len(in)]
 	for i, x := range in {
 		v := MultiplyByQuantizedMultiplier(int32(x)-s.in.zp, s.mult, s.shift) + s.out.zp
-		out[i] = uint8(min(max(v, 0), 255))
+		out[i] = uint8(min(max(v, 0), s.out.max))
+	}
+}
+
+// quantizeFloatStep is QUANTIZE of the graph's float32 input:
+// q = round(x/scale) + zp, rounding half away from zero, clamped to the type.
+type quantizeFloatStep struct {
+	in, out slot
+	inv     float64
+}
+
+func (s *quantizeFloatStep) run(p *Program) {
+	in, out := s.in.data(p), s.out.data(p)
+	zp := float64(s.out.zp)
+	for i := range out {
+		x := float64(math.Float32frombits(binary.LittleEndian.Uint32(in[4*i:])))
+		v := math.Round(x*s.inv) + zp
+		out[i] = uint8(min(max(v, 0), float64(s.out.max)))
 	}
 }
 

@@ -15,20 +15,21 @@ import (
 	"slices"
 )
 
-// DType is a tensor element type: "uint8", "int8" or "int32".
+// DType is a tensor element type: "uint8", "int8", "int32" or "float32".
 type DType string
 
 const (
-	Uint8 DType = "uint8"
-	Int8  DType = "int8"
-	Int32 DType = "int32"
+	Uint8   DType = "uint8"
+	Int8    DType = "int8"
+	Int32   DType = "int32"
+	Float32 DType = "float32" // a float graph's tensors; in an integer graph only the input, which QUANTIZE reads
 )
 
 func (d DType) size() int {
 	switch d {
 	case Uint8, Int8:
 		return 1
-	case Int32:
+	case Int32, Float32:
 		return 4
 	}
 	return 0
@@ -124,7 +125,8 @@ type Tensor struct {
 }
 
 // Op is one operator. Op names are TFLite's: CONV_2D, DEPTHWISE_CONV_2D, ADD,
-// AVERAGE_POOL_2D, MEAN, RESHAPE, SOFTMAX, QUANTIZE, FULLY_CONNECTED.
+// AVERAGE_POOL_2D, MAX_POOL_2D, CONCATENATION, LOCAL_RESPONSE_NORMALIZATION,
+// MEAN, RESHAPE, SOFTMAX, QUANTIZE, FULLY_CONNECTED.
 type Op struct {
 	Op      string `json:"op"`
 	Inputs  []int  `json:"inputs"`
@@ -134,7 +136,8 @@ type Op struct {
 
 // Params holds the options of every operator kind; each uses a few fields.
 type Params struct {
-	Padding         string  `json:"padding,omitempty"` // "SAME" or "VALID"
+	Padding         string  `json:"padding,omitempty"` // "SAME", "VALID" or "EXPLICIT"
+	Pads            []int   `json:"pads,omitempty"`    // EXPLICIT: top, left, bottom, right (Caffe's pooling hangs its last window past the bottom/right)
 	StrideH         int     `json:"stride_h,omitempty"`
 	StrideW         int     `json:"stride_w,omitempty"`
 	DilationH       int     `json:"dilation_h,omitempty"`
@@ -146,6 +149,37 @@ type Params struct {
 	Axes            []int   `json:"axes,omitempty"`
 	KeepDims        bool    `json:"keep_dims,omitempty"`
 	Beta            float32 `json:"beta,omitempty"`
+	// CountPadding makes AVERAGE_POOL_2D divide by the whole window (PyTorch's count_include_pad).
+	CountPadding bool `json:"count_padding,omitempty"`
+	// Axis is CONCATENATION's; only the channel axis (3) is supported.
+	Axis int `json:"axis,omitempty"`
+	// LOCAL_RESPONSE_NORMALIZATION across Size channels, Caffe's definition:
+	// y = x / (Bias + Alpha/Size * sum x^2)^Beta.
+	Size  int     `json:"size,omitempty"`
+	Alpha float32 `json:"alpha,omitempty"`
+	Bias  float32 `json:"bias,omitempty"`
+}
+
+// Window is the output length of a convolution or pooling window along one
+// dimension (0 = height, 1 = width) of an input of length in, and the padding
+// before the first window.
+func (p Params) Window(dim, in, filter, stride, dilation int) (out, pad int, err error) {
+	eff := (filter-1)*dilation + 1
+	switch p.Padding {
+	case "SAME":
+		out = (in + stride - 1) / stride
+	case "VALID":
+		out = (in - eff + stride) / stride
+	case "EXPLICIT":
+		if len(p.Pads) != 4 || p.Pads[dim] < 0 || p.Pads[dim+2] < 0 || p.Pads[dim] >= eff || p.Pads[dim+2] >= eff {
+			return 0, 0, errorf("explicit padding %v for a window of %d", p.Pads, eff)
+		}
+		return (in+p.Pads[dim]+p.Pads[dim+2]-eff)/stride + 1, p.Pads[dim], nil
+	default:
+		return 0, 0, errorf("unsupported padding %q", p.Padding)
+	}
+	total := (out-1)*stride + eff - in
+	return out, max(total, 0) / 2, nil
 }
 
 // ConstTensor is the data of a constant tensor: little-endian elements of Type.

@@ -12,8 +12,8 @@ import (
 // sum (x-xzp)*(w-wzp) + bias, requantized per channel, clamped.
 func naiveConv(x []uint8, h, w, c int, wt []int8, n, kh, kw, stride int, pad string,
 	bias []int32, xzp int32, inS float32, wS []float32, outS float32, ozp int32) ([]uint8, int, int) {
-	oh, pt, _ := outputSize(pad, h, kh, stride, 1)
-	ow, pl, _ := outputSize(pad, w, kw, stride, 1)
+	oh, pt, _ := Params{Padding: pad}.Window(0, h, kh, stride, 1)
+	ow, pl, _ := Params{Padding: pad}.Window(1, w, kw, stride, 1)
 	out := make([]uint8, oh*ow*n)
 	for oy := 0; oy < oh; oy++ {
 		for ox := 0; ox < ow; ox++ {

@@ -96,8 +96,8 @@ func TestDepthwiseMatchesNaive(t *testing.T) {
 		}
 		rule := []string{RequantizeGemmlowp, RequantizeFP32}[r.IntN(2)]
 		act := []string{"NONE", "RELU6"}[r.IntN(2)]
-		oh, pt, _ := outputSize(pad, h, k, stride, 1)
-		ow, pl, _ := outputSize(pad, w, k, stride, 1)
+		oh, pt, _ := Params{Padding: pad}.Window(0, h, k, stride, 1)
+		ow, pl, _ := Params{Padding: pad}.Window(1, w, k, stride, 1)
 		inT := randomQuant(r, "x", randomType(r), []int{1, h, w, c})
 		outT := randomQuant(r, "y", inT.Type, []int{1, oh, ow, c})
 		wS := make([]float32, c)
@@ -235,8 +235,8 @@ func TestAveragePoolMatchesNaive(t *testing.T) {
 		fh, fw := 1+r.IntN(min(h, 4)), 1+r.IntN(min(w, 4))
 		stride := 1 + r.IntN(2)
 		pad := []string{"SAME", "VALID"}[r.IntN(2)]
-		oh, pt, _ := outputSize(pad, h, fh, stride, 1)
-		ow, pl, _ := outputSize(pad, w, fw, stride, 1)
+		oh, pt, _ := Params{Padding: pad}.Window(0, h, fh, stride, 1)
+		ow, pl, _ := Params{Padding: pad}.Window(1, w, fw, stride, 1)
 		inT := randomQuant(r, "x", randomType(r), []int{1, h, w, c})
 		outT := inT
 		outT.Name, outT.Shape = "y", []int{1, oh, ow, c}

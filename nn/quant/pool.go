@@ -20,7 +20,8 @@ func divRound(acc, n int32) int32 {
 	return (acc - n/2) / n
 }
 
-// avgPoolStep is AVERAGE_POOL_2D: padding is excluded from the average.
+// avgPoolStep is AVERAGE_POOL_2D (with max set, MAX_POOL_2D). Padding is
+// excluded from the average unless countPad is set, then it counts as zeros.
 type avgPoolStep struct {
 	in, out        slot
 	h, w, c        int
@@ -28,6 +29,16 @@ type avgPoolStep struct {
 	sh, sw         int
 	padT, padL     int
 	lo, hi         int32
+	countPad, max  bool
+}
+
+func (c *compiler) buildMaxPool(op Op) (step, error) {
+	s, err := c.buildAvgPool(op)
+	if err != nil {
+		return nil, err
+	}
+	s.(*avgPoolStep).max = true
+	return s, nil
 }
 
 func (c *compiler) buildAvgPool(op Op) (step, error) {
@@ -43,14 +54,14 @@ func (c *compiler) buildAvgPool(op Op) (step, error) {
 	}
 	pr := op.Params
 	s := &avgPoolStep{in: in, out: out, h: in.shape[1], w: in.shape[2], c: in.shape[3],
-		fh: pr.FilterH, fw: pr.FilterW, sh: pr.StrideH, sw: pr.StrideW}
+		fh: pr.FilterH, fw: pr.FilterW, sh: pr.StrideH, sw: pr.StrideW, countPad: pr.CountPadding}
 	if s.fh <= 0 || s.fw <= 0 || s.sh <= 0 || s.sw <= 0 {
 		return nil, errorf("bad filter %dx%d or strides %d,%d", s.fh, s.fw, s.sh, s.sw)
 	}
-	if s.oh, s.padT, err = outputSize(pr.Padding, s.h, s.fh, s.sh, 1); err != nil {
+	if s.oh, s.padT, err = pr.Window(0, s.h, s.fh, s.sh, 1); err != nil {
 		return nil, err
 	}
-	if s.ow, s.padL, err = outputSize(pr.Padding, s.w, s.fw, s.sw, 1); err != nil {
+	if s.ow, s.padL, err = pr.Window(1, s.w, s.fw, s.sw, 1); err != nil {
 		return nil, err
 	}
 	if err := checkShape("output", out.shape, 1, s.oh, s.ow, s.c); err != nil {
@@ -64,6 +75,10 @@ func (c *compiler) buildAvgPool(op Op) (step, error) {
 }
 
 func (s *avgPoolStep) run(p *Program) {
+	if s.max {
+		s.runMax(p)
+		return
+	}
 	in, out := s.in.data(p), s.out.data(p)
 	acc := p.acc[:s.c]
 	off := storageOffset(s.in)
@@ -81,10 +96,42 @@ func (s *avgPoolStep) run(p *Program) {
 					count++
 				}
 			}
+			if s.countPad {
+				// A padded tap is a real zero: the zero point in the stored domain.
+				pad := int32(s.fh*s.fw) - count
+				for i := range acc {
+					acc[i] += pad * (s.in.zp - off)
+				}
+				count += pad
+			}
 			dst := out[(oy*s.ow+ox)*s.c : (oy*s.ow+ox+1)*s.c]
 			for i, a := range acc {
 				v := divRound(a, count) + off
 				dst[i] = uint8(min(max(v, s.lo), s.hi))
+			}
+		}
+	}
+}
+
+// runMax takes the largest stored value of each window; storing int8 with 128
+// added keeps the order, and the input and output share their quantization.
+func (s *avgPoolStep) runMax(p *Program) {
+	in, out := s.in.data(p), s.out.data(p)
+	for oy := 0; oy < s.oh; oy++ {
+		for ox := 0; ox < s.ow; ox++ {
+			dst := out[(oy*s.ow+ox)*s.c : (oy*s.ow+ox+1)*s.c]
+			clear(dst)
+			y0, x0 := oy*s.sh-s.padT, ox*s.sw-s.padL
+			for iy := max(y0, 0); iy < min(y0+s.fh, s.h); iy++ {
+				for ix := max(x0, 0); ix < min(x0+s.fw, s.w); ix++ {
+					x := in[(iy*s.w+ix)*s.c : (iy*s.w+ix+1)*s.c]
+					for i, v := range x {
+						dst[i] = max(dst[i], v)
+					}
+				}
+			}
+			for i, v := range dst {
+				dst[i] = uint8(min(max(int32(v), s.lo), s.hi))
 			}
 		}
 	}
@@ -145,6 +192,6 @@ func (s *meanStep) run(p *Program) {
 		} else {
 			v = divRound(MultiplyByQuantizedMultiplier(a-n*s.in.zp, s.mult, s.shift), n)
 		}
-		out[i] = uint8(min(max(v+s.out.zp, 0), 255))
+		out[i] = uint8(min(max(v+s.out.zp, 0), s.out.max))
 	}
 }

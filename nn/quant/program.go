@@ -3,6 +3,7 @@ package quant
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 )
 
 // Activations are stored as bytes in one arena. An int8 tensor is stored as
@@ -298,6 +299,12 @@ func (p *Program) Run(input []byte) error {
 	} else {
 		copy(dst, input)
 	}
+	p.exec()
+	return nil
+}
+
+// exec runs the steps on the input in the arena and leaves the output in outBuf.
+func (p *Program) exec() {
 	for _, s := range p.steps {
 		s.run(p)
 	}
@@ -309,6 +316,19 @@ func (p *Program) Run(input []byte) error {
 	} else {
 		copy(p.outBuf, src)
 	}
+}
+
+// RunFloat executes a program whose input is float32 (it is quantized by the
+// graph's first QUANTIZE).
+func (p *Program) RunFloat(x []float32) error {
+	if 4*len(x) != p.input.size {
+		return errorf("input has %d values, want %d (shape %v)", len(x), p.input.size/4, p.input.shape)
+	}
+	dst := p.input.data(p)
+	for i, v := range x {
+		binary.LittleEndian.PutUint32(dst[4*i:], math.Float32bits(v))
+	}
+	p.exec()
 	return nil
 }
 

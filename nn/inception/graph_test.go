@@ -1,0 +1,54 @@
+package inception_test
+
+import (
+	"math"
+	"testing"
+
+	"inceptionweb/nn/googlenet"
+	"inceptionweb/nn/graph"
+	"inceptionweb/nn/inception"
+	"inceptionweb/nn/inceptionv3"
+)
+
+// TestGraph runs each network's operator graph through the float graph executor and checks it gives the
+// network's own logits and probabilities.
+func TestGraph(t *testing.T) {
+	for _, arch := range []*inception.Arch{googlenet.Arch, inceptionv3.Arch} {
+		t.Run(arch.Name, func(t *testing.T) {
+			net, err := inception.New(arch, uniformParams{}, inception.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, consts, err := arch.Graph(uniformParams{}, inception.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			prog, err := graph.Compile(g, func(name string, shape []int) ([]float32, error) { return consts[name], nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			x := inception.Uniform("input", len(net.Input().Data))
+			copy(net.Input().Data, x)
+			copy(prog.Input().Data, x)
+			want := net.Forward(nil)
+			probs := prog.Run()
+			got := prog.Logits()
+			worst, scale := 0.0, 0.0
+			for i := range want {
+				worst = max(worst, math.Abs(float64(got[i]-want[i])))
+				scale = max(scale, math.Abs(float64(want[i])))
+			}
+			if worst > 1e-5*scale {
+				t.Errorf("logits differ by up to %g (largest %g)", worst, scale)
+			}
+			sum := 0.0
+			for _, p := range probs {
+				sum += float64(p)
+			}
+			if math.Abs(sum-1) > 1e-4 {
+				t.Errorf("probabilities sum to %g", sum)
+			}
+			t.Logf("%d operators, logits within %g of %g", len(g.Ops), worst, scale)
+		})
+	}
+}
