@@ -119,4 +119,3 @@ func transpose(v []float32, rows, cols int) []float32 {
 	}
 	return out
 }
-

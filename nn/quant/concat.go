@@ -5,10 +5,10 @@ import "math"
 // concatStep is CONCATENATION along channels (NHWC). An input quantized like
 // the output is copied; another is rescaled with the fp32 rule.
 type concatStep struct {
-	ins   []slot
-	out   slot
+	ins    []slot
+	out    slot
 	pixels int
-	scale []float32 // per input: in/out scale, or 0 to copy
+	scale  []float32 // per input: in/out scale, or 0 to copy
 }
 
 func (c *compiler) buildConcat(op Op) (step, error) {
