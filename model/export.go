@@ -8,6 +8,7 @@ import (
 
 	"inceptionweb/nn"
 	"inceptionweb/nn/inception"
+	"inceptionweb/nn/quant"
 	"inceptionweb/nn/inceptionv3"
 	"inceptionweb/weights"
 	"inceptionweb/weights/safetensors"
@@ -23,12 +24,12 @@ const (
 // NetTensors reads the parameters of a network made of inception blocks, folds batch norm (where the weights
 // have it) into the convolutions and encodes the weights as quant asks. Biases stay float32: they are tiny and
 // carry the folded batch norm shift.
-func NetTensors(arch *inception.Arch, p inception.Params, cfg inception.Config, quant string) ([]safetensors.Tensor, error) {
+func NetTensors(arch *inception.Arch, p inception.Params, cfg inception.Config, encoding string) ([]safetensors.Tensor, error) {
 	var out []safetensors.Tensor
 	add := func(name string, shape []int, v []float32) error {
-		switch quant {
+		switch encoding {
 		case Int8:
-			q, s := weights.QuantizeInt8(v, shape[0])
+			q, s := quant.QuantizeInt8(v, shape[0])
 			out = append(out, safetensors.Tensor{Name: name, DType: "I8", Shape: shape, Data: q},
 				safetensors.FromFloat32(name+"_scale", []int{shape[0]}, s))
 		case Float16:
@@ -36,7 +37,7 @@ func NetTensors(arch *inception.Arch, p inception.Params, cfg inception.Config, 
 		case Float32:
 			out = append(out, safetensors.FromFloat32(name, shape, v))
 		default:
-			return fmt.Errorf("unknown weight encoding %q", quant)
+			return fmt.Errorf("unknown weight encoding %q", encoding)
 		}
 		return nil
 	}

@@ -9,13 +9,14 @@ import (
 	"testing"
 
 	"inceptionweb/nn/imagenet"
+	"inceptionweb/nn/quant"
 	"inceptionweb/weights/safetensors"
 )
 
 func testFile(t testing.TB) []byte {
 	t.Helper()
 	w := []float32{0.5, -1, 0.25, 2, 0, -0.125}
-	q, s := QuantizeInt8(w, 2)
+	q, s := quant.QuantizeInt8(w, 2)
 	tensors := []safetensors.Tensor{
 		safetensors.FromFloat32("a.weight", []int{2, 3}, w),
 		{Name: "b.weight", DType: "I8", Shape: []int{2, 3}, Data: q},

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strings"
 
+	"inceptionweb/nn/quant"
+
 	"inceptionweb/weights/safetensors"
 )
 
@@ -48,7 +50,7 @@ func Quantize(name string, data []byte, to string) ([]byte, []TensorError, error
 		var back []float32
 		switch to {
 		case "int8":
-			q, s := QuantizeInt8(v, t.Shape[0])
+			q, s := quant.QuantizeInt8(v, t.Shape[0])
 			out = append(out, safetensors.Tensor{Name: t.Name, DType: "I8", Shape: t.Shape, Data: q},
 				safetensors.FromFloat32(t.Name+"_scale", []int{t.Shape[0]}, s))
 			back = DequantizeInt8(q, s)
