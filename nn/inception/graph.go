@@ -32,9 +32,13 @@ func (a *Arch) Graph(p Params, cfg Config) (*quant.Graph, map[string][]float32, 
 	}
 	x := tensor("input", 1, a.InputSize, a.InputSize, 3)
 	g.Inputs = []int{x}
-	layer := func(pl plannedLayer, in int) (int, error) {
+	layer := func(b *Block, pl plannedLayer, in int) (int, error) {
 		l := pl.l
-		out := tensor(pl.name, 1, pl.h, pl.w, pl.outC)
+		name := pl.name
+		if l.Name == "" && len(b.Kind.Branches) > 1 {
+			name += a.Sep + "pool" // the unnamed pooling of a block's pool branch (Caffe's name)
+		}
+		out := tensor(name, 1, pl.h, pl.w, pl.outC)
 		pr := quant.Params{Padding: "EXPLICIT", Pads: []int{l.PH, l.PW, l.PH + pl.extraH, l.PW + pl.extraW},
 			StrideH: max(l.Stride, 1), StrideW: max(l.Stride, 1), FilterH: l.KH, FilterW: l.KW}
 		switch l.Kind {
@@ -66,12 +70,12 @@ func (a *Arch) Graph(p Params, cfg Config) (*quant.Graph, map[string][]float32, 
 			y := x
 			var err error
 			for _, pl := range pb.stem {
-				if y, err = layer(pl, y); err != nil {
+				if y, err = layer(ps.b, pl, y); err != nil {
 					return nil, nil, err
 				}
 			}
 			for _, pl := range pb.leaves {
-				leaf, err := layer(pl, y)
+				leaf, err := layer(ps.b, pl, y)
 				if err != nil {
 					return nil, nil, err
 				}

@@ -52,3 +52,35 @@ func TestGraph(t *testing.T) {
 		})
 	}
 }
+
+// TestGraphTransformInput checks InceptionV3's graph with transform_input folded into its first convolution
+// against the network that transforms its input.
+func TestGraphTransformInput(t *testing.T) {
+	cfg := inceptionv3.Config{TransformInput: true}
+	net, err := inceptionv3.New(uniformParams{}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, consts, err := inceptionv3.Graph(uniformParams{}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog, err := graph.Compile(g, func(name string, shape []int) ([]float32, error) { return consts[name], nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := inception.Uniform("input", len(net.Input().Data))
+	copy(net.Input().Data, x)
+	copy(prog.Input().Data, x)
+	want := net.Forward(nil)
+	prog.Run()
+	got := prog.Logits()
+	worst, scale := 0.0, 0.0
+	for i := range want {
+		worst = max(worst, math.Abs(float64(got[i]-want[i])))
+		scale = max(scale, math.Abs(float64(want[i])))
+	}
+	if worst > 1e-4*scale {
+		t.Errorf("logits differ by up to %g (largest %g)", worst, scale)
+	}
+}

@@ -4,8 +4,12 @@
 package inceptionv3
 
 import (
+	"fmt"
+	"slices"
+
 	"inceptionweb/nn"
 	"inceptionweb/nn/inception"
+	"inceptionweb/nn/quant"
 )
 
 // Params gives the network its parameters by torchvision name, in PyTorch's layout (OIHW convolutions).
@@ -50,15 +54,46 @@ func ParamSpecs(cfg Config) []ParamSpec { return Arch.ParamSpecs(cfg.Inception()
 // FLOPs is the work of one whole forward pass (multiplies and adds).
 func FLOPs() int64 { return Arch.FLOPs() }
 
+func transformConstants() (scale, shift [3]float32) {
+	return [3]float32{0.229 / 0.5, 0.224 / 0.5, 0.225 / 0.5}, [3]float32{(0.485 - 0.5) / 0.5, (0.456 - 0.5) / 0.5, (0.406 - 0.5) / 0.5}
+}
+
 // transformInput is torchvision's transform_input: ImageNet-normalised channels become (x*std+mean-0.5)/0.5.
 // The constants are torchvision's own expressions, evaluated exactly as it writes them (imagenet.Mean and Std,
 // rounded to float32 first, would give other bits).
 func transformInput(x *nn.Tensor) {
-	scale := [3]float32{0.229 / 0.5, 0.224 / 0.5, 0.225 / 0.5}
-	shift := [3]float32{(0.485 - 0.5) / 0.5, (0.456 - 0.5) / 0.5, (0.406 - 0.5) / 0.5}
+	scale, shift := transformConstants()
 	for i := 0; i < len(x.Data); i += 3 {
 		for c := 0; c < 3; c++ {
 			x.Data[i+c] = float32(x.Data[i+c]*scale[c]) + shift[c]
 		}
 	}
+}
+
+// Graph is the network as a float operator graph (see inception.Arch.Graph). transform_input becomes part of
+// the first convolution: it is an affine map per input channel, and that convolution has no padding, so
+// w*(x*scale+shift) = (w*scale)*x + w*shift exactly.
+func Graph(p Params, cfg Config) (*quant.Graph, map[string][]float32, error) {
+	g, consts, err := Arch.Graph(p, inception.Config{Classes: cfg.Classes})
+	if err != nil || !cfg.TransformInput {
+		return g, consts, err
+	}
+	scale, shift := transformConstants()
+	for _, op := range g.Ops {
+		if op.Op != "CONV_2D" || op.Inputs[0] != g.Inputs[0] {
+			continue
+		}
+		if slices.Max(op.Params.Pads) != 0 {
+			return nil, nil, fmt.Errorf("inceptionv3: the first convolution is padded: transform_input does not fold")
+		}
+		w, b := consts[g.Tensors[op.Inputs[1]].Name], consts[g.Tensors[op.Inputs[2]].Name]
+		for o := range b {
+			row := w[o*len(w)/len(b) : (o+1)*len(w)/len(b)]
+			for i := range row {
+				b[o] += row[i] * shift[i%3]
+				row[i] *= scale[i%3]
+			}
+		}
+	}
+	return g, consts, nil
 }

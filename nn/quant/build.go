@@ -6,6 +6,9 @@ func (c *compiler) build(op Op) (step, error) {
 	case "CONV_2D":
 		return c.buildConv(op, false)
 	case "FULLY_CONNECTED":
+		if len(op.Outputs) == 1 && op.Outputs[0] >= 0 && c.g.Tensors[op.Outputs[0]].Type == Float32 {
+			return c.buildFloatFC(op)
+		}
 		return c.buildConv(op, true)
 	case "DEPTHWISE_CONV_2D":
 		return c.buildDepthwise(op)

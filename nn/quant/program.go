@@ -14,14 +14,15 @@ import (
 // Program is a compiled Graph: kernels with their repacked weights and
 // precomputed multipliers, and the arena their activations live in.
 type Program struct {
-	arena  []byte
-	acc    []int32 // GEMM/depthwise accumulators
-	cols   []byte  // im2col rows
-	steps  []step
-	input  slot
-	output slot
-	outBuf []byte       // output in the model's own type
-	kept   map[int]slot // tensors Compile was asked to keep readable after Run
+	arena    []byte
+	acc      []int32 // GEMM/depthwise accumulators
+	cols     []byte  // im2col rows
+	steps    []step
+	input    slot
+	output   slot
+	outBuf   []byte       // output in the model's own type
+	outFloat []float32    // a float32 output
+	kept     map[int]slot // tensors Compile was asked to keep readable after Run
 }
 
 type step interface {
@@ -36,6 +37,7 @@ type slot struct {
 	scale     []float32
 	zp        int32 // stored-domain zero point (declared + 128 for int8)
 	max       int32 // the largest stored value the tensor may hold (255, or 2^Bits-1)
+	float     bool  // float32 (the graph's input, or a classifier's logits)
 }
 
 func (s slot) data(p *Program) []byte { return p.arena[s.off : s.off+s.size : s.off+s.size] }
@@ -147,6 +149,9 @@ func (c *compiler) compile() error {
 	c.p.input = c.slots[g.Inputs[0]]
 	c.p.output = c.slots[g.Outputs[0]]
 	c.p.outBuf = make([]byte, c.p.output.size)
+	if c.p.output.float {
+		c.p.outFloat = make([]float32, c.p.output.size/4)
+	}
 	c.p.acc = make([]int32, c.maxAcc)
 	c.p.cols = make([]byte, c.maxCols)
 	return nil
@@ -213,7 +218,7 @@ func (c *compiler) planArena() error {
 		copy(live[pos+1:], live[pos:])
 		live[pos] = block{off, off + size, last[x]}
 		arenaSize = max(arenaSize, off+size)
-		s := slot{off: off, size: size, shape: t.Shape, signed: t.Type == Int8, scale: t.Scale, max: 255}
+		s := slot{off: off, size: size, shape: t.Shape, signed: t.Type == Int8, scale: t.Scale, max: 255, float: t.Type == Float32}
 		if t.Bits != 0 {
 			s.max = 1<<t.Bits - 1
 		}
@@ -330,6 +335,19 @@ func (p *Program) RunFloat(x []float32) error {
 	}
 	p.exec()
 	return nil
+}
+
+// OutputFloat32 returns the last Run's output of a graph whose output is
+// float32 (a classifier's logits); ok is false for an integer output.
+func (p *Program) OutputFloat32() (v []float32, ok bool) {
+	if !p.output.float {
+		return nil, false
+	}
+	src := p.output.data(p)
+	for i := range p.outFloat {
+		p.outFloat[i] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))
+	}
+	return p.outFloat, true
 }
 
 // Output returns the last Run's output in the model output's own type (int8
