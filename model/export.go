@@ -8,8 +8,8 @@ import (
 
 	"inceptionweb/nn"
 	"inceptionweb/nn/inception"
-	"inceptionweb/nn/quant"
 	"inceptionweb/nn/inceptionv3"
+	"inceptionweb/nn/quant"
 	"inceptionweb/weights"
 	"inceptionweb/weights/safetensors"
 )

@@ -27,6 +27,7 @@ type Info struct {
 	Input        imagenet.Preprocess `json:"input"` // how an image becomes the network's input
 	Classes      int                 `json:"classes"`
 	Quantization string              `json:"quantization"`
+	Compute      string              `json:"compute"` // "int8" (an integer graph, nn/quant) or "float32"
 }
 
 // Prediction is one class and its probability.
@@ -239,7 +240,8 @@ func camOf(fmap *nn.Tensor, w []float32) CAM {
 
 // Info describes the model.
 func (m *Model) Info() Info {
-	return Info{Name: m.meta.Name, Title: m.meta.Title, Input: m.meta.Input, Classes: m.classes, Quantization: m.meta.Quantization}
+	return Info{Name: m.meta.Name, Title: m.meta.Title, Input: m.meta.Input, Classes: m.classes,
+		Quantization: m.meta.Quantization, Compute: m.meta.Compute()}
 }
 
 // ClassifyRGBA classifies size x size RGBA pixels that are already the model's crop at its input size, and

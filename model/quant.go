@@ -30,26 +30,45 @@ func buildQuant(name string, mf *weights.Model) (*Model, error) {
 	if hasTaps {
 		keep = []int{taps.fmap, taps.pooled}
 	}
+	logits := logitsOf(&g)
+	if logits >= 0 {
+		keep = append(keep, logits)
+	}
 	prog, err := quant.Compile(&g, consts, keep...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	s := mf.Input.Size
-	if want := []int{1, s, s, 3}; !slices.Equal(prog.InputShape(), want) || mf.Input.Normalize != "pixels" {
-		return nil, fmt.Errorf("%s: graph input %v (%s), metadata says %v raw pixels", name, prog.InputShape(), mf.Input.Normalize, want)
+	// The input is raw RGB pixels (TFLite's graphs) or the model's float preprocessing, which the graph's first
+	// QUANTIZE reads (the Inception networks quantized by calibration).
+	floatInput := g.Tensors[g.Inputs[0]].Type == quant.Float32
+	if want := []int{1, s, s, 3}; !slices.Equal(prog.InputShape(), want) || (mf.Input.Normalize == "float") != floatInput {
+		return nil, fmt.Errorf("%s: graph input %v (float %v), metadata says %v %s input", name, prog.InputShape(), floatInput, want, mf.Input.Normalize)
 	}
 	out := prog.OutputShape()
 	classes := out[len(out)-1]
 	rgb := make([]byte, s*s*3)
+	x := make([]float32, s*s*3)
 	probs := make([]float32, classes)
 	m := &Model{meta: mf.Meta, classes: classes}
-	// The graph ends in its own softmax: its dequantized output is the probabilities.
+	// A TFLite graph ends in its own softmax: its dequantized output is the probabilities.
 	m.probs = func(rgba []byte) ([]float32, error) {
-		for i := 0; i < s*s; i++ {
-			copy(rgb[i*3:i*3+3], rgba[i*4:i*4+3])
+		var err error
+		if floatInput {
+			mf.Input.FloatInput(rgba, x)
+			err = prog.RunFloat(x)
+		} else {
+			for i := 0; i < s*s; i++ {
+				copy(rgb[i*3:i*3+3], rgba[i*4:i*4+3])
+			}
+			err = prog.Run(rgb)
 		}
-		if err := prog.Run(rgb); err != nil {
+		if err != nil {
 			return nil, err
+		}
+		if logits, ok := prog.OutputFloat32(); ok {
+			nn.Softmax(logits, probs)
+			return probs, nil
 		}
 		data, typ, scale, zp := prog.Output()
 		for i, q := range data {
@@ -62,6 +81,25 @@ func buildQuant(name string, mf *weights.Model) (*Model, error) {
 		return probs, nil
 	}
 	m.scores = m.probs
+	if g.Tensors[g.Outputs[0]].Type == quant.Float32 {
+		// The graph ends in float32 logits (an Inception network quantized by calibration).
+		m.scores = func(rgba []byte) ([]float32, error) {
+			if _, err := m.probs(rgba); err != nil {
+				return nil, err
+			}
+			v, _ := prog.OutputFloat32()
+			return v, nil
+		}
+	} else if logits >= 0 {
+		// Scores are the dequantized logits, as a float model's are.
+		l := make([]float32, classes)
+		m.scores = func(rgba []byte) ([]float32, error) {
+			if _, err := m.probs(rgba); err != nil {
+				return nil, err
+			}
+			return l, prog.Dequantize(logits, l)
+		}
+	}
 	if hasTaps {
 		if err := taps.attach(m, &g, prog, consts); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
@@ -71,29 +109,47 @@ func buildQuant(name string, mf *weights.Model) (*Model, error) {
 }
 
 // classifierTaps are the tensors of an integer graph's head: the last feature map, its global average, and the
-// 1x1 convolution that classifies it.
+// 1x1 convolution (or fully connected layer) that classifies it.
 type classifierTaps struct {
 	fmap, pooled, weight int
 }
 
 // findClassifier finds the head MobileNetV2 has (AVERAGE_POOL_2D or MEAN over the whole map, then a 1x1
-// CONV_2D); graphs without one have no features or class activation maps.
+// CONV_2D) or the Inception networks' (MEAN, then FULLY_CONNECTED); graphs without one have no features or
+// class activation maps.
 func findClassifier(g *quant.Graph) (classifierTaps, bool) {
 	for i := len(g.Ops) - 1; i > 0; i-- {
 		op, prev := g.Ops[i], g.Ops[i-1]
-		if op.Op != "CONV_2D" || len(op.Inputs) < 2 || (prev.Op != "AVERAGE_POOL_2D" && prev.Op != "MEAN") ||
+		if (op.Op != "CONV_2D" && op.Op != "FULLY_CONNECTED") || len(op.Inputs) < 2 ||
+			(prev.Op != "AVERAGE_POOL_2D" && prev.Op != "MEAN") ||
 			len(prev.Outputs) != 1 || prev.Outputs[0] != op.Inputs[0] || len(prev.Inputs) < 1 {
 			continue
 		}
 		fmap, pooled, w := prev.Inputs[0], op.Inputs[0], op.Inputs[1]
 		fs, ps, ws := g.Tensors[fmap].Shape, g.Tensors[pooled].Shape, g.Tensors[w].Shape
-		if len(fs) != 4 || len(ps) != 4 || len(ws) != 4 || ps[1] != 1 || ps[2] != 1 || ws[1] != 1 || ws[2] != 1 ||
-			ws[3] != fs[3] || ps[3] != fs[3] || !g.Tensors[w].Const {
+		if len(fs) != 4 || !g.Tensors[w].Const || ps[len(ps)-1] != fs[3] || ws[len(ws)-1] != fs[3] ||
+			numElements(ps) != fs[3] || numElements(ws) != ws[0]*fs[3] {
 			return classifierTaps{}, false
 		}
 		return classifierTaps{fmap, pooled, w}, true
 	}
 	return classifierTaps{}, false
+}
+
+func numElements(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}
+
+// logitsOf is the input of the graph's final SOFTMAX, or -1.
+func logitsOf(g *quant.Graph) int {
+	if n := len(g.Ops); n > 0 && g.Ops[n-1].Op == "SOFTMAX" && len(g.Ops[n-1].Inputs) == 1 && g.Ops[n-1].Outputs[0] == g.Outputs[0] {
+		return g.Ops[n-1].Inputs[0]
+	}
+	return -1
 }
 
 // attach gives m its features and class activation maps from the kept tensors and the dequantized classifier.
@@ -103,7 +159,7 @@ func (t classifierTaps) attach(m *Model, g *quant.Graph, prog *quant.Program, co
 	if err != nil {
 		return err
 	}
-	outC, inC := wt.Shape[0], wt.Shape[3]
+	outC, inC := wt.Shape[0], wt.Shape[len(wt.Shape)-1]
 	if len(data) != outC*inC || (wt.Type != quant.Uint8 && wt.Type != quant.Int8) || len(wt.Scale) == 0 ||
 		(len(wt.Scale) != 1 && len(wt.Scale) != outC) || len(wt.ZeroPoint) != len(wt.Scale) {
 		return fmt.Errorf("classifier weights %q: %s %v with %d scales", wt.Name, wt.Type, wt.Shape, len(wt.Scale))

@@ -14,6 +14,7 @@ type IndexEntry struct {
 	SHA256  string `json:"sha256"` // of the whole file
 	Bytes   int64  `json:"bytes"`
 	Default bool   `json:"default,omitempty"`
+	Compute string `json:"compute,omitempty"` // the arithmetic the model runs in (Meta.Compute)
 }
 
 // ParseIndex reads an index and checks that it names at most one default model.

@@ -67,6 +67,15 @@ var (
 
 var architectures = []string{InceptionV3, GoogLeNet, QuantGraph, FloatGraph}
 
+// Compute is the arithmetic a model runs in: "int8" for an integer graph (nn/quant), else "float32" (whatever
+// its weights are stored as).
+func (m Meta) Compute() string {
+	if m.Architecture == QuantGraph {
+		return "int8"
+	}
+	return "float32"
+}
+
 // Model is a verified model file.
 type Model struct {
 	Meta

@@ -16,7 +16,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	"inceptionweb/dataset"
 	"inceptionweb/model"
+	"inceptionweb/nn/calibrate"
 	"inceptionweb/weights"
 )
 
@@ -133,11 +135,18 @@ func convert(s weights.Source, mirror, out string, float bool) ([]weights.IndexE
 	entries := []weights.IndexEntry{e}
 	for _, enc := range s.Variants {
 		// The same re-encoding as tools/quantize.
-		q, _, err := weights.Quantize(e.File, file, enc)
+		var q []byte
+		suffix := enc
+		if enc == "int8-compute" {
+			q, err = int8Compute(e.File, file, filepath.Join(mirror, "images"))
+			suffix = "int8"
+		} else {
+			q, _, err = weights.Quantize(e.File, file, enc)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%s as %s: %w", s.Name, enc, err)
 		}
-		ve, err := save(out, s.Name+"_"+enc, variantTitle(s.Title, enc), q)
+		ve, err := save(out, s.Name+"_"+suffix, variantTitle(s.Title, enc), q)
 		if err != nil {
 			return nil, err
 		}
@@ -168,7 +177,21 @@ func filesDigest(s weights.Source) string {
 	return weights.SHA256([]byte(b.String()))
 }
 
+// int8Compute is tools/quantize -activations int8 with its defaults: the activation ranges calibrated on the
+// mirror's photographs and their crops and flips.
+func int8Compute(name string, file []byte, photos string) ([]byte, error) {
+	imgs, err := dataset.Views(photos, len(dataset.Variants))
+	if err != nil {
+		return nil, err
+	}
+	q, _, err := model.QuantizeActivations(name, file, imgs, calibrate.Default)
+	return q, err
+}
+
 func variantTitle(title, enc string) string {
+	if enc == "int8-compute" {
+		return strings.TrimSuffix(title, ")") + ", int8 compute)"
+	}
 	return strings.TrimSuffix(title, ")") + ", " + enc + " weights)"
 }
 
@@ -177,5 +200,10 @@ func save(out, name, title string, data []byte) (weights.IndexEntry, error) {
 	if err := os.WriteFile(filepath.Join(out, file), data, 0o644); err != nil {
 		return weights.IndexEntry{}, err
 	}
-	return weights.IndexEntry{Name: name, Title: title, File: file, SHA256: weights.SHA256(data), Bytes: int64(len(data))}, nil
+	m, err := weights.Read(file, data)
+	if err != nil {
+		return weights.IndexEntry{}, err
+	}
+	return weights.IndexEntry{Name: name, Title: title, File: file, SHA256: weights.SHA256(data), Bytes: int64(len(data)),
+		Compute: m.Compute()}, nil
 }

@@ -2,51 +2,14 @@ package main
 
 import (
 	"fmt"
-	"image"
-	"image/draw"
 	"io"
 	"math"
 	"path/filepath"
 
+	"inceptionweb/dataset"
 	"inceptionweb/imagefile"
 	"inceptionweb/model"
 )
-
-// A variant is one way of looking at a photo, so a handful of photographs give a few dozen different inputs.
-type variant struct {
-	name string
-	f    func(image.Image) image.Image
-}
-
-var allVariants = []variant{
-	{"photo", func(m image.Image) image.Image { return m }},
-	{"flip", flip},
-	{"crop-tl", func(m image.Image) image.Image { return crop(m, 0, 0) }},
-	{"crop-br", func(m image.Image) image.Image { return crop(m, 1, 1) }},
-	{"crop-tr", func(m image.Image) image.Image { return crop(m, 1, 0) }},
-	{"crop-bl", func(m image.Image) image.Image { return crop(m, 0, 1) }},
-}
-
-func flip(m image.Image) image.Image {
-	b := m.Bounds()
-	out := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-	for y := 0; y < b.Dy(); y++ {
-		for x := 0; x < b.Dx(); x++ {
-			out.Set(b.Dx()-1-x, y, m.At(b.Min.X+x, b.Min.Y+y))
-		}
-	}
-	return out
-}
-
-// crop keeps 70% of each side, at a corner.
-func crop(m image.Image, cx, cy int) image.Image {
-	b := m.Bounds()
-	w, h := b.Dx()*7/10, b.Dy()*7/10
-	x0, y0 := b.Min.X+cx*(b.Dx()-w), b.Min.Y+cy*(b.Dy()-h)
-	out := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(out, out.Bounds(), m, image.Pt(x0, y0), draw.Src)
-	return out
-}
 
 type comparison struct {
 	inputs, top1, top5 int
@@ -64,8 +27,8 @@ func compare(ref, q *model.Model, photos []string, nVariants int) (*comparison, 
 		if err != nil {
 			return nil, err
 		}
-		for _, v := range allVariants[:min(nVariants, len(allVariants))] {
-			pix := in.CropResize(v.f(img))
+		for _, v := range dataset.Variants[:min(nVariants, len(dataset.Variants))] {
+			pix := in.CropResize(v.Apply(img))
 			a, err := ref.ClassifyRGBA(pix, size, 5)
 			if err != nil {
 				return nil, err
@@ -87,7 +50,7 @@ func compare(ref, q *model.Model, photos []string, nVariants int) (*comparison, 
 			if a[0].Index == b[0].Index {
 				r.top1++
 			} else {
-				r.disagreements = append(r.disagreements, fmt.Sprintf("%s/%s: %s vs %s", filepath.Base(p), v.name, a[0].Label, b[0].Label))
+				r.disagreements = append(r.disagreements, fmt.Sprintf("%s/%s: %s vs %s", filepath.Base(p), v.Name, a[0].Label, b[0].Label))
 			}
 			if sameSet(a, b) {
 				r.top5++

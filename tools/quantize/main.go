@@ -14,7 +14,9 @@ import (
 	"os"
 	"path/filepath"
 
+	"inceptionweb/dataset"
 	"inceptionweb/model"
+	"inceptionweb/nn/calibrate"
 	"inceptionweb/nn/inceptionv3"
 	"inceptionweb/weights"
 )
@@ -24,7 +26,12 @@ func main() {
 	out := flag.String("out", "", "quantized model file to write")
 	to := flag.String("to", "int8", "weight encoding: int8 or float16")
 	images := flag.String("images", "../shared/images", "folder of photographs for the accuracy report (empty: none)")
-	variants := flag.Int("variants", len(allVariants), "variants of each photo to compare (1 = the photo only)")
+	variants := flag.Int("variants", len(dataset.Variants), "variants of each photo to compare (1 = the photo only)")
+	activations := flag.String("activations", "float32", "activations: float32 (only the weights shrink) or int8 (an integer graph, calibrated)")
+	calib := flag.String("calibration", "../shared/images", "with -activations int8: folder of photographs (with their crops and flips) to calibrate the activation ranges on")
+	method := flag.String("method", string(calibrate.MSE), "with -activations int8: how a range is chosen from the calibration set: minmax, percentile or mse")
+	bits := flag.Int("bits", 7, "with -activations int8: bits of the activations that are never negative (7: what the relaxed-SIMD dot product takes; 8)")
+	samples := flag.String("samples", "", "folder of labelled images (e.g. ../shared/datasets/imagenet-samples): report agreement with float and accuracy on them")
 	flag.Parse()
 	if *in == "" || *out == "" {
 		fmt.Fprintln(os.Stderr, "usage: quantize -in FLOAT_MODEL -out QUANTIZED [-to int8|float16] [-images DIR]")
@@ -33,7 +40,17 @@ func main() {
 	data, err := os.ReadFile(*in)
 	if err == nil {
 		var r *report
-		if r, err = run(*in, data, *to, *images, *variants); err == nil {
+		if *activations == "int8" {
+			r, err = runActivations(*in, data, *calib, *variants, calibrate.Method(*method), *bits)
+		} else if *activations != "float32" {
+			err = fmt.Errorf("-activations %q: want float32 or int8", *activations)
+		} else {
+			r, err = run(*in, data, *to, *images, *variants)
+		}
+		if err == nil && *samples != "" {
+			err = r.compareSamples(*in, data, *samples)
+		}
+		if err == nil {
 			err = os.WriteFile(*out, r.file, 0o644)
 			fmt.Printf("quantized %s -> %s (%s weights, per output channel)\n", *in, *out, *to)
 			r.print(os.Stdout)
@@ -51,7 +68,29 @@ type report struct {
 	floatBytes   int
 	weightErrors []weights.TensorError
 	to           string
-	*comparison  // nil without photographs
+	calibration  string // how activation ranges were chosen, for int8 activations
+	*comparison         // nil without photographs
+	samples      *agreement
+	samplesDir   string
+}
+
+// compareSamples measures r's model against the float one on a labelled collection.
+func (r *report) compareSamples(in string, data []byte, dir string) error {
+	float, err := floatModelFile(in, data)
+	if err != nil {
+		return err
+	}
+	ref, err := model.Open(in, float)
+	if err != nil {
+		return err
+	}
+	q, err := model.Open(in+" (quantized)", r.file)
+	if err != nil {
+		return err
+	}
+	r.samplesDir = dir
+	r.samples, err = compareSamples(ref, q, dir)
+	return err
 }
 
 func run(in string, data []byte, to, images string, variants int) (*report, error) {
@@ -86,8 +125,14 @@ func run(in string, data []byte, to, images string, variants int) (*report, erro
 func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "size: float32 %s -> %s %s = %.1f%%\n", mb(r.floatBytes), r.to, mb(len(r.file)), 100*r.sizeRatio())
 	reportWeights(w, r.weightErrors)
+	if r.calibration != "" {
+		fmt.Fprintf(w, "activation ranges: %s\n", r.calibration)
+	}
 	if r.comparison != nil {
 		r.comparison.print(w)
+	}
+	if r.samples != nil {
+		r.samples.print(w, r.samplesDir)
 	}
 }
 

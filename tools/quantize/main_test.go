@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"inceptionweb/dataset"
 	"inceptionweb/internal/testenv"
 	"inceptionweb/model"
 	"inceptionweb/nn/inceptionv3"
@@ -52,7 +53,7 @@ func TestMobileNetV2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := run("mobilenet_v2_float32.safetensors", float, "int8", filepath.Join(shared, "images"), len(allVariants))
+	r, err := run("mobilenet_v2_float32.safetensors", float, "int8", filepath.Join(shared, "images"), len(dataset.Variants))
 	if err != nil {
 		t.Fatal(err)
 	}

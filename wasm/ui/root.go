@@ -71,10 +71,11 @@ type Root struct {
 	Results []*Result // newest first
 	nextID  int
 
-	Workers    int  // the size of the pool of inference workers
-	Ready      int  // the workers that hold the model (the others are still starting)
-	MaxWorkers int  // the largest size the page offers
-	Split      bool // a lone image runs on all workers at once
+	Workers    int    // the size of the pool of inference workers
+	Ready      int    // the workers that hold the model (the others are still starting)
+	MaxWorkers int    // the largest size the page offers
+	Split      bool   // a lone image runs on all workers at once
+	Compute    string // the loaded model's arithmetic: "int8" or "float32"
 
 	Import  Import // the conversion of the person's own model file
 	Int8    bool   // quantize the float weights of an own model to int8
@@ -225,7 +226,10 @@ func (c *Root) loadModel() {
 
 // loaded takes the pool's reply to a model load.
 func (c *Root) loaded(e ModelEntry, source string, reply js.Value) {
-	var info struct{ Input imagenet.Preprocess }
+	var info struct {
+		Input   imagenet.Preprocess
+		Compute string
+	}
 	raw := js.Global().Get("JSON").Call("stringify", reply.Get("info")).String()
 	if err := json.Unmarshal([]byte(raw), &info); err != nil || info.Input.Check() != nil {
 		c.fail(fmt.Sprintf("%s: the worker described its input as %s", e.Title, raw))
@@ -235,7 +239,9 @@ func (c *Root) loaded(e ModelEntry, source string, reply js.Value) {
 		c.input = info.Input
 		c.camInput.Store(&info.Input)
 		c.Loaded, c.Source, c.State, c.Split = e.Name, source, "ready", reply.Get("split").Truthy()
-		c.Message = fmt.Sprintf("%s ready (%s, %s, %s)", e.Title, sourceText(source), reply.Get("kernels").String(), c.workersText())
+		c.Compute = info.Compute
+		c.Message = fmt.Sprintf("%s ready (%s, %s compute on %s, %s)", e.Title, sourceText(source), info.Compute,
+			reply.Get("kernels").String(), c.workersText())
 		c.Seq++
 		if c.webcam != nil {
 			c.webcam.modelChanged()

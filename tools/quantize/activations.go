@@ -1,0 +1,104 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"inceptionweb/dataset"
+	"inceptionweb/imagefile"
+	"inceptionweb/model"
+	"inceptionweb/nn/calibrate"
+)
+
+// runActivations makes the int8-compute model: weights and activations int8, ranges calibrated on the
+// photographs of calib (and their variants) with method m.
+func runActivations(in string, data []byte, calib string, variants int, m calibrate.Method, bits int) (*report, error) {
+	float, err := floatModelFile(in, data)
+	if err != nil {
+		return nil, err
+	}
+	imgs, err := dataset.Views(calib, variants)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	q, ranges, err := model.QuantizeActivations(in, float, imgs, calibrate.Options{Method: m, Bits: bits})
+	if err != nil {
+		return nil, err
+	}
+	r := &report{file: q, floatBytes: len(float), to: "int8 weights and activations",
+		calibration: fmt.Sprintf("%s, %d-bit, on %d images (%s, %d variants each) in %s", m, bits, ranges.Images, calib, variants,
+			time.Since(start).Round(time.Second))}
+	ref, err := model.Open(in, float)
+	if err != nil {
+		return nil, err
+	}
+	qm, err := model.Open(in+" (int8)", q)
+	if err != nil {
+		return nil, err
+	}
+	photos, _ := filepath.Glob(filepath.Join(calib, "*.[pj][np]g"))
+	r.comparison, err = compare(ref, qm, photos, variants)
+	return r, err
+}
+
+// agreement is how often the quantized model answers as the float one on a labelled collection, and how
+// often each is right.
+type agreement struct {
+	images, top1, top5, floatRight, quantRight, floatTop5, quantTop5 int
+}
+
+func compareSamples(ref, q *model.Model, dir string) (*agreement, error) {
+	imgs, err := dataset.Find(dir)
+	if err != nil {
+		return nil, err
+	}
+	if len(imgs) == 0 {
+		return nil, fmt.Errorf("no images in %s", dir)
+	}
+	a := &agreement{}
+	for _, im := range imgs {
+		img, err := imagefile.Read(im.Path)
+		if err != nil {
+			return nil, err
+		}
+		pa, err := ref.ClassifyImage(img, 5)
+		if err != nil {
+			return nil, err
+		}
+		pb, err := q.ClassifyImage(img, 5)
+		if err != nil {
+			return nil, err
+		}
+		a.images++
+		if pa[0].Index == pb[0].Index {
+			a.top1++
+		}
+		if sameSet(pa, pb) {
+			a.top5++
+		}
+		right := func(p []model.Prediction, top1, top5 *int) {
+			for i, x := range p {
+				if x.Class == im.Class && im.Class >= 0 {
+					if i == 0 {
+						*top1++
+					}
+					*top5++
+				}
+			}
+		}
+		right(pa, &a.floatRight, &a.floatTop5)
+		right(pb, &a.quantRight, &a.quantTop5)
+	}
+	return a, nil
+}
+
+func (a *agreement) print(w io.Writer, dir string) {
+	pct := func(n int) float64 { return 100 * float64(n) / float64(a.images) }
+	fmt.Fprintf(w, "samples (%s): %d images\n", dir, a.images)
+	fmt.Fprintf(w, "  top-1 agreement with float: %.1f%%, top-5 (same five classes): %.1f%%\n", pct(a.top1), pct(a.top5))
+	fmt.Fprintf(w, "  accuracy top-1 / top-5: float %.1f%% / %.1f%%, quantized %.1f%% / %.1f%%\n",
+		pct(a.floatRight), pct(a.floatTop5), pct(a.quantRight), pct(a.quantTop5))
+}
