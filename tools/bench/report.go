@@ -45,7 +45,7 @@ func report(w io.Writer, results []result, skipped, checks []string, jsonl strin
 			inWorker = fmt.Sprintf("%.1f", median(r.WorkerMS))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%.1f\t%.1f\t%.1f\t%s\t%s\t %s\t\n", r.Engine, r.Model, r.Compute,
-			r.Workers, kernels, len(r.TimesMS), r.MedianMS, r.MinMS, r.MaxMS, inWorker, peakText(r), r.Note)
+			r.Workers, kernels, len(r.TimesMS), round1(r.MedianMS), r.MinMS, r.MaxMS, inWorker, peakText(r), r.Note)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
