@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
@@ -15,37 +17,56 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// pageResult is what a bench page posts back (page/common.js and the page's own fields).
+// pageResult is what a bench page posts back when it is ready (page/common.js and the page's own fields).
 type pageResult struct {
 	Error               string    `json:"error"`
-	MedianMS            float64   `json:"median_ms"`
-	MinMS               float64   `json:"min_ms"`
-	MaxMS               float64   `json:"max_ms"`
-	TimesMS             []float64 `json:"times_ms"`
-	WorkerMS            []float64 `json:"worker_ms"`
-	PeakBytes           *float64  `json:"peak_bytes"`
+	Ready               bool      `json:"ready"`
 	Kernels             string    `json:"kernels"`
 	Version             string    `json:"version"`
 	CrossOriginIsolated bool      `json:"crossOriginIsolated"`
-	Top5                []struct {
-		Index int     `json:"index"`
-		Prob  float64 `json:"prob"`
-	} `json:"top5"`
-	Logits []float64 `json:"logits"` // onnxruntime-web's InceptionV3 logits
-	Scores []float64 `json:"scores"` // the TFLite runtime's uint8 output
+	Top5                []top5    `json:"top5"`   // ours: the worker's top 5 on the test image
+	Logits              []float64 `json:"logits"` // onnxruntime-web's logits
+	Scores              []float64 `json:"scores"` // the TFLite runtime's uint8 output
+}
+
+type top5 struct {
+	Index int     `json:"index"`
+	Prob  float64 `json:"prob"`
+}
+
+// batchResult is what Bench.batch returns: one round's timed runs of one tab.
+type batchResult struct {
+	TimesMS   []float64 `json:"times_ms"`
+	WorkerMS  []float64 `json:"worker_ms"`
+	PeakBytes *float64  `json:"peak_bytes"`
 }
 
 type result struct {
 	measurement
 	pageResult
-	Err string // why it could not be measured
+	TimesMS                []float64 // every timed run, ms per image, in the order run
+	WorkerMS               []float64 // the worker's own ms per classify (ours)
+	PeakBytes              *float64  // after the last batch
+	Err                    string    // why it could not be measured
+	MedianMS, MinMS, MaxMS float64
 }
 
-// pageTimeout bounds one measurement: a pure-Go InceptionV3 takes seconds per image.
+// pageTimeout bounds a page's setup and each of its batches: a pure-Go InceptionV3 takes seconds per image.
 const pageTimeout = 6 * time.Minute
 
-// measure runs every measurement in a fresh tab of one headless Chromium.
-func measure(data map[string]string, ms []measurement, chromium string, verbose bool) ([]result, error) {
+// A tab is one measurement's open page.
+type tab struct {
+	id       target.ID
+	ctx      context.Context
+	uncaught func() string // the page's last uncaught exception
+	close    func()        // closes the tab, and with it the page's workers
+}
+
+// measure opens every measurement's page in its own tab of one headless Chromium, one after the other, each
+// loading and warming up its engine; then runs the rounds of sched, one batch of each tab in turn, with gap
+// between batches (an engine's threads may spin a little after a run); then closes the tabs. A measurement that
+// fails is reported and leaves the later rounds.
+func measure(data map[string]string, ms []measurement, sched [][]step, gap time.Duration, chromium string, verbose bool) ([]result, error) {
 	srv := newServer(data)
 	plain, err := srv.listen(false)
 	if err != nil {
@@ -60,15 +81,17 @@ func measure(data map[string]string, ms []measurement, chromium string, verbose 
 		return nil, err
 	}
 	defer stop()
-	var results []result
-	for _, m := range ms {
+	results := make([]result, len(ms))
+	tabs := make([]*tab, len(ms))
+	for i, m := range ms {
 		origin := plain
 		if m.Isolated {
 			origin = isolated
 		}
-		logf("%s, %s, %d: %s", m.Engine, m.Model, m.Workers, origin+m.Page)
-		r := result{measurement: m}
-		body, err := openPage(bctx, srv, origin+m.Page, verbose)
+		logf("open %d/%d: %s, %s, %d: %s", i+1, len(ms), m.Engine, m.Model, m.Workers, origin+m.Page)
+		r := &results[i]
+		r.measurement = m
+		t, body, cancel, err := openPage(bctx, srv, origin+m.Page, verbose)
 		if err == nil {
 			err = json.Unmarshal(body, &r.pageResult)
 		}
@@ -77,30 +100,90 @@ func measure(data map[string]string, ms []measurement, chromium string, verbose 
 			r.Err = err.Error()
 		case r.Error != "":
 			r.Err = firstLine(r.Error)
-		case r.MedianMS <= 0:
-			r.Err = "the page reported no timing"
+		case !r.Ready:
+			r.Err = "the page did not get ready"
 		case m.Isolated && !r.CrossOriginIsolated:
 			r.Err = "the page was not cross-origin isolated"
 		}
 		if r.Err != "" {
-			logf("  could not measure: %s", r.Err)
-		} else {
-			logf("  median %.1f ms per image", r.MedianMS)
+			logf("  could not set up: %s", r.Err)
+			if cancel != nil {
+				cancel()
+			}
+			continue
 		}
-		results = append(results, r)
+		t.close = cancel
+		tabs[i] = t
+	}
+	defer func() {
+		for _, t := range tabs {
+			if t != nil {
+				t.close()
+			}
+		}
+	}()
+	browser := chromedp.FromContext(bctx).Browser
+	start := time.Now()
+	for k, round := range sched {
+		for _, st := range round {
+			t, r := tabs[st.Index], &results[st.Index]
+			if t == nil {
+				continue
+			}
+			time.Sleep(gap)
+			b, err := runBatch(bctx, browser, t, st.Runs)
+			if err != nil {
+				r.Err = fmt.Sprintf("round %d: %v", k+1, err)
+				if u := t.uncaught(); u != "" {
+					r.Err += " (uncaught: " + firstLine(u) + ")"
+				}
+				logf("  %s, %s, %d: %s", r.Engine, r.Model, r.Workers, r.Err)
+				t.close()
+				tabs[st.Index] = nil
+				continue
+			}
+			r.TimesMS = append(r.TimesMS, b.TimesMS...)
+			r.WorkerMS = append(r.WorkerMS, b.WorkerMS...)
+			r.PeakBytes = b.PeakBytes
+		}
+		logf("round %d/%d done (%s)", k+1, len(sched), time.Since(start).Round(time.Second))
+	}
+	for i := range results {
+		r := &results[i]
+		if r.Err == "" && len(r.TimesMS) == 0 {
+			r.Err = "no timed run"
+		}
+		if r.Err != "" {
+			continue
+		}
+		r.MedianMS, r.MinMS, r.MaxMS = median(r.TimesMS), slices.Min(r.TimesMS), slices.Max(r.TimesMS)
+		logf("%s, %s, %d: median %.1f ms per image over %d runs", r.Engine, r.Model, r.Workers, r.MedianMS, len(r.TimesMS))
 	}
 	return results, nil
 }
 
-// openPage opens url in a new tab, waits for the page's posted result and closes the tab.
-func openPage(bctx context.Context, srv *server, url string, verbose bool) ([]byte, error) {
+// runBatch brings a tab to the front and times n runs in it.
+func runBatch(bctx context.Context, browser *chromedp.Browser, t *tab, n int) (batchResult, error) {
+	if _, err := cdp.Call(bctx, browser, target.ActivateTarget, target.ActivateTargetParams{TargetID: t.id}); err != nil {
+		return batchResult{}, err
+	}
+	ctx, cancel := context.WithTimeout(t.ctx, pageTimeout)
+	defer cancel()
+	return chromedp.Run(ctx, chromedp.Evaluate[batchResult](fmt.Sprintf("Bench.batch(%d)", n), chromedp.EvalAwaitPromise))
+}
+
+// openPage opens url in a new tab and waits for the page's posted result (its setup). The tab stays open until
+// cancel, which closes it and the page's workers.
+func openPage(bctx context.Context, srv *server, url string, verbose bool) (*tab, []byte, context.CancelFunc, error) {
 	id := pageID(url)
 	ch := srv.expect(id)
 	created, err := cdp.Call(bctx, chromedp.FromContext(bctx).Browser, target.CreateTarget, target.CreateTargetParams{URL: url})
 	if err != nil {
-		return nil, fmt.Errorf("opening %s: %v", url, err)
+		return nil, nil, nil, fmt.Errorf("opening %s: %v", url, err)
 	}
 	exceptions := make(chan string, 1)
+	var mu sync.Mutex
+	var last string
 	listen := func(ev any) {
 		switch ev := ev.(type) {
 		case *runtime.EventExceptionThrown:
@@ -108,6 +191,9 @@ func openPage(bctx context.Context, srv *server, url string, verbose bool) ([]by
 			if ev.ExceptionDetails.Exception != nil {
 				msg += " " + ev.ExceptionDetails.Exception.Description
 			}
+			mu.Lock()
+			last = msg
+			mu.Unlock()
 			select {
 			case exceptions <- msg:
 			default:
@@ -122,11 +208,10 @@ func openPage(bctx context.Context, srv *server, url string, verbose bool) ([]by
 			}
 		}
 	}
-	// Cancelling the tab's context closes the tab, and with it the page's workers.
 	tctx, cancel := chromedp.NewContext(bctx, chromedp.WithTargetID(created.TargetID), chromedp.WithListener(listen))
-	defer cancel()
+	t := &tab{id: created.TargetID, ctx: tctx, uncaught: func() string { mu.Lock(); defer mu.Unlock(); return last }}
 	if err := chromedp.Do(tctx); err != nil {
-		return nil, fmt.Errorf("attaching to %s: %v", url, err)
+		return nil, nil, cancel, fmt.Errorf("attaching to %s: %v", url, err)
 	}
 	timeout := time.NewTimer(pageTimeout)
 	defer timeout.Stop()
@@ -134,7 +219,7 @@ func openPage(bctx context.Context, srv *server, url string, verbose bool) ([]by
 	for {
 		select {
 		case body := <-ch:
-			return body, nil
+			return t, body, cancel, nil
 		case msg := <-exceptions:
 			uncaught = msg // pages report their own failures; this helps when one cannot
 			if verbose {
@@ -142,9 +227,9 @@ func openPage(bctx context.Context, srv *server, url string, verbose bool) ([]by
 			}
 		case <-timeout.C:
 			if uncaught != "" {
-				return nil, fmt.Errorf("no result from %s within %s (uncaught: %s)", url, pageTimeout, firstLine(uncaught))
+				return nil, nil, cancel, fmt.Errorf("no result from %s within %s (uncaught: %s)", url, pageTimeout, firstLine(uncaught))
 			}
-			return nil, fmt.Errorf("no result from %s within %s", url, pageTimeout)
+			return nil, nil, cancel, fmt.Errorf("no result from %s within %s", url, pageTimeout)
 		}
 	}
 }

@@ -6,80 +6,86 @@ import (
 	"math"
 	"os"
 	"strings"
-
-	"inceptionweb/model"
 )
 
-// agreement checks that the engines compared ran the same network on the same input: PyTorch's logits against
-// onnxruntime-web's and against our engine's (natively, on the same int8 model file the worker loads), and the
-// top-1 class each browser engine reported. It returns lines for the report; a disagreement is reported, not
-// fatal, but a check that cannot run is an error.
-func agreement(files map[string]string, results []result) ([]string, error) {
+// Tolerances of the agreement checks. Logits are close when max |got - want| <= tol * max |want|.
+const (
+	closeFloat = 1e-3 // the same float32 network in another engine (measured ~1e-6 natively)
+	closeQuant = 0.1  // int8 weights or int8 compute against the float32 network: quantization error
+	closeProb  = 0.01 // the browser's top-5 probabilities against our engine's, natively, on the same file
+)
+
+// agreement checks that the engines compared ran the same network on the same input: for each model, our
+// engine natively against PyTorch's logits (the ONNX families); onnxruntime-web's logits against PyTorch's; the
+// browser's top 5 of our engine against the same file natively (top-1 equal, probabilities close); and the TFLite
+// runtime's top-1 against ours natively. It returns lines for the report; a disagreement is reported, not fatal.
+func agreement(s *setup, results []result) []string {
 	var lines []string
-	torch, err := readFloat32s(files["logits_torch_f32.bin"])
-	if err != nil {
-		return nil, err
+	for _, m := range s.Models {
+		n, ok := s.Native[m.Name]
+		torch := s.Torch[m.Family]
+		if !ok || torch == nil {
+			continue
+		}
+		tol := closeFloat
+		if n.Quant != computeFloat || m.Compute != computeFloat {
+			tol = closeQuant
+		}
+		lines = append(lines, compare(fmt.Sprintf("%s: ours natively (%s weights, %s compute) vs PyTorch (float32)",
+			m.Name, n.Quant, m.Compute), n.Logits, torch, tol))
 	}
-	native, err := nativeScores(files["inception_v3_synthetic.safetensors"], 299)
-	if err != nil {
-		return nil, err
-	}
-	lines = append(lines, compare("InceptionV3 ours (native Go, int8 file) vs PyTorch (float32)", native, torch))
 	for _, r := range results {
 		if r.Err != "" {
 			continue
 		}
+		n, ok := s.Native[r.Model]
+		what := fmt.Sprintf("%s: %s, %d %s, in the browser", r.Model, r.Engine, r.Workers, unit(r))
 		switch {
-		case r.Model == inception && len(r.Logits) > 0:
-			lines = append(lines, compare(fmt.Sprintf("InceptionV3 %s vs PyTorch", r.Engine), r.Logits, torch))
-		case r.Model == inception && len(r.Top5) > 0:
-			lines = append(lines, sameTop1(fmt.Sprintf("InceptionV3 %s, %d worker(s), in the browser", r.Engine, r.Workers),
-				r.Top5[0].Index, argmax(native), "ours natively"))
-		}
-	}
-	ours, err := nativeScores(files["mobilenet_v2_uint8.safetensors"], 224)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range results {
-		if r.Err != "" || r.Model != mobilenet {
-			continue
-		}
-		switch {
-		case len(r.Scores) > 0:
+		case len(r.Logits) > 0:
+			lines = append(lines, compare(what+" vs PyTorch", r.Logits, s.Torch[r.Family], closeFloat))
+		case len(r.Scores) > 0 && ok:
 			// The TFLite file has 1001 outputs, class 0 being "background"; ours may drop it.
-			off := len(r.Scores) - len(ours)
-			lines = append(lines, sameTop1("MobileNetV2 "+r.Engine, argmax(r.Scores)-off, argmax(ours), "ours natively"))
-		case len(r.Top5) > 0:
-			lines = append(lines, sameTop1(fmt.Sprintf("MobileNetV2 %s, %d worker(s), in the browser", r.Engine, r.Workers),
-				r.Top5[0].Index, argmax(ours), "ours natively"))
+			off := len(r.Scores) - len(n.Logits)
+			lines = append(lines, sameTop1(what, argmax(r.Scores)-off, argmax(n.Logits), "ours natively"))
+		case len(r.Top5) > 0 && ok:
+			lines = append(lines, compareTop5(what+" vs ours natively", r.Top5, n.Probs))
 		}
 	}
-	return lines, nil
+	return lines
 }
 
-// nativeScores runs our engine natively on the bench's test image and returns its logits.
-func nativeScores(path string, size int) ([]float64, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
+func unit(r result) string {
+	if strings.HasPrefix(r.Engine, "inceptionweb") {
+		return "worker(s)"
 	}
-	m, err := model.Open(path, data)
-	if err != nil {
-		return nil, err
-	}
-	s, err := m.Scores(testImage(size), size)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
-	}
-	out := make([]float64, len(s))
-	for i, v := range s {
-		out[i] = float64(v)
-	}
-	return out, nil
+	return "thread(s)"
 }
 
-func compare(what string, got, want []float64) string {
+// compareTop5 checks a browser's top 5 against the probability of every output, natively.
+func compareTop5(what string, got []top5, probs []float64) string {
+	if len(got) == 0 || len(probs) == 0 {
+		return what + ": DIFFERENT: no answers"
+	}
+	var maxErr float64
+	for _, g := range got {
+		if g.Index < 0 || g.Index >= len(probs) {
+			return fmt.Sprintf("%s: DIFFERENT: output index %d", what, g.Index)
+		}
+		maxErr = math.Max(maxErr, math.Abs(g.Prob-probs[g.Index]))
+	}
+	want := argmax(probs)
+	verdict := "agree"
+	switch {
+	case got[0].Index != want:
+		verdict = "top-1 DIFFERS"
+	case maxErr > closeProb:
+		verdict = "probabilities NOT CLOSE"
+	}
+	return fmt.Sprintf("%s: %s (top-1 %d vs %d, max |prob diff| over the top 5 %.2g, allowed %.2g)",
+		what, verdict, got[0].Index, want, maxErr, closeProb)
+}
+
+func compare(what string, got, want []float64, tol float64) string {
 	if len(got) != len(want) {
 		return fmt.Sprintf("%s: DIFFERENT: %d logits, want %d", what, len(got), len(want))
 	}
@@ -89,11 +95,14 @@ func compare(what string, got, want []float64) string {
 		maxAbs = math.Max(maxAbs, math.Abs(want[i]))
 	}
 	verdict := "agree"
-	if argmax(got) != argmax(want) {
+	switch {
+	case argmax(got) != argmax(want):
 		verdict = "top-1 DIFFERS"
+	case maxErr > tol*maxAbs:
+		verdict = "logits NOT CLOSE"
 	}
-	return fmt.Sprintf("%s: %s (top-1 %d vs %d, max |logit diff| %.2g, max |logit| %.3g)",
-		what, verdict, argmax(got), argmax(want), maxErr, maxAbs)
+	return fmt.Sprintf("%s: %s (top-1 %d vs %d, max |logit diff| %.2g = %.2g of max |logit| %.3g, allowed %.2g)",
+		what, verdict, argmax(got), argmax(want), maxErr, maxErr/maxAbs, maxAbs, tol)
 }
 
 func sameTop1(what string, got, want int, wantName string) string {
@@ -131,7 +140,7 @@ func readFloat32s(path string) ([]float64, error) {
 
 func hasDiffer(lines []string) bool {
 	for _, l := range lines {
-		if strings.Contains(l, "DIFFER") {
+		if strings.Contains(l, "DIFFER") || strings.Contains(l, "NOT CLOSE") {
 			return true
 		}
 	}

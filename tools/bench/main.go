@@ -1,11 +1,16 @@
 // Command bench measures the page's inference worker in headless Chromium against the in-browser engines it
-// competes with: onnxruntime-web on the same InceptionV3 exported to ONNX (1 thread, and 2 threads under
-// COOP/COEP) and the TFLite runtime (tfjs-tflite) on the bundled MobileNetV2. It prints a table, the ratios
-// the project is judged by, and last one JSON line per measurement, also written to build/bench/results.jsonl.
+// competes with, model by model (-models): GoogLeNet and InceptionV3 against onnxruntime-web on the same network
+// exported to ONNX from the PyTorch reference (1 thread, and 2 threads under COOP/COEP), MobileNetV2 against the
+// TFLite runtime (tfjs-tflite) on the mirrored .tflite file. Each model's file comes from its index.json
+// (build/models from make weights; the deterministic InceptionV3 from build/bench-models), with its compute
+// (float32 or int8); a model that is not there is skipped with a line saying so. Every engine runs in its own
+// tab for the whole run, and the rounds interleave them: each round times one batch of every engine in turn.
+// It prints a table, the agreement of the engines on the test input, the ratios the project is judged by, and
+// last one JSON line per measurement, also written to build/bench/results.jsonl.
 //
 // Run from the repository root after `make web`:
 //
-//	go run ./tools/bench [-runs 10] [-warmup 2]
+//	go run ./tools/bench [-models googlenet,inception_v3,...] [-runs 25] [-batch 1] [-warmup 2]
 //
 // It sets up what it needs (python3-torch etc. from apt for the ONNX export, npm packages into
 // build/bench/node_modules) and fails only when something could not be measured, never because a target is missed.
@@ -17,13 +22,19 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
 
 func main() {
-	runs := flag.Int("runs", 10, "timed runs per measurement")
-	warmup := flag.Int("warmup", 2, "untimed runs before them")
+	runs := flag.Int("runs", 25, "timed runs per measurement, interleaved over the rounds")
+	batch := flag.Int("batch", 1, "timed runs of each measurement per round (rounds = runs / batch)")
+	warmup := flag.Int("warmup", 2, "untimed runs each tab makes after loading")
+	models := flag.String("models", defaultModels, "models to measure, by name (a family's name or name_variant); missing files are skipped")
+	kernels := flag.String("kernels", "simd", "our kernel sets: simd, go (pure Go, slow), or both")
+	workers := flag.String("workers", "1,2", "our worker counts")
+	gap := flag.Duration("gap", 20*time.Millisecond, "pause before each batch")
 	chromium := flag.String("chromium", "/usr/lib/chromium/chromium", "Chromium binary")
 	shared := flag.String("shared", "", "shared reference folder (default $SHARED, else ../shared)")
 	only := flag.String("only", "", "run only measurements whose name contains this (for trying things)")
@@ -32,8 +43,19 @@ func main() {
 	startupRuns := flag.Int("startup-runs", 5, "fresh Chromium runs (a cold and a warm visit each) per model for the page's start-up; 0 skips it")
 	startupWorkers := flag.Int("startup-workers", 2, "workers the page runs in the start-up measurement")
 	flag.Parse()
-	if *runs < 1 || *warmup < 0 {
-		fatal(fmt.Errorf("need -runs >= 1 and -warmup >= 0"))
+	if *runs < 1 || *warmup < 0 || *batch < 1 {
+		fatal(fmt.Errorf("need -runs >= 1, -batch >= 1 and -warmup >= 0"))
+	}
+	names, err := parseModels(*models)
+	if err != nil {
+		fatal(err)
+	}
+	opts := options{Warmup: *warmup, Only: *only}
+	if opts.Kernels, err = parseKernels(*kernels); err != nil {
+		fatal(err)
+	}
+	if opts.Workers, err = parseInts(*workers); err != nil {
+		fatal(fmt.Errorf("-workers: %v", err))
 	}
 	if *shared == "" {
 		*shared = os.Getenv("SHARED")
@@ -61,19 +83,22 @@ func main() {
 			return
 		}
 	}
-	files, err := prepare(*shared)
+	set, err := prepare(*shared, names)
 	if err != nil {
 		fatal(err)
 	}
-	results, err := measure(files, plan(*runs, *warmup, *only), *chromium, *verbose)
+	for _, l := range set.Skipped {
+		logf("%s", l)
+	}
+	ms := plan(set.Models, set.Files, opts)
+	sched := schedule(len(ms), *runs, *batch)
+	logf("%d measurements, %d rounds of %d timed run(s) each", len(ms), len(sched), min(*batch, *runs))
+	results, err := measure(set.Files, ms, sched, *gap, *chromium, *verbose)
 	if err != nil {
 		fatal(err)
 	}
-	check, err := agreement(files, results)
-	if err != nil {
-		fatal(err)
-	}
-	if err := report(os.Stdout, results, check, filepath.Join(buildDir, "results.jsonl")); err != nil {
+	checks := agreement(set, results)
+	if err := report(os.Stdout, results, set.Skipped, checks, filepath.Join(buildDir, "results.jsonl")); err != nil {
 		fatal(err)
 	}
 	if err := writeLines(filepath.Join(buildDir, "startup.jsonl"), startupLines); err != nil {
@@ -85,6 +110,31 @@ func main() {
 			os.Exit(1)
 		}
 	}
+}
+
+func parseKernels(s string) ([]string, error) {
+	var out []string
+	for _, k := range strings.Split(s, ",") {
+		switch k = strings.TrimSpace(k); k {
+		case "go", "simd", "simd128":
+			out = append(out, k)
+		default:
+			return nil, fmt.Errorf("-kernels: %q (want go, simd or simd128)", k)
+		}
+	}
+	return out, nil
+}
+
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > 16 {
+			return nil, fmt.Errorf("%q is not a count from 1 to 16", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 func fatal(err error) {

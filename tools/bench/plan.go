@@ -5,68 +5,158 @@ import (
 	"strings"
 )
 
-// A measurement is one page load in a fresh tab: one engine, one model, one worker or thread count.
+// A measurement is one engine on one model with one worker or thread count, in its own tab, which stays open for
+// the whole run: the tab loads and warms up once, then times one batch in every round (see schedule).
 type measurement struct {
 	Engine   string // the JSON line's engine
-	Model    string
-	Workers  int  // workers (ours) or wasm threads (the others)
-	Isolated bool // served with COOP/COEP
+	Model    string // the JSON line's model: a bench model's name, or the network a reference engine runs
+	Family   string // the network: inception_v3, googlenet or mobilenet_v2
+	Compute  string // float32 or int8
+	Workers  int    // workers (ours) or wasm threads (the others)
+	Isolated bool   // served with COOP/COEP
 	Page     string
 	Note     string // how the number was taken, for the table
 }
 
 const (
 	inception = "inception_v3"
-	mobilenet = "mobilenet_v2_uint8"
+	googlenet = "googlenet"
+	mobilenet = "mobilenet_v2"
+	mobileU8  = "mobilenet_v2_uint8" // the model the TFLite runtime runs
 	ortName   = "onnxruntime-web 1.30.0"
 	tfliteNm  = "tflite-web 0.0.1-alpha.10"
+
+	computeFloat = "float32"
+	computeInt8  = "int8"
 )
 
-// plan lists the measurements of one bench run, in order.
-func plan(runs, warmup int, only string) []measurement {
-	var ms []measurement
-	models := []struct {
-		name, file string
-		size       int
-	}{
-		{inception, "inception_v3_synthetic.safetensors", 299},
-		{mobilenet, "mobilenet_v2_uint8.safetensors", 224},
+// defaultModels are the models the bench measures unless -models says otherwise; a missing one is skipped.
+const defaultModels = "googlenet,googlenet_int8,inception_v3,inception_v3_int8,mobilenet_v2_uint8"
+
+// A family is a network the bench knows, with the reference engines that run it. Every model whose name is the
+// family's or starts with it and "_" belongs to it, so a new encoding or compute of the network needs no code.
+type family struct {
+	Name string
+	// Index is the index.json that lists the family's model files; Entry is the name a bench model has there.
+	Index string
+	Entry func(model string) string
+	// ONNX: onnxruntime-web runs the network exported from PyTorch (1 and 2 threads). TFLite names the .tflite
+	// file (in the shared folder) the TFLite runtime runs for a model of the family, by model name.
+	ONNX   bool
+	TFLite map[string]string
+}
+
+const (
+	productIndex = "build/models/index.json"    // make weights
+	benchIndex   = inceptionOut + "/index.json" // tools/convert -synthetic-inception
+)
+
+var families = []family{
+	// InceptionV3 runs on the deterministic weights, which PyTorch generates too (real ones are not reachable
+	// here): inception_v3 is the index's inception_v3_synthetic, inception_v3_int8 its inception_v3_synthetic_int8.
+	{Name: inception, Index: benchIndex, ONNX: true,
+		Entry: func(m string) string { return "inception_v3_synthetic" + strings.TrimPrefix(m, inception) }},
+	{Name: googlenet, Index: productIndex, ONNX: true, Entry: same},
+	{Name: mobilenet, Index: productIndex, Entry: same,
+		TFLite: map[string]string{mobileU8: "weights-source/mobilenet_v2/mobilenet_v2_1.0_224_quant.tflite"}},
+}
+
+func same(m string) string { return m }
+
+// familyOf returns the family of a model name, or nil.
+func familyOf(model string) *family {
+	for i := range families {
+		f := &families[i]
+		if model == f.Name || strings.HasPrefix(model, f.Name+"_") {
+			return f
+		}
 	}
+	return nil
+}
+
+// A benchModel is one model the bench was asked to measure, as found in its index.
+type benchModel struct {
+	Name    string // as asked for, and the JSON lines' model
+	Family  string
+	Entry   string // its name in the index
+	Path    string // the model file
+	Compute string // float32 or int8
+	Size    int    // input side in pixels (from the file)
+	Split   bool   // one image also runs split across 2 workers
+	Missing string // why it is skipped ("" when it is measured)
+}
+
+// Data is the model file's name under /data/.
+func (m benchModel) Data() string { return m.Entry + ".safetensors" }
+
+// options are the planning choices of the command line.
+type options struct {
+	Kernels []string // go, simd
+	Workers []int    // worker counts of our engine (each image whole; 2+ workers take one image each)
+	Warmup  int      // untimed runs each tab makes after loading
+	Only    string   // keep only measurements whose engine, model or page contains this
+}
+
+// plan lists the measurements of one bench run: for each present model, ours with each kernel set and worker
+// count (and one image split across 2 workers, where the model splits); then per family, the reference engines
+// when a model of that family is present and their files are among those served (data: /data/ name -> path).
+func plan(models []benchModel, data map[string]string, o options) []measurement {
+	var ms []measurement
+	size := map[string]int{} // family -> input side, from its first present model
 	for _, m := range models {
-		for _, kernels := range []string{"go", "simd"} {
-			for _, workers := range []int{1, 2} {
+		if m.Missing != "" {
+			continue
+		}
+		if size[m.Family] == 0 {
+			size[m.Family] = m.Size
+		}
+		for _, kernels := range o.Kernels {
+			for _, workers := range o.Workers {
 				me := measurement{
-					Engine:  ourEngine(kernels, workers),
-					Model:   m.name,
-					Workers: workers,
-					Page:    fmt.Sprintf("ours.html?model=%s&size=%d&workers=%d&kernels=%s", m.file, m.size, workers, kernels),
-					Note:    "1 image at a time",
+					Engine: ourEngine(kernels, workers), Model: m.Name, Family: m.Family, Compute: m.Compute,
+					Workers: workers, Note: "1 image at a time",
+					Page: fmt.Sprintf("ours.html?model=%s&size=%d&workers=%d&kernels=%s", m.Data(), m.Size, workers, kernels),
 				}
 				if workers > 1 {
 					me.Note = fmt.Sprintf("throughput: %d images at once, 1 per worker", workers)
 				}
 				ms = append(ms, me)
 			}
+			// One image split across 2 workers: the latency a person waits for, on a plain static host.
+			if m.Split && kernels != "go" {
+				ms = append(ms, measurement{Engine: "inceptionweb (SIMD, split)", Model: m.Name, Family: m.Family,
+					Compute: m.Compute, Workers: 2, Note: "1 image split across 2 workers",
+					Page: fmt.Sprintf("ours.html?model=%s&size=%d&workers=2&kernels=%s&split=1", m.Data(), m.Size, kernels)})
+			}
 		}
 	}
-	// One InceptionV3 image split across 2 workers: the latency a person waits for, on a plain static host.
-	ms = append(ms, measurement{Engine: "inceptionweb (SIMD, split)", Model: inception, Workers: 2,
-		Page: "ours.html?model=inception_v3_synthetic.safetensors&size=299&workers=2&kernels=simd&split=1",
-		Note: "1 image split across 2 workers"})
-	ms = append(ms,
-		measurement{Engine: ortName + " (wasm)", Model: inception, Workers: 1,
-			Page: "ort.html?threads=1", Note: "plain host"},
-		measurement{Engine: ortName + " (wasm, COOP/COEP)", Model: inception, Workers: 2, Isolated: true,
-			Page: "ort.html?threads=2", Note: "cross-origin isolated"},
-		measurement{Engine: tfliteNm + " (XNNPACK)", Model: mobilenet, Workers: 1,
-			Page: "tflite.html?threads=1&size=224", Note: "plain host, real TFLite runtime"},
-	)
-	var out []measurement
-	for i, m := range ms {
-		if only != "" && !strings.Contains(m.Engine+" "+m.Model+" "+m.Page, only) {
+	for _, f := range families {
+		if size[f.Name] == 0 {
 			continue
 		}
-		m.Page = fmt.Sprintf("/bench/%s&id=%d&runs=%d&warmup=%d", m.Page, i, runs, warmup)
+		if f.ONNX && data[onnxFile(f.Name)] != "" {
+			ms = append(ms,
+				measurement{Engine: ortName + " (wasm)", Model: f.Name, Family: f.Name, Compute: computeFloat,
+					Workers: 1, Page: fmt.Sprintf("ort.html?net=%s&size=%d&threads=1", f.Name, size[f.Name]), Note: "plain host"},
+				measurement{Engine: ortName + " (wasm, COOP/COEP)", Model: f.Name, Family: f.Name, Compute: computeFloat,
+					Workers: 2, Isolated: true, Page: fmt.Sprintf("ort.html?net=%s&size=%d&threads=2", f.Name, size[f.Name]),
+					Note: "cross-origin isolated"})
+		}
+		for _, m := range models {
+			if _, ok := f.TFLite[m.Name]; ok && m.Missing == "" && data[tfliteFile(m.Name)] != "" {
+				// The TFLite runtime's integer kernels: uint8 and int8 are both integer compute.
+				ms = append(ms, measurement{Engine: tfliteNm + " (XNNPACK)", Model: m.Name, Family: f.Name,
+					Compute: computeInt8, Workers: 1, Note: "plain host, real TFLite runtime",
+					Page: fmt.Sprintf("tflite.html?model=%s&threads=1&size=%d", tfliteFile(m.Name), m.Size)})
+			}
+		}
+	}
+	var out []measurement
+	for i, m := range ms {
+		if o.Only != "" && !strings.Contains(m.Engine+" "+m.Model+" "+m.Page, o.Only) {
+			continue
+		}
+		m.Page = fmt.Sprintf("/bench/%s&id=%d&warmup=%d", m.Page, i, o.Warmup)
 		out = append(out, m)
 	}
 	return out
@@ -83,4 +173,27 @@ func ourEngine(kernels string, workers int) string {
 		name = strings.TrimSuffix(name, ")") + ", round-robin)"
 	}
 	return name
+}
+
+// A step is one timed batch of one measurement: runs timed runs of measurement Index.
+type step struct{ Index, Runs int }
+
+// schedule interleaves the engines: each round times one batch of every measurement in turn, so the machine's
+// noise (other work, heat, memory) falls on all of them alike, and the order rotates by one every round, so no
+// engine always runs right after the same other one. Every measurement gets runs timed runs in batches of
+// batch (the last batch may be smaller).
+func schedule(n, runs, batch int) [][]step {
+	if n == 0 || runs <= 0 {
+		return nil
+	}
+	batch = max(1, min(batch, runs))
+	rounds := (runs + batch - 1) / batch
+	out := make([][]step, rounds)
+	for r := range out {
+		k := min(batch, runs-r*batch)
+		for j := 0; j < n; j++ {
+			out[r] = append(out[r], step{Index: (r + j) % n, Runs: k})
+		}
+	}
+	return out
 }

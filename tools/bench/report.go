@@ -12,24 +12,28 @@ import (
 	"text/tabwriter"
 )
 
-// line is one measurement's JSON line. PeakMB is null where the engine's wasm memory was not reachable.
+// line is one measurement's JSON line. MedianMS is null when it could not be measured, PeakMB where the
+// engine's wasm memory was not reachable.
 type line struct {
 	Engine   string   `json:"engine"`
 	Model    string   `json:"model"`
 	Workers  int      `json:"workers"`
 	MedianMS *float64 `json:"median_ms"`
 	PeakMB   *float64 `json:"peak_mb"`
+	Compute  string   `json:"compute"`
+	Runs     int      `json:"runs"`
 }
 
 const mib = 1 << 20
 
-// report prints the table, the agreement checks, the ratios and last the JSON lines, which also go to jsonl.
-func report(w io.Writer, results []result, checks []string, jsonl string) error {
+// report prints the table, what was skipped, the agreement checks, the ratios and last the JSON lines, which
+// also go to jsonl.
+func report(w io.Writer, results []result, skipped, checks []string, jsonl string) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "engine\tmodel\tworkers\tkernels\tmedian ms\tmin ms\tmax ms\tin-worker ms\tpeak MiB\t how\t")
+	fmt.Fprintln(tw, "engine\tmodel\tcompute\tworkers\tkernels\truns\tmedian ms\tmin ms\tmax ms\tin-worker ms\tpeak MiB\t how\t")
 	for _, r := range results {
 		if r.Err != "" {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t\tnot measured: %s\t\t\t\t\t\t\n", r.Engine, r.Model, r.Workers, r.Err)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t\t\tnot measured: %s\t\t\t\t\t\t\n", r.Engine, r.Model, r.Compute, r.Workers, r.Err)
 			continue
 		}
 		kernels := r.Kernels
@@ -40,13 +44,18 @@ func report(w io.Writer, results []result, checks []string, jsonl string) error 
 		if len(r.WorkerMS) > 0 {
 			inWorker = fmt.Sprintf("%.1f", median(r.WorkerMS))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%.1f\t%.1f\t%.1f\t%s\t%s\t %s\t\n",
-			r.Engine, r.Model, r.Workers, kernels, r.MedianMS, r.MinMS, r.MaxMS, inWorker, peakText(r), r.Note)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%.1f\t%.1f\t%.1f\t%s\t%s\t %s\t\n", r.Engine, r.Model, r.Compute,
+			r.Workers, kernels, len(r.TimesMS), round1(r.MedianMS), r.MinMS, r.MaxMS, inWorker, peakText(r), r.Note)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintln(w, "\nmedian of the timed runs after warm-up; ms per image (for 2 workers: wall time of 2 images sent at once / 2).")
+	for _, s := range skipped {
+		fmt.Fprintln(w, "not measured: "+s)
+	}
+	fmt.Fprintln(w, "\nmedian of the timed runs; ms per image (for 2 workers: wall time of 2 images sent at once / 2). Every")
+	fmt.Fprintln(w, "engine ran in its own tab, loaded and warmed up once; the rounds interleaved them: each round timed one")
+	fmt.Fprintln(w, "batch of every engine in turn, the order rotating by one every round.")
 	fmt.Fprintln(w, "in-worker ms: the worker's own time per classify (median), without messages and copies.")
 	fmt.Fprintln(w, "peak MiB: final size of every wasm memory of the engine (never shrinks), summed over workers.")
 	fmt.Fprintln(w, "\nsame network, same input:")
@@ -68,10 +77,11 @@ func report(w io.Writer, results []result, checks []string, jsonl string) error 
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	for _, r := range results {
-		l := line{Engine: r.Engine, Model: r.Model, Workers: r.Workers}
+		l := line{Engine: r.Engine, Model: r.Model, Workers: r.Workers, Compute: r.Compute}
 		if r.Err == "" {
 			ms := round1(r.MedianMS)
 			l.MedianMS = &ms
+			l.Runs = len(r.TimesMS)
 			if r.PeakBytes != nil {
 				mb := round1(*r.PeakBytes / mib)
 				l.PeakMB = &mb
@@ -95,12 +105,25 @@ func peakText(r result) string {
 	return fmt.Sprintf("%.1f", *r.PeakBytes/mib)
 }
 
-// ratios are the numbers the project is judged by, from the measurements of this run.
+// Engines as the ratios find them.
+var (
+	ours1     = ourEngine("simd", 1)
+	oursRR    = ourEngine("simd", 2)
+	oursSplit = "inceptionweb (SIMD, split)"
+	ort1      = ortName + " (wasm)"
+	ort2      = ortName + " (wasm, COOP/COEP)"
+	tflite1   = tfliteNm + " (XNNPACK)"
+)
+
+var familyTitle = map[string]string{inception: "InceptionV3", googlenet: "GoogLeNet", mobilenet: "MobileNetV2"}
+
+// ratios are the numbers the project is judged by, from the measurements of this run, for every model measured:
+// InceptionV3 ours (1 worker) / onnxruntime-web (1 thread) and ours (2 workers) / onnxruntime-web (2 threads);
+// GoogLeNet ours / onnxruntime-web (1 thread); MobileNetV2 ours / the TFLite runtime; and InceptionV3's memory.
 func ratios(results []result) []string {
-	find := func(model string, workers int, engine string) *result {
+	find := func(model, engine string) *result {
 		for i := range results {
-			r := &results[i]
-			if r.Err == "" && r.Model == model && r.Workers == workers && strings.HasPrefix(r.Engine, engine) {
+			if r := &results[i]; r.Err == "" && r.Model == model && r.Engine == engine {
 				return r
 			}
 		}
@@ -110,22 +133,48 @@ func ratios(results []result) []string {
 		if a == nil || b == nil {
 			return what + ": not available (a measurement is missing)"
 		}
-		return fmt.Sprintf("%s: %.1f / %.1f ms = %.2f  [%s]", what, a.MedianMS, b.MedianMS, a.MedianMS/b.MedianMS, target)
+		t := ""
+		if target != "" {
+			t = "  [" + target + "]"
+		}
+		return fmt.Sprintf("%s: %.1f / %.1f ms = %.2f%s", what, a.MedianMS, b.MedianMS, a.MedianMS/b.MedianMS, t)
 	}
-	simd := ourEngine("simd", 1)
-	simd = strings.TrimSuffix(simd, ")")
-	ours1 := find(inception, 1, simd)
-	ours2 := find(inception, 2, simd)
-	lines := []string{
-		ratio("InceptionV3 ours (SIMD, 1 worker) / onnxruntime-web (1 thread)", ours1, find(inception, 1, ortName), "<= 0.8"),
-		ratio("InceptionV3 ours (SIMD, 1 image split across 2 workers, plain host) / onnxruntime-web (2 threads, COOP/COEP)", find(inception, 2, "inceptionweb (SIMD, split"), find(inception, 2, ortName), "<= 1.0"),
-		ratio("InceptionV3 ours (SIMD, 2 workers round-robin, plain host) / onnxruntime-web (2 threads, COOP/COEP)", ours2, find(inception, 2, ortName), "<= 1.0"),
-		ratio("MobileNetV2 ours (SIMD, 1 worker) / TFLite runtime (1 thread)", find(mobilenet, 1, simd), find(mobilenet, 1, tfliteNm), "<= 0.8"),
+	var lines []string
+	seen := map[string]bool{}
+	for _, r := range results {
+		if !strings.HasPrefix(r.Engine, "inceptionweb") || seen[r.Model] {
+			continue
+		}
+		seen[r.Model] = true
+		name := fmt.Sprintf("%s %s (%s compute)", familyTitle[r.Family], r.Model, r.Compute)
+		switch r.Family {
+		case inception:
+			lines = append(lines,
+				ratio(name+" ours (SIMD, 1 worker) / onnxruntime-web (1 thread)", find(r.Model, ours1), find(r.Family, ort1), "<= 0.8"),
+				ratio(name+" ours (SIMD, 2 workers round-robin, plain host) / onnxruntime-web (2 threads, COOP/COEP)",
+					find(r.Model, oursRR), find(r.Family, ort2), "<= 1.0"))
+			if s := find(r.Model, oursSplit); s != nil {
+				lines = append(lines, ratio(name+" ours (SIMD, 1 image split across 2 workers, plain host) / onnxruntime-web (2 threads, COOP/COEP)",
+					s, find(r.Family, ort2), "<= 1.0"))
+			}
+		case googlenet:
+			lines = append(lines,
+				ratio(name+" ours (SIMD, 1 worker) / onnxruntime-web (1 thread)", find(r.Model, ours1), find(r.Family, ort1), ""))
+			if s := find(r.Model, oursSplit); s != nil {
+				lines = append(lines, ratio(name+" ours (SIMD, 1 image split across 2 workers, plain host) / onnxruntime-web (2 threads, COOP/COEP)",
+					s, find(r.Family, ort2), ""))
+			}
+		case mobilenet:
+			if t := find(r.Model, tflite1); t != nil || r.Model == mobileU8 {
+				lines = append(lines, ratio(name+" ours (SIMD, 1 worker) / TFLite runtime (1 thread)", find(r.Model, ours1), t, "<= 0.8"))
+			}
+		}
+		if o := find(r.Model, ours1); r.Family == inception && o != nil && o.PeakBytes != nil {
+			lines = append(lines, fmt.Sprintf("%s ours (SIMD, 1 worker) peak wasm memory: %.1f MiB  [< 200 MB]", name, *o.PeakBytes/mib))
+		}
 	}
-	if ours1 != nil && ours1.PeakBytes != nil {
-		lines = append(lines, fmt.Sprintf("InceptionV3 ours (SIMD, 1 worker) peak wasm memory: %.1f MiB  [< 200 MB]", *ours1.PeakBytes/mib))
-	} else {
-		lines = append(lines, "InceptionV3 ours peak wasm memory: not available")
+	if len(lines) == 0 {
+		lines = append(lines, "none: no model of ours was measured")
 	}
 	return lines
 }

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,7 +14,6 @@ import (
 // `make weights` and tools/convert.
 const (
 	buildDir     = "build/bench"
-	onnxDir      = buildDir + "/onnx"
 	pageDir      = "tools/bench/page"
 	inceptionOut = "build/bench-models"
 )
@@ -20,46 +21,166 @@ const (
 // siteDir is the built site (-site, default web/).
 var siteDir = "web"
 
-// prepare sets up everything the pages need and returns the files served under /data/, by name.
-func prepare(shared string) (map[string]string, error) {
+// setup is what a bench run measures and checks against.
+type setup struct {
+	Models  []benchModel
+	Native  map[string]native    // our engine natively, by model name
+	Torch   map[string][]float64 // PyTorch's logits on the test input, by family (the ONNX references)
+	Files   map[string]string    // served under /data/: name -> path
+	Skipped []string             // what is not measured, and why
+}
+
+// Reference files of the ONNX families, in build/bench: the network exported from PyTorch, its input (the test
+// image as our engine preprocesses it, NCHW float32) and PyTorch's logits for that input.
+func onnxFile(fam string) string   { return fam + ".onnx" }
+func inputFile(fam string) string  { return fam + "_input_nchw.f32" }
+func torchFile(fam string) string  { return fam + "_logits_torch.f32" }
+func tfliteFile(mod string) string { return mod + ".tflite" }
+
+// prepare finds the models asked for (a missing one is skipped), opens each natively, sets up the competing
+// engines and their reference files, and returns what the pages need.
+func prepare(shared string, names []string) (*setup, error) {
 	if _, err := os.Stat(filepath.Join(siteDir, "index.html")); err != nil {
 		return nil, fmt.Errorf("the built site is missing (%v): run make web first", err)
 	}
-	files := map[string]string{
-		"inception_v3_synthetic.safetensors": filepath.Join(inceptionOut, "inception_v3_synthetic.safetensors"),
-		"mobilenet_v2_uint8.safetensors":     "build/models/mobilenet_v2_uint8.safetensors",
-		"mobilenet_v2.tflite":                filepath.Join(shared, "weights-source/mobilenet_v2/mobilenet_v2_1.0_224_quant.tflite"),
-		"inception_v3_synthetic.onnx":        filepath.Join(onnxDir, "inception_v3_synthetic.onnx"),
-		"input_nchw_f32.bin":                 filepath.Join(onnxDir, "input_nchw_f32.bin"),
-		"logits_torch_f32.bin":               filepath.Join(onnxDir, "logits_torch_f32.bin"),
-	}
-	if err := os.MkdirAll(onnxDir, 0o755); err != nil {
+	if err := os.MkdirAll(buildDir, 0o755); err != nil {
 		return nil, err
 	}
-	for _, size := range []int{299, 224} {
-		name := fmt.Sprintf("input_%d.rgba", size)
-		files[name] = filepath.Join(buildDir, name)
-		if err := writeIfChanged(files[name], testImage(size)); err != nil {
+	for _, n := range names {
+		if familyOf(n).Index == benchIndex {
+			// Written every time (seconds), so it always matches the current model format and weights.
+			logf("writing the synthetic InceptionV3 model files")
+			if err := run("go", "run", "./tools/convert", "-synthetic-inception", "-out", inceptionOut); err != nil {
+				return nil, err
+			}
+			break
+		}
+	}
+	s := &setup{Native: map[string]native{}, Torch: map[string][]float64{}, Files: map[string]string{}}
+	s.Models = findModels(names)
+	present := 0
+	for i := range s.Models {
+		m := &s.Models[i]
+		if m.Missing != "" {
+			s.Skipped = append(s.Skipped, fmt.Sprintf("%s: skipped, %s", m.Name, m.Missing))
+			continue
+		}
+		logf("%s: %s, natively on the test image", m.Name, m.Path)
+		n, err := openModel(m)
+		if err != nil {
+			return nil, err
+		}
+		present++
+		s.Native[m.Name] = n
+		s.Files[m.Data()] = m.Path
+		rgba := fmt.Sprintf("input_%d.rgba", m.Size)
+		s.Files[rgba] = filepath.Join(buildDir, rgba)
+		if err := writeIfChanged(s.Files[rgba], testImage(m.Size)); err != nil {
 			return nil, err
 		}
 	}
-	for _, name := range []string{"mobilenet_v2_uint8.safetensors", "mobilenet_v2.tflite"} {
-		if _, err := os.Stat(files[name]); err != nil {
-			return nil, fmt.Errorf("%v (run make weights; set SHARED to the reference folder)", err)
-		}
-	}
-	// Written every time (seconds), so it always matches the current model format and weights.
-	logf("writing the synthetic InceptionV3 model file")
-	if err := run("go", "run", "./tools/convert", "-synthetic-inception", "-out", inceptionOut); err != nil {
-		return nil, err
+	if present == 0 {
+		return nil, fmt.Errorf("none of the models asked for is there (run make weights; set SHARED to the reference folder)")
 	}
 	if err := npmInstall(); err != nil {
 		return nil, err
 	}
-	if err := exportONNX(files); err != nil {
-		return nil, err
+	for _, f := range families {
+		if f.ONNX {
+			if err := s.exportONNX(f.Name, shared); err != nil {
+				return nil, err
+			}
+		}
+		for _, m := range s.Models {
+			src, ok := f.TFLite[m.Name]
+			if !ok || m.Missing != "" {
+				continue
+			}
+			path := filepath.Join(shared, src)
+			if _, err := os.Stat(path); err != nil {
+				s.Skipped = append(s.Skipped, fmt.Sprintf("%s on %s: skipped, %v", tfliteNm, m.Name, err))
+				continue
+			}
+			s.Files[tfliteFile(m.Name)] = path
+		}
 	}
-	return files, nil
+	return s, nil
+}
+
+// exportONNX makes a family's reference files, unless they are newer than what makes them, when a model of the
+// family is measured. The input comes from the first such model whose input is floats.
+func (s *setup) exportONNX(fam, shared string) error {
+	var in *native
+	for _, m := range s.Models {
+		if n, ok := s.Native[m.Name]; ok && m.Family == fam && n.Input.Normalize == "float" {
+			in = &n
+			break
+		}
+	}
+	if in == nil {
+		for _, m := range s.Models {
+			if m.Family == fam && m.Missing == "" {
+				s.Skipped = append(s.Skipped, fmt.Sprintf("%s on %s: skipped, no model file of it takes float input", ortName, fam))
+				break
+			}
+		}
+		return nil
+	}
+	path := func(name string) string { return filepath.Join(buildDir, name) }
+	input := path(inputFile(fam))
+	if err := writeIfChanged(input, float32Bytes(nchwInput(in.Input, testImage(in.Input.Size)))); err != nil {
+		return err
+	}
+	outs := []string{path(onnxFile(fam)), path(torchFile(fam))}
+	var ins []string
+	var steps [][]string
+	switch fam {
+	case inception:
+		tmp, err := os.MkdirTemp("", "bench-onnx")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		sd := filepath.Join(tmp, "inception_v3_synthetic.pth")
+		ins = []string{"tools/bench/export_onnx.py", "tools/torchref/gen_inception.py", input}
+		steps = [][]string{
+			{"/usr/bin/python3", "tools/torchref/gen_inception.py", "-o", filepath.Join(tmp, "parity.json"), "--state-dict", sd},
+			{"/usr/bin/python3", "tools/bench/export_onnx.py", sd, input, outs[0], outs[1]},
+		}
+	case googlenet:
+		ins = []string{"tools/torchref/googlenet.py", "tools/torchref/fixture.py", input}
+		steps = [][]string{{"/usr/bin/python3", "tools/torchref/googlenet.py", "--mirror", shared, "onnx",
+			"--input", input, "-o", outs[0], "--logits", outs[1]}}
+	default:
+		return fmt.Errorf("no ONNX export for %s", fam)
+	}
+	if !newer(outs, ins) {
+		if err := aptInstall(); err != nil {
+			return err
+		}
+		logf("exporting %s to ONNX (a minute or two)", fam)
+		for _, st := range steps {
+			if err := run(st[0], st[1:]...); err != nil {
+				return err
+			}
+		}
+	}
+	torch, err := readFloat32s(outs[1])
+	if err != nil {
+		return err
+	}
+	s.Torch[fam] = torch
+	s.Files[onnxFile(fam)] = outs[0]
+	s.Files[inputFile(fam)] = input
+	return nil
+}
+
+func float32Bytes(x []float32) []byte {
+	b := make([]byte, 4*len(x))
+	for i, v := range x {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+	}
+	return b
 }
 
 // npmInstall installs the competing engines from tools/bench/package-lock.json into build/bench/node_modules,
@@ -91,30 +212,6 @@ func npmInstall() error {
 		return fmt.Errorf("npm ci in %s: %v", buildDir, err)
 	}
 	return nil
-}
-
-// exportONNX writes the ONNX model, its input and PyTorch's logits unless they are newer than what makes them.
-func exportONNX(files map[string]string) error {
-	outs := []string{files["inception_v3_synthetic.onnx"], files["input_nchw_f32.bin"], files["logits_torch_f32.bin"]}
-	ins := []string{"tools/bench/export_onnx.py", "tools/torchref/gen_inception.py", files["input_299.rgba"]}
-	if newer(outs, ins) {
-		return nil
-	}
-	if err := aptInstall(); err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp("", "bench-onnx")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	sd := filepath.Join(tmp, "inception_v3_synthetic.pth")
-	logf("writing the deterministic state_dict (about a minute)")
-	if err := run("/usr/bin/python3", "tools/torchref/gen_inception.py", "-o", filepath.Join(tmp, "parity.json"), "--state-dict", sd); err != nil {
-		return err
-	}
-	logf("exporting InceptionV3 to ONNX")
-	return run("/usr/bin/python3", "tools/bench/export_onnx.py", sd, files["input_299.rgba"], onnxDir)
 }
 
 // aptInstall installs the Python packages of the ONNX export when they are missing.

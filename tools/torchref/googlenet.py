@@ -8,9 +8,13 @@ it writes is committed. From the repository root:
     /usr/bin/python3 tools/torchref/googlenet.py accuracy [--limit N] top-1/top-5 over the ImageNet samples
     /usr/bin/python3 tools/torchref/googlenet.py npy --image P -o X.npy [--resize squash|shorter]
     /usr/bin/python3 tools/torchref/googlenet.py logits --npy X.npy   the logits of an NCHW input
+    /usr/bin/python3 tools/torchref/googlenet.py onnx --input X.f32 [-o build/bench/googlenet.onnx] --logits L.f32
 
 npy writes what `go run ./tools/classify -model M -tensor X.npy -logits` takes; logits prints the same thing as
-that command: a JSON array of arrays, one per batch item. accuracy runs both resize variants below over
+that command: a JSON array of arrays, one per batch item. onnx exports this network (opset 13, batch 1, input
+"input" [1,3,224,224], output "logits" [1,1000]) for the benchmark's onnxruntime-web reference, and writes
+PyTorch's logits for the raw little-endian float32 NCHW input X.f32 (the benchmark's test image as our engine
+preprocesses it) to L.f32, 1000 float32 values. accuracy runs both resize variants below over
 ../shared/datasets/imagenet-samples (true class: the WNID of the file name) and ends with one JSON line.
 
 --mirror DIR (before the subcommand) is the reference material, default ../shared beside the repository; the
@@ -360,6 +364,21 @@ def cmd_logits(model, args):
     print(json.dumps([[f32(v) for v in row] for row in lg.numpy()], separators=(",", ":")))
 
 
+def cmd_onnx(model, args):
+    x = np.fromfile(args.input, dtype="<f4")
+    if x.size != 3 * 224 * 224:
+        sys.exit("%s: %d float32 values, want %d (1x3x224x224)" % (args.input, x.size, 3 * 224 * 224))
+    inp = torch.from_numpy(x.reshape(1, 3, 224, 224))
+    with torch.no_grad():
+        logits = model(inp)
+    os.makedirs(os.path.dirname(os.path.abspath(args.o)), exist_ok=True)
+    torch.onnx.export(model, inp, args.o, opset_version=13, input_names=["input"], output_names=["logits"],
+                      do_constant_folding=True)
+    logits.numpy().astype("<f4").tofile(args.logits)
+    print("wrote %s (%d bytes); logits top-1 %d, max |logit| %.3f" %
+          (args.o, os.path.getsize(args.o), int(logits.argmax()), float(logits.abs().max())))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--mirror", default=os.path.join(os.path.dirname(REPO), "shared"),
@@ -376,13 +395,18 @@ def main():
     s.add_argument("-o", required=True)
     s = sub.add_parser("logits", help="print the logits of an NCHW .npy input as JSON (one array per item)")
     s.add_argument("--npy", required=True)
+    s = sub.add_parser("onnx", help="export to ONNX, with PyTorch's logits of a float32 NCHW input")
+    s.add_argument("--input", required=True, help="raw little-endian float32 [1,3,224,224]")
+    s.add_argument("-o", default=os.path.join(REPO, "build", "bench", "googlenet.onnx"))
+    s.add_argument("--logits", required=True, help="where PyTorch's 1000 float32 logits go")
     args = p.parse_args()
     if args.cmd == "accuracy" and not args.dir:
         args.dir = os.path.join(args.mirror, "datasets", "imagenet-samples")
 
     torch.set_num_threads(os.cpu_count() or 1)
     model = None if args.cmd == "npy" else GoogLeNet(os.path.join(args.mirror, WEIGHTS)).eval()
-    {"parity": cmd_parity, "accuracy": cmd_accuracy, "npy": cmd_npy, "logits": cmd_logits}[args.cmd](model, args)
+    {"parity": cmd_parity, "accuracy": cmd_accuracy, "npy": cmd_npy, "logits": cmd_logits,
+     "onnx": cmd_onnx}[args.cmd](model, args)
 
 
 if __name__ == "__main__":

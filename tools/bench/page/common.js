@@ -1,5 +1,8 @@
-// common.js: what every bench page shares. The driver opens PAGE.html?id=N&runs=R&warmup=W&...; the page
-// measures, then posts one JSON object to /result?id=N (an "error" field when it could not measure).
+// common.js: what every bench page shares. The driver opens PAGE.html?id=N&warmup=W&...; the page loads its
+// engine, runs it once (the answers the driver checks) and W times more untimed, then posts one JSON object to
+// /result?id=N: what it found, or an "error" field when it could not. The tab then stays open: in every round the
+// driver calls Bench.batch(k) (DevTools' Runtime.evaluate), which times k runs and returns their times, so the
+// runs of every engine are interleaved over the whole bench run.
 "use strict";
 
 const Bench = (() => {
@@ -52,41 +55,48 @@ const Bench = (() => {
 		return r.arrayBuffer();
 	}
 
-	function stats(times) {
-		const s = [...times].sort((a, b) => a - b);
-		const n = s.length;
-		const median = n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-		return { median_ms: median, min_ms: s[0], max_ms: s[n - 1], times_ms: times };
-	}
+	let engine = null; // what the page's setup returned: { once, peak }
 
-	// timed runs fn warmup times, then runs times, and returns the statistics of the timed runs.
-	// fn may return the number of images it classified (otherwise 1); times are per image.
-	async function timed(fn) {
-		const runs = +param("runs", 10), warmup = +param("warmup", 2);
-		for (let i = 0; i < warmup; i++) {
-			await fn();
+	// batch times n runs of the page's engine. once() classifies one image per worker (or one split image) and
+	// returns the number of images, or { images, worker_ms }; times are per image.
+	async function batch(n) {
+		if (!engine) {
+			throw new Error("the page is not ready");
 		}
-		const times = [];
-		for (let i = 0; i < runs; i++) {
+		const times = [], workerMs = [];
+		for (let i = 0; i < n; i++) {
 			const t0 = performance.now();
-			const n = await fn();
-			const images = typeof n === "number" && n > 0 ? n : 1;
-			times.push((performance.now() - t0) / images);
+			const r = await engine.once();
+			const t = performance.now() - t0;
+			const images = typeof r === "number" ? r : (r && r.images) || 1;
+			times.push(t / images);
+			if (r && r.worker_ms) {
+				workerMs.push(...r.worker_ms);
+			}
 		}
-		return stats(times);
+		return { times_ms: times, worker_ms: workerMs, peak_bytes: engine.peak() };
 	}
 
 	function report(obj) {
 		return fetch("/result?id=" + param("id", "0"), { method: "POST", body: JSON.stringify(obj) });
 	}
 
-	// run measures with body and reports what it returns, or the error that stopped it.
-	function run(body) {
-		body().then(
-			(r) => report({ ...r, crossOriginIsolated: self.crossOriginIsolated }),
+	// run sets the engine up with setup, which returns { once, peak, info }: info is reported (the engine's
+	// answers on the test input, its version...), once and peak serve batch. It warms the engine up and reports
+	// that the page is ready, or the error that stopped it.
+	function run(setup) {
+		(async () => {
+			const e = await setup();
+			for (let i = 0, w = +param("warmup", 2); i < w; i++) {
+				await e.once();
+			}
+			engine = e;
+			return e.info;
+		})().then(
+			(info) => report({ ...info, ready: true, crossOriginIsolated: self.crossOriginIsolated }),
 			(e) => report({ error: String((e && e.stack) || e) }),
 		);
 	}
 
-	return { param, bytes, timed, peakWasmBytes, run };
+	return { param, bytes, peakWasmBytes, run, batch };
 })();

@@ -1,6 +1,6 @@
 // ours.js drives the site's real inference worker (web/worker-*.js and worker-*.wasm) with the page's own
 // messages: init, load {bytes}, classify {pixels, size, topK}. Query: model (a /data/ file name), size,
-// workers, kernels (go | simd | simd128), split. With 2 workers each timed run sends one image to each worker at
+// workers, kernels (go | simd | simd128), split. With 2 workers each run sends one image to each worker at
 // once: that is throughput (ms per image over 2 images). With split=1 the workers load their parts of the model,
 // linked by MessagePorts as the page links them, and each timed run is one image split across all of them.
 "use strict";
@@ -104,17 +104,15 @@ Bench.run(async () => {
 	}
 	const type = split ? "classifyPart" : "classify";
 	const first = (await Promise.all(clients.map((c) => c.classify(pixels, size, type))))[0];
-	const workerMs = [];
-	const st = await Bench.timed(async () => {
-		const res = await Promise.all(clients.map((c) => c.classify(pixels, size, type)));
-		workerMs.push(...res.map((r) => r.ms));
-		return split ? 1 : clients.length; // images done in this run
-	});
 	return {
-		...st,
-		worker_ms: workerMs.slice(-(+Bench.param("runs", 10)) * nworkers), // the timed runs only
-		kernels: loaded[0].kernels,
-		peak_bytes: clients.reduce((n, c) => n + c.wasmBytes, 0),
-		top5: first.predictions.map((p) => ({ index: p.index, prob: p.prob })),
+		once: async () => {
+			const res = await Promise.all(clients.map((c) => c.classify(pixels, size, type)));
+			return { images: split ? 1 : clients.length, worker_ms: res.map((r) => r.ms) };
+		},
+		peak: () => clients.reduce((n, c) => n + c.wasmBytes, 0),
+		info: {
+			kernels: loaded[0].kernels,
+			top5: first.predictions.map((p) => ({ index: p.index, prob: p.prob })),
+		},
 	};
 });

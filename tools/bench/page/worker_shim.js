@@ -25,8 +25,11 @@
 	};
 	const post = self.postMessage.bind(self);
 	self.postMessage = (msg, transfer) => {
-		if (memory && msg && typeof msg === "object") {
-			msg.wasmBytes = memory.buffer.byteLength;
+		// The worker keeps Go's memory in self.goMemory once Go's instance exists (it compiles the module and
+		// instantiates it, which the hook above does not see); older workers only through instantiateStreaming.
+		const mem = self.goMemory || memory;
+		if (mem && msg && typeof msg === "object") {
+			msg.wasmBytes = mem.buffer.byteLength;
 		}
 		post(msg, transfer);
 	};
