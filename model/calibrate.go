@@ -16,14 +16,75 @@ import (
 // Int8Compute names a model file whose activations are int8 too: an integer graph run by nn/quant.
 const Int8Compute = "int8-compute"
 
-// QuantizeActivations makes an int8-compute model file from a float model file made of inception blocks
-// (GoogLeNet, InceptionV3): its operator graph with int8 weights and activation ranges calibrated, as o says,
-// on the images (photographs of any size, preprocessed as the model says). The input stays the model's
-// float preprocessing, quantized by the graph's first operator.
+// QuantizeActivations makes an int8-compute model file from a float model file: a network made of inception
+// blocks (GoogLeNet, InceptionV3) or a float graph (MobileNetV2's float reference): its operator graph with int8
+// weights and activation ranges calibrated, as o says, on the images (photographs of any size, preprocessed as
+// the model says). An inception network's input stays its float preprocessing, quantized by the graph's first
+// operator; a float graph's input stays the pixels.
 func QuantizeActivations(name string, data []byte, images []image.Image, o calibrate.Options) ([]byte, *calibrate.Ranges, error) {
 	mf, err := weights.Read(name, data)
 	if err != nil {
 		return nil, nil, err
+	}
+	g, consts, err := floatGraph(name, mf)
+	if err != nil {
+		return nil, nil, err
+	}
+	s := mf.Input.Size
+	inputs := make([][]float32, len(images))
+	in := g.Tensors[g.Inputs[0]]
+	for i, img := range images {
+		inputs[i] = make([]float32, s*s*3)
+		rgba := mf.Input.CropResize(img)
+		if mf.Input.Normalize == "pixels" {
+			// A graph imported from TFLite: its input's quantization says what a pixel is.
+			for p := 0; p < s*s; p++ {
+				for c := 0; c < 3; c++ {
+					inputs[i][p*3+c] = in.Scale[0] * (float32(rgba[p*4+c]) - float32(in.ZeroPoint[0]))
+				}
+			}
+		} else {
+			mf.Input.FloatInput(rgba, inputs[i])
+		}
+	}
+	ranges, err := calibrate.Observe(g, consts, inputs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
+	}
+	q, qc, err := calibrate.Quantize(g, consts, ranges, o)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
+	}
+	tensors := make([]safetensors.Tensor, 0, len(qc))
+	for _, n := range sortedKeys(qc) {
+		c := qc[n]
+		tensors = append(tensors, safetensors.Tensor{Name: n, DType: QuantDTypes[c.Type], Shape: c.Shape, Data: c.Data})
+	}
+	meta := mf.Meta
+	meta.Architecture, meta.Quantization = weights.QuantGraph, Int8Compute
+	file, err := writeGraph(meta, q, tensors)
+	return file, ranges, err
+}
+
+// floatGraph is a float model file's network as an operator graph with its constants.
+func floatGraph(name string, mf *weights.Model) (*quant.Graph, map[string][]float32, error) {
+	if mf.Architecture == weights.FloatGraph {
+		var g quant.Graph
+		if err := json.Unmarshal(mf.Config, &g); err != nil {
+			return nil, nil, fmt.Errorf("%s: bad graph: %w", name, err)
+		}
+		consts := map[string][]float32{}
+		for _, t := range g.Tensors {
+			if !t.Const || !mf.Has(t.Name) {
+				continue // a RESHAPE's shape became its output's
+			}
+			v, err := mf.Float32(t.Name, t.Shape)
+			if err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", name, err)
+			}
+			consts[t.Name] = v
+		}
+		return &g, consts, nil
 	}
 	arch, cfg, err := netConfig(name, mf.Meta, false, inception.Split{})
 	if err != nil {
@@ -44,27 +105,5 @@ func QuantizeActivations(name string, data []byte, images []image.Image, o calib
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
-	s := mf.Input.Size
-	inputs := make([][]float32, len(images))
-	for i, img := range images {
-		inputs[i] = make([]float32, s*s*3)
-		mf.Input.FloatInput(mf.Input.CropResize(img), inputs[i])
-	}
-	ranges, err := calibrate.Observe(g, consts, inputs)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", name, err)
-	}
-	q, qc, err := calibrate.Quantize(g, consts, ranges, o)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", name, err)
-	}
-	tensors := make([]safetensors.Tensor, 0, len(qc))
-	for _, n := range sortedKeys(qc) {
-		c := qc[n]
-		tensors = append(tensors, safetensors.Tensor{Name: n, DType: QuantDTypes[c.Type], Shape: c.Shape, Data: c.Data})
-	}
-	meta := mf.Meta
-	meta.Architecture, meta.Quantization = weights.QuantGraph, Int8Compute
-	file, err := writeGraph(meta, q, tensors)
-	return file, ranges, err
+	return g, consts, nil
 }

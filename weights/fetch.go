@@ -29,7 +29,9 @@ type Source struct {
 	SHA256Prefix string `json:"sha256_prefix,omitempty"`
 	License      string `json:"license"`
 	Quantize     string `json:"quantize,omitempty"` // convert float weights to this ("int8")
-	// Variants are further weight encodings of the converted model, each written as <name>_<encoding>.
+	// Variants are further encodings of the converted model, each written as <name>_<encoding>: "int8" and
+	// "float16" re-encode the weights; "int8-compute" (written as <name>_int8) is the integer graph with
+	// calibrated activations (model.QuantizeActivations).
 	Variants []string `json:"variants,omitempty"`
 	// Files make a source of several files (File is then a description): their paths are relative to Mirror,
 	// a folder, and to URL, a base address.

@@ -204,6 +204,9 @@ func Quantize(g *quant.Graph, consts map[string][]float32, r *Ranges, o Options)
 	for _, op := range g.Ops {
 		if op.Op == "SOFTMAX" {
 			logits[op.Inputs[0]] = true
+			if p := producer[op.Inputs[0]]; p >= 0 && g.Ops[p].Op == "RESHAPE" {
+				logits[g.Ops[p].Inputs[0]] = true // MobileNetV2's 1x1 classifier, reshaped
+			}
 		}
 	}
 	for t, tt := range g.Tensors {
@@ -234,18 +237,28 @@ func Quantize(g *quant.Graph, consts map[string][]float32, r *Ranges, o Options)
 			}
 		}
 	}
+	// The input: a graph whose input says how pixels map to values (one imported from TFLite) takes the pixels
+	// themselves; otherwise the float input is quantized by a new first op.
+	in, qin := g.Inputs[0], g.Inputs[0]
+	if t := g.Tensors[in]; len(t.Scale) == 1 && len(t.ZeroPoint) == 1 {
+		q.Tensors[in] = quant.Tensor{Name: t.Name, Type: quant.Uint8, Shape: t.Shape, Scale: t.Scale, ZeroPoint: t.ZeroPoint}
+	} else {
+		qin = len(q.Tensors)
+		q.Tensors = append(q.Tensors, activation(t, r, in, MinMax, 8))
+		q.Tensors[qin].Name = t.Name + "_quantized"
+		q.Tensors[in] = quant.Tensor{Name: t.Name, Type: quant.Float32, Shape: t.Shape}
+		q.Ops = append(q.Ops, quant.Op{Op: "QUANTIZE", Inputs: []int{in}, Outputs: []int{qin}})
+	}
 	for _, op := range g.Ops {
-		if op.Op == "MAX_POOL_2D" || op.Op == "AVERAGE_POOL_2D" {
-			q.Tensors[op.Outputs[0]] = requantized(q.Tensors[op.Outputs[0]], q.Tensors[op.Inputs[0]])
+		switch op.Op {
+		case "MAX_POOL_2D", "AVERAGE_POOL_2D", "RESHAPE":
+			x := op.Inputs[0]
+			if x == in {
+				x = qin
+			}
+			q.Tensors[op.Outputs[0]] = requantized(q.Tensors[op.Outputs[0]], q.Tensors[x])
 		}
 	}
-	// The float input is quantized by a new first op.
-	in := g.Inputs[0]
-	qin := len(q.Tensors)
-	q.Tensors = append(q.Tensors, activation(g.Tensors[in], r, in, MinMax, 8))
-	q.Tensors[qin].Name = g.Tensors[in].Name + "_quantized"
-	q.Tensors[in] = quant.Tensor{Name: g.Tensors[in].Name, Type: quant.Float32, Shape: g.Tensors[in].Shape}
-	q.Ops = append(q.Ops, quant.Op{Op: "QUANTIZE", Inputs: []int{in}, Outputs: []int{qin}})
 	qc := map[string]quant.ConstTensor{}
 	for _, op := range g.Ops {
 		op.Inputs = slices.Clone(op.Inputs)
@@ -255,10 +268,12 @@ func Quantize(g *quant.Graph, consts map[string][]float32, r *Ranges, o Options)
 			}
 		}
 		switch op.Op {
-		case "CONV_2D", "FULLY_CONNECTED":
+		case "CONV_2D", "FULLY_CONNECTED", "DEPTHWISE_CONV_2D":
 			if err := quantizeWeights(q, op, consts, qc, 1<<(o.WeightBits-1)-1); err != nil {
 				return nil, nil, err
 			}
+		case "RESHAPE":
+			op.Inputs = op.Inputs[:1] // a TFLite RESHAPE's shape input became its output's shape
 		default:
 			for _, t := range op.Inputs {
 				if g.Tensors[t].Const {
@@ -324,6 +339,22 @@ func quantizeWeights(q *quant.Graph, op quant.Op, consts map[string][]float32, q
 		return fmt.Errorf("calibrate: %s weights %q (%d values) and bias %q (%d) for %d outputs", op.Op, wt.Name, len(w), bt.Name, len(b), outC)
 	}
 	data, scales := quant.QuantizeSymmetric(w, outC, limit)
+	shape, axis := wt.Shape, 0
+	if op.Op == "DEPTHWISE_CONV_2D" {
+		// A float graph keeps depthwise filters channel first, [C,KH,KW,1], so that they quantize per channel
+		// like the others; nn/quant takes TFLite's [1,KH,KW,C].
+		if len(shape) != 4 || shape[3] != 1 {
+			return fmt.Errorf("calibrate: depthwise filter %q of shape %v", wt.Name, shape)
+		}
+		taps := shape[1] * shape[2]
+		t := make([]byte, len(data))
+		for c := 0; c < outC; c++ {
+			for k := 0; k < taps; k++ {
+				t[k*outC+c] = data[c*taps+k]
+			}
+		}
+		data, shape, axis = t, []int{1, shape[1], shape[2], outC}, 3
+	}
 	bias := make([]byte, 4*outC)
 	bscale := make([]float32, outC)
 	for o := range scales {
@@ -334,9 +365,9 @@ func quantizeWeights(q *quant.Graph, op quant.Op, consts map[string][]float32, q
 		v := int32(max(min(math.Round(float64(b[o]/bscale[o])), math.MaxInt32/2), -math.MaxInt32/2))
 		bias[4*o], bias[4*o+1], bias[4*o+2], bias[4*o+3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
 	}
-	*wt = quant.Tensor{Name: wt.Name, Type: quant.Int8, Shape: wt.Shape, Scale: scales, ZeroPoint: make([]int32, outC), Const: true}
+	*wt = quant.Tensor{Name: wt.Name, Type: quant.Int8, Shape: shape, Scale: scales, ZeroPoint: make([]int32, outC), Axis: axis, Const: true}
 	*bt = quant.Tensor{Name: bt.Name, Type: quant.Int32, Shape: bt.Shape, Scale: bscale, ZeroPoint: make([]int32, outC), Const: true}
-	qc[wt.Name] = quant.ConstTensor{Type: quant.Int8, Shape: wt.Shape, Data: data}
+	qc[wt.Name] = quant.ConstTensor{Type: quant.Int8, Shape: shape, Data: data}
 	qc[bt.Name] = quant.ConstTensor{Type: quant.Int32, Shape: bt.Shape, Data: bias}
 	return nil
 }

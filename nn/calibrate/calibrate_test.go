@@ -3,6 +3,7 @@ package calibrate_test
 import (
 	"math"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -22,6 +23,9 @@ import (
 // input's, and on every photo its logits point where the float graph's do (cosine >= 0.99), with the same top
 // class where the class is clear.
 func TestGoogLeNet(t *testing.T) {
+	if runtime.GOOS == "js" {
+		t.Skip("the quantization is plain Go: natively is enough (minutes under Node)")
+	}
 	mf, err := weights.Read("googlenet", testmodels.GoogLeNet(t))
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package inception_test
 
 import (
 	"math"
+	"runtime"
 	"testing"
 
 	"inceptionweb/nn/googlenet"
@@ -15,6 +16,9 @@ import (
 func TestGraph(t *testing.T) {
 	for _, arch := range []*inception.Arch{googlenet.Arch, inceptionv3.Arch} {
 		t.Run(arch.Name, func(t *testing.T) {
+			if runtime.GOOS == "js" && arch != googlenet.Arch {
+				t.Skip("plain Go: natively and GoogLeNet are enough (minutes under Node)")
+			}
 			net, err := inception.New(arch, uniformParams{}, inception.Config{})
 			if err != nil {
 				t.Fatal(err)
@@ -56,6 +60,9 @@ func TestGraph(t *testing.T) {
 // TestGraphTransformInput checks InceptionV3's graph with transform_input folded into its first convolution
 // against the network that transforms its input.
 func TestGraphTransformInput(t *testing.T) {
+	if runtime.GOOS == "js" {
+		t.Skip("plain Go: natively is enough (minutes under Node)")
+	}
 	cfg := inceptionv3.Config{TransformInput: true}
 	net, err := inceptionv3.New(uniformParams{}, cfg)
 	if err != nil {

@@ -2,6 +2,7 @@ package browser
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -94,7 +95,7 @@ func native(t *testing.T, modelFile string, files ...string) map[string][]model.
 	return preds
 }
 
-type siteModel struct{ Name, File string }
+type siteModel struct{ Name, File, Compute string }
 
 // siteModels reads the built site's models.json.
 func siteModels(t testing.TB, site string) []siteModel {
@@ -146,6 +147,10 @@ func TestImageNetSamples(t *testing.T) {
 	ctx := open(t, browser(t), serve(t, site))
 	waitReady(t, ctx)
 	selectModel(t, ctx, chosen.Name)
+	if want := cmp.Or(chosen.Compute, "float32"); eval[string](t, ctx, statusJS+`.dataset.compute`) != want {
+		t.Errorf("the status says %q compute, models.json %q", eval[string](t, ctx, statusJS+`.dataset.compute`), want)
+	}
+	t.Logf("status: %s", eval[string](t, ctx, statusJS+`.textContent`))
 	got := dropImages(t, ctx, photos...)
 	for i, f := range photos {
 		c := got[len(photos)-1-i] // newest first

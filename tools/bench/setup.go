@@ -48,9 +48,10 @@ func prepare(shared string, names []string) (*setup, error) {
 	}
 	for _, n := range names {
 		if familyOf(n).Index == benchIndex {
-			// Written every time (seconds), so it always matches the current model format and weights.
+			// Written every time (a minute or two: the int8-compute file is calibrated on the shared photos), so it
+			// always matches the current model format and weights.
 			logf("writing the synthetic InceptionV3 model files")
-			if err := run("go", "run", "./tools/convert", "-synthetic-inception", "-out", inceptionOut); err != nil {
+			if err := run("go", "run", "./tools/convert", "-synthetic-inception", "-mirror", shared, "-out", inceptionOut); err != nil {
 				return nil, err
 			}
 			break

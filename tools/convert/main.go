@@ -41,7 +41,15 @@ func main() {
 		if err != nil {
 			fatal(err)
 		}
-		index = append(index, e)
+		q, err := int8Compute(e.File, data, filepath.Join(*mirror, "images"))
+		if err != nil {
+			fatal(err)
+		}
+		qe, err := save(*out, "inception_v3_synthetic_int8", "InceptionV3 (synthetic test weights, int8 compute)", q)
+		if err != nil {
+			fatal(err)
+		}
+		index = append(index, e, qe)
 	} else {
 		srcs, err := weights.Manifest()
 		if err != nil {

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime"
+	"sync"
 	"time"
 
 	"inceptionweb/dataset"
@@ -24,7 +27,7 @@ func runActivations(in string, data []byte, calib string, variants int, m calibr
 		return nil, err
 	}
 	start := time.Now()
-	q, ranges, err := model.QuantizeActivations(in, float, imgs, calibrate.Options{Method: m, Bits: bits})
+	q, ranges, err := model.QuantizeActivations(in, float, imgs, calibrate.Options{Method: m, Bits: bits, WeightBits: 8})
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +53,9 @@ type agreement struct {
 	images, top1, top5, floatRight, quantRight, floatTop5, quantTop5 int
 }
 
-func compareSamples(ref, q *model.Model, dir string) (*agreement, error) {
+// compareSamples classifies every image of dir with both models, on every core (open gives each goroutine
+// its own pair: a model is not safe for concurrent use).
+func compareSamples(open func() (ref, q *model.Model, err error), dir string) (*agreement, error) {
 	imgs, err := dataset.Find(dir)
 	if err != nil {
 		return nil, err
@@ -58,20 +63,46 @@ func compareSamples(ref, q *model.Model, dir string) (*agreement, error) {
 	if len(imgs) == 0 {
 		return nil, fmt.Errorf("no images in %s", dir)
 	}
+	type answer struct{ float, quant []model.Prediction }
+	answers := make([]answer, len(imgs))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	for range runtime.NumCPU() {
+		ref, q, err := open()
+		if err != nil {
+			return nil, err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				img, err := imagefile.Read(imgs[i].Path)
+				if err == nil {
+					if answers[i].float, err = ref.ClassifyImage(img, 5); err == nil {
+						answers[i].quant, err = q.ClassifyImage(img, 5)
+					}
+				}
+				if err != nil {
+					mu.Lock()
+					firstErr = cmp.Or(firstErr, fmt.Errorf("%s: %w", imgs[i].Path, err))
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := range imgs {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
 	a := &agreement{}
-	for _, im := range imgs {
-		img, err := imagefile.Read(im.Path)
-		if err != nil {
-			return nil, err
-		}
-		pa, err := ref.ClassifyImage(img, 5)
-		if err != nil {
-			return nil, err
-		}
-		pb, err := q.ClassifyImage(img, 5)
-		if err != nil {
-			return nil, err
-		}
+	for i, im := range imgs {
+		pa, pb := answers[i].float, answers[i].quant
 		a.images++
 		if pa[0].Index == pb[0].Index {
 			a.top1++
@@ -80,9 +111,9 @@ func compareSamples(ref, q *model.Model, dir string) (*agreement, error) {
 			a.top5++
 		}
 		right := func(p []model.Prediction, top1, top5 *int) {
-			for i, x := range p {
+			for k, x := range p {
 				if x.Class == im.Class && im.Class >= 0 {
-					if i == 0 {
+					if k == 0 {
 						*top1++
 					}
 					*top5++

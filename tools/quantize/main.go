@@ -30,7 +30,7 @@ func main() {
 	activations := flag.String("activations", "float32", "activations: float32 (only the weights shrink) or int8 (an integer graph, calibrated)")
 	calib := flag.String("calibration", "../shared/images", "with -activations int8: folder of photographs (with their crops and flips) to calibrate the activation ranges on")
 	method := flag.String("method", string(calibrate.MSE), "with -activations int8: how a range is chosen from the calibration set: minmax, percentile or mse")
-	bits := flag.Int("bits", 7, "with -activations int8: bits of the activations that are never negative (7: what the relaxed-SIMD dot product takes; 8)")
+	bits := flag.Int("bits", calibrate.Default.Bits, "with -activations int8: bits of the activations that are never negative (7: what the relaxed-SIMD dot product takes; 8)")
 	samples := flag.String("samples", "", "folder of labelled images (e.g. ../shared/datasets/imagenet-samples): report agreement with float and accuracy on them")
 	flag.Parse()
 	if *in == "" || *out == "" {
@@ -80,16 +80,13 @@ func (r *report) compareSamples(in string, data []byte, dir string) error {
 	if err != nil {
 		return err
 	}
-	ref, err := model.Open(in, float)
-	if err != nil {
-		return err
-	}
-	q, err := model.Open(in+" (quantized)", r.file)
-	if err != nil {
-		return err
-	}
 	r.samplesDir = dir
-	r.samples, err = compareSamples(ref, q, dir)
+	r.samples, err = compareSamples(func() (ref, q *model.Model, err error) {
+		if ref, err = model.Open(in, float); err == nil {
+			q, err = model.Open(in+" (quantized)", r.file)
+		}
+		return ref, q, err
+	}, dir)
 	return err
 }
 

@@ -9,6 +9,7 @@ import (
 	"inceptionweb/dataset"
 	"inceptionweb/internal/testenv"
 	"inceptionweb/model"
+	"inceptionweb/nn/calibrate"
 	"inceptionweb/nn/inceptionv3"
 	"inceptionweb/weights"
 	"inceptionweb/weights/safetensors"
@@ -74,4 +75,32 @@ type testWriter struct{ t *testing.T }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(string(bytes.TrimRight(p, "\n")))
 	return len(p), nil
+}
+
+// TestMobileNetV2Activations quantizes MobileNetV2's float graph with calibrated activations (an integer graph
+// again, made by calibration instead of TFLite's converter) and compares it with the float graph.
+func TestMobileNetV2Activations(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs MobileNetV2 ~150 times")
+	}
+	shared := testenv.Shared(t)
+	src, err := os.ReadFile(filepath.Join(shared, "weights-source/mobilenet_v2/mobilenet_v2_1.0_224_quant.tflite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	float, err := model.FloatFromTFLite(weights.Meta{Name: "mobilenet_v2_float32"}, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := runActivations("mobilenet_v2_float32.safetensors", float, filepath.Join(shared, "images"), len(dataset.Variants), calibrate.MSE, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.print(testWriter{t})
+	if top1 := float64(r.top1) / float64(r.inputs); top1 < 0.9 {
+		t.Errorf("top-1 agreement %.1f%% < 90%%", 100*top1)
+	}
+	if cos := r.cosSum / float64(r.inputs); cos < 0.99 {
+		t.Errorf("mean logit cosine %.5f < 0.99", cos)
+	}
 }

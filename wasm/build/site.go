@@ -151,6 +151,7 @@ type modelEntry struct {
 	URL       string `json:"url,omitempty"`
 	Network   string `json:"network,omitempty"`
 	Precision string `json:"precision,omitempty"`
+	Compute   string `json:"compute,omitempty"` // "int8" or "float32", from index.json
 }
 
 // addModels copies the models of dir/index.json, verified by size and sha256, to models/<name>-<sha>.safetensors.
