@@ -85,8 +85,13 @@ func int16Gemm() KernelSet {
 // weights and the fp32 rule, its input declared with bits (0: none), and its
 // constants.
 func dotConvGraph(r *rand.Rand, fc bool, h, w, c, n, kh, kw, stride int, pad string, bits int) (*Graph, map[string][]byte, []byte) {
-	oh, _, _ := outputSize(pad, h, kh, stride, 1)
-	ow, _, _ := outputSize(pad, w, kw, stride, 1)
+	size := func(in, k int) int {
+		if pad == "VALID" {
+			return (in - k + stride) / stride
+		}
+		return (in + stride - 1) / stride
+	}
+	oh, ow := size(h, kh), size(w, kw)
 	inShape, wShape, outShape := []int{1, h, w, c}, []int{n, kh, kw, c}, []int{1, oh, ow, n}
 	params := Params{Padding: pad, StrideH: stride, StrideW: stride, Activation: "RELU"}
 	op := "CONV_2D"
