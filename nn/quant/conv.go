@@ -26,6 +26,9 @@ type convStep struct {
 	// args holds the weights minus their zero point in panels, the bias
 	// minus xzp*sum(w) and the requantization; In and Out are set per call.
 	args GemmArgs
+	// dot, when set, holds the weights as int8 panels for GemmDot instead
+	// (args.Panels is nil).
+	dot *GemmDotArgs
 }
 
 func checkShape(what string, got []int, want ...int) error {
@@ -167,9 +170,15 @@ func (c *compiler) buildConv(op Op, fullyConnected bool) (step, error) {
 	if s.rq, err = newRequant(c.g.Requantize, cw.scale, out.zp, lo, hi); err != nil {
 		return nil, err
 	}
-	s.args = GemmArgs{OutStride: s.n, K: kp, N: s.n, Panels: packPanels(cw.w, s.k, s.n), Bias: bias,
+	s.args = GemmArgs{OutStride: s.n, K: kp, N: s.n, Bias: bias,
 		Scale: make([]float32, ld), Zero: s.rq.zp, Lo: lo, Hi: hi}
 	copy(s.args.Scale, s.rq.scale)
+	if useDot(in, s.rq, cw.w) {
+		s.dot = newGemmDot(&s.args, cw.w, s.k)
+		c.maxAcc = max(c.maxAcc, rowBlock*len(s.dot.Bias))
+	} else {
+		s.args.Panels = packPanels(cw.w, s.k, s.n)
+	}
 	c.maxAcc = max(c.maxAcc, rowBlock*ld)
 	if !s.pointwise {
 		c.maxCols = max(c.maxCols, colsRows(kp)*kp)
@@ -202,6 +211,8 @@ func (s *convStep) run(p *Program) {
 func (s *convStep) gemm(p *Program) {
 	a := &s.args
 	switch {
+	case s.dot != nil:
+		s.gemmDot(p)
 	case !s.rq.fp32:
 		ld := len(a.Bias)
 		for r0 := 0; r0 < a.Rows; r0 += rowBlock {

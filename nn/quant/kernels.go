@@ -10,6 +10,12 @@ type KernelSet struct {
 	// Gemm computes a.Rows rows of a convolution with the fp32 requantization
 	// rule, exactly as GemmFP32 does.
 	Gemm func(a *GemmArgs)
+	// GemmDot computes a.Rows rows of a convolution over int8 weight panels
+	// and inputs below 128, exactly as GemmDotFP32 does. Compile packs the
+	// weights of such a convolution for it when it is set, and also when Gemm
+	// is nil (the pure-Go code runs either packing); otherwise it keeps the
+	// int16 panels that Gemm reads.
+	GemmDot func(a *GemmDotArgs)
 	// Depthwise computes a depthwise convolution with the fp32 rule, exactly as
 	// DepthwiseFP32 does.
 	Depthwise func(a *DepthwiseArgs)

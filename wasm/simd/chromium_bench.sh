@@ -5,7 +5,8 @@
 #   wasm/simd/chromium_bench.sh -test.run=- -test.bench=InceptionV3 -test.benchtime=3x
 #
 # Needs Debian's chromium, python3 and the shared reference folder ($SHARED, default ../shared beside the
-# module root), served to the page (a static file server on 127.0.0.1:8765).
+# module root), served to the page (a static file server on 127.0.0.1:$PORT, by default a free port, so that
+# several runs on one machine do not meet).
 set -e
 dir=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
@@ -37,13 +38,14 @@ cat > "$work/index.html" <<HTML
 })().catch((e) => console.log("EXIT error " + e));
 </script>
 HTML
-(cd "$work" && exec /usr/bin/python3 -m http.server -b 127.0.0.1 8765 >/dev/null 2>&1) &
+port=${PORT:-$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
+(cd "$work" && exec /usr/bin/python3 -m http.server -b 127.0.0.1 "$port" >/dev/null 2>&1) &
 server=$!
 sleep 1
 /usr/lib/chromium/chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
 	--disable-background-networking --disable-component-update --disable-sync --disable-dev-shm-usage \
 	--user-data-dir="$work/profile" --enable-logging=stderr --v=0 \
-	http://127.0.0.1:8765/index.html 2>"$work/log" &
+	"http://127.0.0.1:$port/index.html" 2>"$work/log" &
 browser=$!
 while ! grep -q '"EXIT ' "$work/log"; do
 	sleep 1

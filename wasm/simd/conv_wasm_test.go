@@ -45,6 +45,9 @@ func TestInstall(t *testing.T) {
 	if quant.Kernels.Gemm == nil || quant.Kernels.Depthwise == nil || quant.Kernels.Add == nil {
 		t.Errorf("Install left the int8 kernels unset: %+v", quant.Kernels)
 	}
+	if quant.Kernels.GemmDot == nil {
+		t.Error("Install left GemmDot unset (the relaxed module is attached and its dotcheck should pass)")
+	}
 	if nn.Kernels.Name != "simd128-relaxed" {
 		t.Errorf("kernel set %q, want simd128-relaxed (Node runs with relaxed SIMD on)", nn.Kernels.Name)
 	}

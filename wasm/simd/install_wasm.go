@@ -17,8 +17,25 @@ func Install() bool {
 		return false
 	}
 	nn.Kernels = nn.KernelSet{Name: name, Conv: Conv, Pool: Pool, LRN: LRN, Prepare: Prepare}
-	quant.Kernels = quant.KernelSet{Name: name, Gemm: QGemm, Depthwise: QDepthwise, Add: QAdd}
+	quant.Kernels = quantKernels(name)
 	return true
+}
+
+// quantKernels is the int8 kernel set of the attached module: with GemmDot where relaxed SIMD's dot product
+// is there and right, otherwise the SIMD128 GEMM over int16 panels for every convolution.
+func quantKernels(name string) quant.KernelSet {
+	k := quant.KernelSet{Name: name, Gemm: QGemm, Depthwise: QDepthwise, Add: QAdd}
+	if RelaxedDot() {
+		k.GemmDot = QGemmDot
+	}
+	return k
+}
+
+// RelaxedDot reports whether the attached module is the relaxed one and the engine computes its int8 dot
+// product (i32x4.relaxed_dot_i8x16_i7x16_add_s) as specified, which simd_loader.js checks once.
+func RelaxedDot() bool {
+	k := js.Global().Get("SIMDKernels")
+	return k.Type() == js.TypeObject && k.Get("ready").Truthy() && k.Get("relaxedDot").Truthy()
 }
 
 // Variant names the kernel module in use ("simd128" or "simd128-relaxed"); ok is false if none is attached.

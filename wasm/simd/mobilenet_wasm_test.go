@@ -82,7 +82,7 @@ func useQuantKernels(tb testing.TB, simd bool) {
 	tb.Cleanup(func() { quant.Kernels = saved })
 	quant.Kernels = quant.KernelSet{}
 	if simd {
-		quant.Kernels = quant.KernelSet{Name: "simd", Gemm: QGemm, Depthwise: QDepthwise, Add: QAdd}
+		quant.Kernels = quantKernels("simd")
 	}
 }
 

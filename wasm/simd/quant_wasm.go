@@ -16,6 +16,11 @@ func wasmWiden(src, dst, rows, k uint32)
 //go:wasmimport simdkernels qgemm
 func wasmQGemm(x, rows, k, w, bias, scale, n, out, outStride, zero, lo, hi uint32)
 
+// wasmQGemmDot is the relaxed module's kernelgen.QGemmDotName.
+//
+//go:wasmimport simdkernels qgemm_dot_4x8
+func wasmQGemmDot(x, rows, k, w, bias, scale, n, out, outStride, zero, lo, hi uint32)
+
 //go:wasmimport simdkernels qdepthwise3x3
 func wasmQDepthwise3x3(in, h, w, c, out, oh, ow, kh, kw, sh, sw, dh, dw, padT, padL, weights, bias, scale, xzero,
 	zero, lo, hi uint32)
@@ -56,6 +61,26 @@ func QGemm(a *quant.GemmArgs) {
 	}
 	runtime.KeepAlive(a.Out)
 	runtime.KeepAlive(a.Panels)
+	runtime.KeepAlive(a.Bias)
+	runtime.KeepAlive(a.Scale)
+}
+
+// QGemmDot is quant.KernelSet.GemmDot on the relaxed SIMD module (only there: the plain module has no
+// qgemm_dot). It reads the input bytes in place, gemmBlockBytes of rows at a time (at least gemmMinRows), so
+// that they stay in cache while every panel of weights passes over them.
+func QGemmDot(a *quant.GemmDotArgs) {
+	const tm = kernelgen.QDotTileM
+	block := max(gemmBlockBytes/a.K, gemmMinRows)
+	block = (block + tm - 1) / tm * tm
+	for r0 := 0; r0 < a.Rows; r0 += block {
+		rows := min(block, a.Rows-r0)
+		wasmQGemmDot(addr8(a.X[r0*a.K:]), uint32(rows), uint32(a.K), addrI8(a.Weights), addr32(a.Bias),
+			addrF(a.Scale), uint32(a.N), addr8(a.Out[r0*a.OutStride:]), uint32(a.OutStride),
+			uint32(a.Zero), uint32(a.Lo), uint32(a.Hi))
+	}
+	runtime.KeepAlive(a.X)
+	runtime.KeepAlive(a.Out)
+	runtime.KeepAlive(a.Weights)
 	runtime.KeepAlive(a.Bias)
 	runtime.KeepAlive(a.Scale)
 }
@@ -109,6 +134,7 @@ func QAdd(a *quant.AddArgs) {
 }
 
 func addr8(s []uint8) uint32   { return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(s)))) }
+func addrI8(s []int8) uint32   { return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(s)))) }
 func addr16(s []int16) uint32  { return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(s)))) }
 func addr32(s []int32) uint32  { return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(s)))) }
 func addrF(s []float32) uint32 { return addr(s) }

@@ -22,11 +22,24 @@ globalThis.SIMDKernels = (() => {
 		simd: WebAssembly.validate(simdProbe),       // the engine supports SIMD128
 		relaxedSupported: WebAssembly.validate(relaxedProbe),
 		relaxed: false,                               // the attached module uses relaxed SIMD
+		relaxedDot: false,                            // and its int8 dot product computes what the spec says
 		ready: false,                                 // a kernel module is attached
 		error: "",
 	};
 	const loaded = {}; // variant -> exports
 	let current = null;
+	let dotOK = false;
+
+	// checkDot runs the relaxed module's dotcheck: i32x4.relaxed_dot_i8x16_i7x16_add_s of the bytes
+	// (1, -128, 127, -1) and (127, 127, 1, 0) plus 1000 must be 127 - 16256 + 127 + 1000. Node 20's baseline
+	// compiler gets it wrong (twice the products, without the 1000); Go then keeps the SIMD128 GEMM.
+	const checkDot = (exports) => {
+		try {
+			return exports.dotcheck(0xFF7F8001 | 0, 0x00017F7F, 1000) === -15002;
+		} catch (e) {
+			return false;
+		}
+	};
 
 	// addImports adds the "simdkernels" import module to a Go import object.
 	state.addImports = (importObject) => {
@@ -54,6 +67,9 @@ globalThis.SIMDKernels = (() => {
 				}
 				const { instance } = await WebAssembly.instantiate(src, { env: { memory } });
 				loaded[v] = instance.exports;
+				if (v === "relaxed") {
+					dotOK = checkDot(instance.exports);
+				}
 			}
 		} catch (e) {
 			state.error = String(e);
@@ -69,6 +85,7 @@ globalThis.SIMDKernels = (() => {
 		}
 		current = loaded[variant];
 		state.relaxed = variant === "relaxed";
+		state.relaxedDot = state.relaxed && dotOK;
 		state.ready = true;
 		return true;
 	};

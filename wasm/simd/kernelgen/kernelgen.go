@@ -20,7 +20,8 @@ const (
 )
 
 // Module is the kernel module. With relaxed set, multiply-adds use f32x4.relaxed_madd (relaxed SIMD);
-// otherwise f32x4.mul followed by f32x4.add (SIMD128 only).
+// otherwise f32x4.mul followed by f32x4.add (SIMD128 only). Only the relaxed module has the int8 GEMM over
+// 7-bit inputs (qgemm_dot_*, see quantdot.go) and its check (dotcheck).
 func Module(relaxed bool) []byte {
 	m := wasmgen.NewModule("env", "memory")
 	tm := TileMPlain
@@ -36,6 +37,10 @@ func Module(relaxed bool) []byte {
 		qdepthwise(m, k)
 	}
 	qadd(m)
+	if relaxed {
+		dotCheck(m)
+		qgemmDot(m, QDotTileM, QDotTileN)
+	}
 	return m.Bytes()
 }
 

@@ -183,6 +183,9 @@ func (f *Func) V128Zero() {
 	f.op(make([]byte, 16)...)
 }
 
+// I32x4ExtractLane pushes one lane as an i32.
+func (f *Func) I32x4ExtractLane(lane byte) { f.simd(0x1B); f.op(lane) }
+
 // F32x4Splat turns the f32 on the stack into four lanes.
 func (f *Func) F32x4Splat() { f.simd(0x13) }
 
@@ -255,6 +258,12 @@ func (f *Func) I16x8ExtendLowI8x16U()  { f.simd(0x89) }
 func (f *Func) I16x8ExtendHighI8x16U() { f.simd(0x8A) }
 
 // i32 memory access and bit operations.
+func (f *Func) I32Load8U(offset uint32)  { f.mem(0x2D, 0, offset) }
 func (f *Func) I32Load16U(offset uint32) { f.mem(0x2F, 0, offset) }
 func (f *Func) I32Store(offset uint32)   { f.mem(0x36, 0, offset) }
 func (f *Func) I32ShrU()                 { f.op(0x76) }
+
+// I32x4RelaxedDotI8x16I7x16AddS pops c, b, a and pushes c plus, per i32 lane i, the sum of the four products
+// a[4i+j]*b[4i+j] of signed bytes (relaxed SIMD). It is exact on every engine only when every byte of b has its
+// top bit clear: x86 treats b as unsigned (pmaddubsw), ARM as signed (sdot).
+func (f *Func) I32x4RelaxedDotI8x16I7x16AddS() { f.simd(0x113) }

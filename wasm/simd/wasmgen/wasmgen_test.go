@@ -60,3 +60,22 @@ func TestUnclosedBlock(t *testing.T) {
 	m.Func("f", nil, nil).Block()
 	m.Bytes()
 }
+
+// TestRelaxedOpcodes checks the relaxed-SIMD encodings against the proposal's opcode table (0xFD prefix, then
+// the opcode as a LEB128 u32).
+func TestRelaxedOpcodes(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		emit func(f *Func)
+		want []byte
+	}{
+		{"f32x4.relaxed_madd", (*Func).F32x4RelaxedMadd, []byte{0xFD, 0x85, 0x02}},
+		{"i32x4.relaxed_dot_i8x16_i7x16_add_s", (*Func).I32x4RelaxedDotI8x16I7x16AddS, []byte{0xFD, 0x93, 0x02}},
+	} {
+		f := &Func{}
+		tc.emit(f)
+		if !bytes.Equal(f.code, tc.want) {
+			t.Errorf("%s: % x, want % x", tc.name, f.code, tc.want)
+		}
+	}
+}

@@ -1,0 +1,201 @@
+package quant
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// randomDotGemm gives a GEMM with inputs below 128 and int8 weights as both
+// GemmArgs (int16 panels, rows padded to an even length with zeros) and
+// GemmDotArgs (int8 panels, rows of k inputs).
+func randomDotGemm(r *rand.Rand, rows, k, n int) (GemmArgs, GemmDotArgs) {
+	w := make([]int16, k*n)
+	for i := range w {
+		w[i] = int16(r.IntN(256) - 128)
+	}
+	x := make([]uint8, rows*k)
+	for i := range x {
+		x[i] = uint8(r.IntN(128))
+	}
+	kp := padK(k)
+	xp := make([]uint8, rows*kp)
+	for p := range rows {
+		copy(xp[p*kp:], x[p*k:(p+1)*k])
+	}
+	a := GemmArgs{X: xp, Rows: rows, K: kp, N: n, OutStride: n, Panels: packPanels(w, k, n),
+		Bias: make([]int32, padN(n)), Scale: make([]float32, padN(n)), Zero: int32(r.IntN(256)),
+		Lo: int32(r.IntN(40)), Hi: int32(215 + r.IntN(41))}
+	for o := range n {
+		a.Bias[o] = int32(r.IntN(200001) - 100000)
+		a.Scale[o] = (0.5 + r.Float32()) * 60 / (float32(k) * 64 * 128)
+	}
+	d := *newGemmDot(&a, w, k)
+	d.X, d.Rows, d.K = x, rows, k
+	d.Weights = packDot(w, k, n, k)
+	return a, d
+}
+
+func TestGemmDotMatchesGemm(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for trial := range 200 {
+		rows, k, n := 1+r.IntN(70), 1+r.IntN(60), 1+r.IntN(40)
+		switch trial {
+		case 0:
+			rows, k, n = 3, 2600, 384
+		case 1:
+			rows, k, n = 65, 2595, 17
+		}
+		a, d := randomDotGemm(r, rows, k, n)
+		want := make([]uint8, rows*n)
+		a.Out = want
+		GemmFP32(&a, make([]int32, rowBlock*len(a.Bias)))
+		got := make([]uint8, rows*n)
+		d.Out = got
+		GemmDotFP32(&d, make([]int32, rowBlock*len(d.Bias)))
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("rows %d k %d n %d: output %d = %d, want %d", rows, k, n, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// withKernels sets Kernels to k until the test ends.
+func withKernels(t *testing.T, k KernelSet) {
+	saved := Kernels
+	t.Cleanup(func() { Kernels = saved })
+	Kernels = k
+}
+
+// int16Gemm is a kernel set that runs the int16 panels (the pure-Go loops,
+// standing in for a SIMD Gemm without GemmDot).
+func int16Gemm() KernelSet {
+	var acc []int32
+	return KernelSet{Gemm: func(a *GemmArgs) {
+		if n := rowBlock * len(a.Bias); len(acc) < n {
+			acc = make([]int32, n)
+		}
+		GemmFP32(a, acc)
+	}}
+}
+
+// dotConvGraph is one CONV_2D (or FULLY_CONNECTED) with int8 per-channel
+// weights and the fp32 rule, its input declared with bits (0: none), and its
+// constants.
+func dotConvGraph(r *rand.Rand, fc bool, h, w, c, n, kh, kw, stride int, pad string, bits int) (*Graph, map[string][]byte, []byte) {
+	size := func(in, k int) int {
+		if pad == "VALID" {
+			return (in - k + stride) / stride
+		}
+		return (in + stride - 1) / stride
+	}
+	oh, ow := size(h, kh), size(w, kw)
+	inShape, wShape, outShape := []int{1, h, w, c}, []int{n, kh, kw, c}, []int{1, oh, ow, n}
+	params := Params{Padding: pad, StrideH: stride, StrideW: stride, Activation: "RELU"}
+	op := "CONV_2D"
+	if fc {
+		inShape, wShape, outShape, params, op = []int{h, c}, []int{n, c}, []int{h, n}, Params{}, "FULLY_CONNECTED"
+	}
+	wS := make([]float32, n)
+	for o := range wS {
+		wS[o] = 0.002 + r.Float32()*0.01
+	}
+	g := &Graph{Requantize: RequantizeFP32,
+		Tensors: []Tensor{
+			{Name: "x", Type: Uint8, Shape: inShape, Scale: []float32{0.05}, ZeroPoint: []int32{0}, Bits: bits},
+			{Name: "w", Type: Int8, Shape: wShape, Scale: wS, ZeroPoint: make([]int32, n), Const: true},
+			{Name: "b", Type: Int32, Shape: []int{n}, Const: true},
+			{Name: "y", Type: Uint8, Shape: outShape, Scale: []float32{0.02 + r.Float32()*0.1}, ZeroPoint: []int32{int32(r.IntN(50))}},
+		},
+		Ops:    []Op{{Op: op, Inputs: []int{0, 1, 2}, Outputs: []int{3}, Params: params}},
+		Inputs: []int{0}, Outputs: []int{3},
+	}
+	wb := make([]byte, numElements(wShape))
+	for i := range wb {
+		wb[i] = byte(r.IntN(256))
+	}
+	bb := make([]byte, 4*n)
+	for o := range n {
+		binary.LittleEndian.PutUint32(bb[4*o:], uint32(int32(r.IntN(4001)-2000)))
+	}
+	x := make([]byte, numElements(inShape))
+	for i := range x {
+		x[i] = byte(r.IntN(128))
+	}
+	return g, map[string][]byte{"w": wb, "b": bb}, x
+}
+
+func runDotConv(t *testing.T, g *Graph, consts map[string][]byte, x []byte) ([]byte, bool) {
+	t.Helper()
+	p, err := Compile(g, func(name string) ([]byte, error) { return consts[name], nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Run(x); err != nil {
+		t.Fatal(err)
+	}
+	out, _, _, _ := p.Output()
+	return append([]byte(nil), out...), p.steps[0].(*convStep).dot != nil
+}
+
+// TestConvDot: a convolution over a 7-bit input keeps int8 panels (with the
+// pure-Go kernels, which run either packing) and computes the same bytes as
+// the int16 panels that a kernel set without GemmDot gets.
+func TestConvDot(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	for trial := range 40 {
+		fc := trial%4 == 3
+		h, w, c, n := 1+r.IntN(9), 1+r.IntN(9), 1+r.IntN(40), 1+r.IntN(40)
+		kh, kw := []int{1, 3, 5}[r.IntN(3)], []int{1, 3}[r.IntN(2)]
+		stride, pad := 1+r.IntN(2), []string{"SAME", "VALID"}[r.IntN(2)]
+		if pad == "VALID" && (kh > h || kw > w) {
+			pad = "SAME"
+		}
+		g, consts, x := dotConvGraph(r, fc, h, w, c, n, kh, kw, stride, pad, 7)
+		name := fmt.Sprintf("trial %d fc %v %dx%dx%d %dx%d/%d %s -> %d", trial, fc, h, w, c, kh, kw, stride, pad, n)
+		withKernels(t, KernelSet{})
+		got, dot := runDotConv(t, g, consts, x)
+		if !dot {
+			t.Fatalf("%s: the pure-Go kernels did not pack int8 panels", name)
+		}
+		withKernels(t, int16Gemm())
+		want, dot := runDotConv(t, g, consts, x)
+		if dot {
+			t.Fatalf("%s: a kernel set without GemmDot got int8 panels", name)
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%s: output %d = %d, int16 panels %d", name, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// TestConvDotNeeds7Bits: without Bits, or with weights beyond int8 (uint8
+// weights minus a zero point), a convolution keeps the int16 panels; uint8
+// weights with zero point 128 fit in int8.
+func TestConvDotNeeds7Bits(t *testing.T) {
+	r := rand.New(rand.NewPCG(25, 26))
+	withKernels(t, KernelSet{})
+	g, consts, x := dotConvGraph(r, false, 5, 5, 8, 8, 3, 3, 1, "SAME", 0)
+	if _, dot := runDotConv(t, g, consts, x); dot {
+		t.Error("an input without Bits got int8 panels")
+	}
+	g, consts, x = dotConvGraph(r, false, 5, 5, 8, 8, 3, 3, 1, "SAME", 7)
+	g.Tensors[1] = Tensor{Name: "w", Type: Uint8, Shape: g.Tensors[1].Shape, Scale: []float32{0.01}, ZeroPoint: []int32{100}, Const: true}
+	consts["w"][0] = 255 // 155 after the zero point
+	if _, dot := runDotConv(t, g, consts, x); dot {
+		t.Error("uint8 weights with zero point 100 got int8 panels")
+	}
+	g.Tensors[1].ZeroPoint[0] = 128
+	got, dot := runDotConv(t, g, consts, x)
+	if !dot {
+		t.Error("uint8 weights with zero point 128 kept int16 panels")
+	}
+	withKernels(t, int16Gemm())
+	if want, _ := runDotConv(t, g, consts, x); string(got) != string(want) {
+		t.Error("uint8 weights with zero point 128: int8 and int16 panels differ")
+	}
+}
