@@ -157,16 +157,14 @@ func (r *Ranges) limit(t int, m Method, levels int) float32 {
 // Options are the choices of a quantization.
 type Options struct {
 	Method Method
-	// Bits is the precision of activations that are never negative: 7 ([0, 127], what relaxed SIMD's dot
-	// product takes) or 8 ([0, 255]).
+	// Bits is the precision of activations that are never negative: 8 ([0, 255]) or 7 ([0, 127], what relaxed
+	// SIMD's dot product multiplies exactly on every engine; 8-bit inputs only where the engine takes them
+	// unsigned, as x86's AVX-VNNI does). 7 bits cost accuracy: see ARCHITECTURE.md.
 	Bits int
-	// WeightBits is the precision of the weights: 8 ([-127, 127]) or 7 ([-63, 63], which the dot product
-	// takes as its second operand when activations have 8 bits).
-	WeightBits int
 }
 
 // Default is how the product's int8-compute models are made (see ARCHITECTURE.md for the measurements).
-var Default = Options{Method: MSE, Bits: 8, WeightBits: 8}
+var Default = Options{Method: MSE, Bits: 8}
 
 // Quantize returns the integer graph of g, with its constants, for the ranges observed and the options. The
 // graph keeps its float32 input (the preprocessed image), which a QUANTIZE op turns into the first
@@ -176,8 +174,8 @@ func Quantize(g *quant.Graph, consts map[string][]float32, r *Ranges, o Options)
 	if !slices.Contains(Methods, m) {
 		return nil, nil, fmt.Errorf("calibrate: unknown method %q (want one of %q)", m, Methods)
 	}
-	if o.Bits != 7 && o.Bits != 8 || o.WeightBits != 7 && o.WeightBits != 8 {
-		return nil, nil, fmt.Errorf("calibrate: %d-bit activations and %d-bit weights (want 7 or 8)", o.Bits, o.WeightBits)
+	if o.Bits != 7 && o.Bits != 8 {
+		return nil, nil, fmt.Errorf("calibrate: %d-bit activations (want 7 or 8)", o.Bits)
 	}
 	if len(g.Inputs) != 1 || len(g.Outputs) != 1 || len(r.lo) != len(g.Tensors) {
 		return nil, nil, fmt.Errorf("calibrate: the ranges are not of this graph")
@@ -269,7 +267,7 @@ func Quantize(g *quant.Graph, consts map[string][]float32, r *Ranges, o Options)
 		}
 		switch op.Op {
 		case "CONV_2D", "FULLY_CONNECTED", "DEPTHWISE_CONV_2D":
-			if err := quantizeWeights(q, op, consts, qc, 1<<(o.WeightBits-1)-1); err != nil {
+			if err := quantizeWeights(q, op, consts, qc); err != nil {
 				return nil, nil, err
 			}
 		case "RESHAPE":
@@ -328,7 +326,7 @@ func requantized(t, like quant.Tensor) quant.Tensor {
 }
 
 // quantizeWeights makes a convolution's or classifier's int8 weights and int32 bias.
-func quantizeWeights(q *quant.Graph, op quant.Op, consts map[string][]float32, qc map[string]quant.ConstTensor, limit int) error {
+func quantizeWeights(q *quant.Graph, op quant.Op, consts map[string][]float32, qc map[string]quant.ConstTensor) error {
 	if len(op.Inputs) != 3 {
 		return fmt.Errorf("calibrate: %s needs an input, weights and a bias", op.Op)
 	}
@@ -338,7 +336,7 @@ func quantizeWeights(q *quant.Graph, op quant.Op, consts map[string][]float32, q
 	if len(w) == 0 || len(b) != outC || len(w)%outC != 0 {
 		return fmt.Errorf("calibrate: %s weights %q (%d values) and bias %q (%d) for %d outputs", op.Op, wt.Name, len(w), bt.Name, len(b), outC)
 	}
-	data, scales := quant.QuantizeSymmetric(w, outC, limit)
+	data, scales := quant.QuantizeInt8(w, outC)
 	shape, axis := wt.Shape, 0
 	if op.Op == "DEPTHWISE_CONV_2D" {
 		// A float graph keeps depthwise filters channel first, [C,KH,KW,1], so that they quantize per channel

@@ -52,7 +52,7 @@ func TestGoogLeNet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := calibrate.Quantize(g, consts, r, calibrate.Options{Method: "best", Bits: 8, WeightBits: 8}); err == nil {
+	if _, _, err := calibrate.Quantize(g, consts, r, calibrate.Options{Method: "best", Bits: 8}); err == nil {
 		t.Error("an unknown method was accepted")
 	}
 	q, qc, err := calibrate.Quantize(g, consts, r, calibrate.Default)

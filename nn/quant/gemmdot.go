@@ -142,11 +142,17 @@ func gemmDotPanels(acc []int32, x []uint8, rows, k int, weights []int8, bias []i
 }
 
 // useDot reports whether a convolution with input in, requantization rq and
-// weights w keeps int8 panels for GemmDot: its inputs stay below 128, its
-// weights fit in int8, it requantizes with the fp32 rule, and the kernel set
-// runs GemmDot (or is the pure-Go one).
+// weights w keeps int8 panels for GemmDot: its weights fit in int8, it
+// requantizes with the fp32 rule, and the kernel set is the pure-Go one or
+// runs GemmDot exactly on this input (below 128, or any with GemmDotUnsigned).
 func useDot(in slot, rq requant, w []int16) bool {
-	return in.max <= 127 && rq.fp32 && (Kernels.GemmDot != nil || Kernels.Gemm == nil) && fitsInt8(w)
+	if !rq.fp32 || !fitsInt8(w) {
+		return false
+	}
+	if Kernels.Gemm == nil {
+		return true // pure Go: exact for any input
+	}
+	return Kernels.GemmDot != nil && (in.max <= 127 || Kernels.GemmDotUnsigned)
 }
 
 // newGemmDot packs w (k rows of a.N columns) for rows of a.K inputs, with a's

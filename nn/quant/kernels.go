@@ -16,6 +16,10 @@ type KernelSet struct {
 	// is nil (the pure-Go code runs either packing); otherwise it keeps the
 	// int16 panels that Gemm reads.
 	GemmDot func(a *GemmDotArgs)
+	// GemmDotUnsigned says GemmDot is exact for inputs up to 255 as well: the
+	// engine takes the dot product's second operand as unsigned bytes without
+	// saturating (x86's AVX-VNNI), so 8-bit activations use it too.
+	GemmDotUnsigned bool
 	// Depthwise computes a depthwise convolution with the fp32 rule, exactly as
 	// DepthwiseFP32 does.
 	Depthwise func(a *DepthwiseArgs)

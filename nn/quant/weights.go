@@ -7,12 +7,6 @@ import "math"
 // the least squared error: n = 127 covers the range exactly, a larger n clips rare outliers for finer steps, a
 // smaller one lands on the grid of weights that were quantized before (then the result is exact).
 func QuantizeInt8(v []float32, outC int) (q []byte, scales []float32) {
-	return QuantizeSymmetric(v, outC, 127)
-}
-
-// QuantizeSymmetric is QuantizeInt8 with q clamped to [-limit, limit] and n in [(limit+1)/8, 2*limit]:
-// limit 63 gives 7-bit weights, which relaxed SIMD's i8 x i7 dot product can take as its second operand.
-func QuantizeSymmetric(v []float32, outC, limit int) (q []byte, scales []float32) {
 	per := len(v) / outC
 	q = make([]byte, len(v))
 	scales = make([]float32, outC)
@@ -25,37 +19,35 @@ func QuantizeSymmetric(v []float32, outC, limit int) (q []byte, scales []float32
 		if m == 0 {
 			continue
 		}
-		scales[o] = bestScale(row, m, float32(limit))
+		scales[o] = bestScale(row, m)
 		for i, x := range row {
-			q[o*per+i] = byte(int8(quantize(x, scales[o], float32(limit))))
+			q[o*per+i] = byte(int8(quantize(x, scales[o])))
 		}
 	}
 	return q, scales
 }
 
-// bestScale searches the scales m/n, n in [lo, hi] = [(limit+1)/8, 2*limit], for the least squared error.
-// Every candidate's error is given up once it exceeds the best so far, so the order matters for speed only:
-// every (limit+1)/16-th n first, then outwards from the best of those (the error is smooth in n), so that a
-// tight bound is known early.
-func bestScale(row []float32, m, limit float32) float32 {
-	exact := int(limit)
-	lo, hi, step := (exact+1)/8, 2*exact, (exact+1)/16
-	best, bestN, bestErr := m/limit, exact, sqErr(row, m/limit, limit, math.Inf(1))
+// bestScale searches the scales m/n, n in [16, 254], for the least squared error. Every candidate's error is
+// given up once it exceeds the best so far, so the order matters for speed only: every 8th n first, then outwards
+// from the best of those (the error is smooth in n), so that a tight bound is known early.
+func bestScale(row []float32, m float32) float32 {
+	best, bestN, bestErr := m/127, 127, sqErr(row, m/127, math.Inf(1))
 	try := func(n int) {
-		if n < lo || n > hi || n == exact || bestErr == 0 {
+		if n < 16 || n > 254 || n == 127 || bestErr == 0 {
 			return
 		}
-		if e := sqErr(row, m/float32(n), limit, bestErr); e < bestErr || (e == bestErr && n < bestN) {
+		if e := sqErr(row, m/float32(n), bestErr); e < bestErr || (e == bestErr && n < bestN) {
 			best, bestN, bestErr = m/float32(n), n, e
 		}
 	}
-	for n := lo; n <= hi; n += step {
+	const step = 8
+	for n := 16; n <= 254; n += step {
 		try(n)
 	}
 	centre := bestN
-	for d := 1; d <= hi-lo; d++ {
+	for d := 1; d <= 254-16; d++ {
 		for _, n := range []int{centre - d, centre + d} {
-			if (n-lo)%step != 0 {
+			if (n-16)%step != 0 {
 				try(n)
 			}
 		}
@@ -63,17 +55,17 @@ func bestScale(row []float32, m, limit float32) float32 {
 	return best
 }
 
-func quantize(x, scale, limit float32) float32 {
-	return max(-limit, min(limit, roundHalfAwayF(x/scale)))
+func quantize(x, scale float32) float32 {
+	return max(-127, min(127, roundHalfAwayF(x/scale)))
 }
 
-// sqErr is the squared error of quantizing row with scale and limit, given up once it exceeds bound.
-func sqErr(row []float32, scale, limit float32, bound float64) float64 {
+// sqErr is the squared error of quantizing row with scale, given up once it exceeds limit.
+func sqErr(row []float32, scale float32, limit float64) float64 {
 	var e float64
 	for _, x := range row {
-		d := float64(quantize(x, scale, limit)*scale - x)
+		d := float64(quantize(x, scale)*scale - x)
 		e += d * d
-		if e >= bound {
+		if e >= limit {
 			break
 		}
 	}

@@ -27,7 +27,7 @@ func runActivations(in string, data []byte, calib string, variants int, m calibr
 		return nil, err
 	}
 	start := time.Now()
-	q, ranges, err := model.QuantizeActivations(in, float, imgs, calibrate.Options{Method: m, Bits: bits, WeightBits: 8})
+	q, ranges, err := model.QuantizeActivations(in, float, imgs, calibrate.Options{Method: m, Bits: bits})
 	if err != nil {
 		return nil, err
 	}

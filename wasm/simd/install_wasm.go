@@ -27,6 +27,7 @@ func quantKernels(name string) quant.KernelSet {
 	k := quant.KernelSet{Name: name, Gemm: QGemm, Depthwise: QDepthwise, Add: QAdd}
 	if RelaxedDot() {
 		k.GemmDot = QGemmDot
+		k.GemmDotUnsigned = js.Global().Get("SIMDKernels").Get("relaxedDotUnsigned").Truthy()
 	}
 	return k
 }

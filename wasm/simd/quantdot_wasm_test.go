@@ -28,9 +28,14 @@ func padDot(n int) int {
 // randomDotArgs gives a GEMM over rows inputs below 128 and random int8 panels (padding included: the kernels
 // multiply the padding weights by nothing but zeros and drop the padding channels).
 func randomDotArgs(r *rand.Rand, rows, k, n, stride int) quant.GemmDotArgs {
+	return randomDotArgsBelow(r, rows, k, n, stride, 128)
+}
+
+// randomDotArgsBelow is randomDotArgs with inputs below top (256: 8-bit activations).
+func randomDotArgsBelow(r *rand.Rand, rows, k, n, stride, top int) quant.GemmDotArgs {
 	x := make([]uint8, rows*k)
 	for i := range x {
-		x[i] = uint8(r.IntN(128))
+		x[i] = uint8(r.IntN(top))
 	}
 	w := make([]int8, padDot(n)*(k+3)/4*4)
 	for i := range w {
@@ -47,6 +52,21 @@ func randomDotArgs(r *rand.Rand, rows, k, n, stride int) quant.GemmDotArgs {
 func TestQGemmDotMatchesGo(t *testing.T) {
 	useRelaxedDot(t)
 	defer useVariant(t, "relaxed")
+	testQGemmDot(t, 128)
+}
+
+// TestQGemmDotUnsignedMatchesGo checks 8-bit inputs where the engine's dot product takes them unsigned without
+// saturating (AVX-VNNI: this machine's Chromium), which is when Install lets 8-bit activations use the kernel.
+func TestQGemmDotUnsignedMatchesGo(t *testing.T) {
+	useRelaxedDot(t)
+	defer useVariant(t, "relaxed")
+	if !quantKernels("simd128-relaxed").GemmDotUnsigned {
+		t.Skip("this engine's dot product does not take unsigned second operands exactly (no AVX-VNNI): 8-bit activations keep the SIMD128 GEMM")
+	}
+	testQGemmDot(t, 256)
+}
+
+func testQGemmDot(t *testing.T, top int) {
 	r := rand.New(rand.NewPCG(13, 14))
 	for trial := range 120 {
 		rows, k, n := 1+r.IntN(45), 3+r.IntN(200), 1+r.IntN(70)
@@ -62,10 +82,10 @@ func TestQGemmDotMatchesGo(t *testing.T) {
 			n = 1 + r.IntN(384)
 		}
 		stride := n + r.IntN(5)
-		a := randomDotArgs(r, rows, k, n, stride)
+		a := randomDotArgsBelow(r, rows, k, n, stride, top)
 		if trial == 6 { // the largest products everywhere
 			for i := range a.X {
-				a.X[i] = 127
+				a.X[i] = uint8(top - 1)
 			}
 			for i := range a.Weights {
 				a.Weights[i] = -128

@@ -23,12 +23,13 @@ globalThis.SIMDKernels = (() => {
 		relaxedSupported: WebAssembly.validate(relaxedProbe),
 		relaxed: false,                               // the attached module uses relaxed SIMD
 		relaxedDot: false,                            // and its int8 dot product computes what the spec says
+		relaxedDotUnsigned: false,                    // and takes a second operand of 128..255 unsigned, exactly
 		ready: false,                                 // a kernel module is attached
 		error: "",
 	};
 	const loaded = {}; // variant -> exports
 	let current = null;
-	let dotOK = false;
+	let dotOK = false, dotUnsigned = false;
 
 	// checkDot runs the relaxed module's dotcheck: i32x4.relaxed_dot_i8x16_i7x16_add_s of the bytes
 	// (1, -128, 127, -1) and (127, 127, 1, 0) plus 1000 must be 127 - 16256 + 127 + 1000. Node 20's baseline
@@ -36,6 +37,19 @@ globalThis.SIMDKernels = (() => {
 	const checkDot = (exports) => {
 		try {
 			return exports.dotcheck(0xFF7F8001 | 0, 0x00017F7F, 1000) === -15002;
+		} catch (e) {
+			return false;
+		}
+	};
+
+	// checkDotUnsigned tells whether the engine's dot product also takes second operands of 128..255 as unsigned
+	// bytes without saturating, as x86's AVX-VNNI (vpdpbusd) does: (-128 x4) . (255 x4) must be -130560 (pmaddubsw
+	// saturates its pair sums to -65536; ARM's sdot, signed, gives 512), and a mixed case must be exact too.
+	// Where it does, 8-bit activations run through the dot product as well (like onnxruntime's HasUSDot).
+	const checkDotUnsigned = (exports) => {
+		try {
+			return exports.dotcheck(0x80808080 | 0, 0xFFFFFFFF | 0, 0) === -130560 &&
+				exports.dotcheck(0xFF01807F | 0, 0x81C880FF | 0, 7) === 127 * 255 - 128 * 128 + 200 - 129 + 7;
 		} catch (e) {
 			return false;
 		}
@@ -69,6 +83,7 @@ globalThis.SIMDKernels = (() => {
 				loaded[v] = instance.exports;
 				if (v === "relaxed") {
 					dotOK = checkDot(instance.exports);
+					dotUnsigned = dotOK && checkDotUnsigned(instance.exports);
 				}
 			}
 		} catch (e) {
@@ -86,6 +101,7 @@ globalThis.SIMDKernels = (() => {
 		current = loaded[variant];
 		state.relaxed = variant === "relaxed";
 		state.relaxedDot = state.relaxed && dotOK;
+		state.relaxedDotUnsigned = state.relaxedDot && dotUnsigned;
 		state.ready = true;
 		return true;
 	};

@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"inceptionweb/model"
+	"inceptionweb/nn/quant"
 	"inceptionweb/wasm/simd"
 )
 
@@ -50,6 +51,14 @@ func main() {
 	w := &worker{kernels: "pure Go"}
 	if simd.Install() {
 		w.kernels, _ = simd.Variant()
+		// The int8 convolutions' path: relaxed SIMD's dot product for 8-bit activations (where the engine
+		// takes its second operand unsigned), for 7-bit ones only, or the SIMD128 GEMM.
+		switch {
+		case quant.Kernels.GemmDotUnsigned:
+			w.kernels += " + int8 dot product"
+		case quant.Kernels.GemmDot != nil:
+			w.kernels += " + 7-bit int8 dot product"
+		}
 	}
 	js.Global().Set("inceptionWorkerHandle", js.FuncOf(func(this js.Value, args []js.Value) any {
 		w.handle(args[0])
