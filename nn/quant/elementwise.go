@@ -1,10 +1,5 @@
 package quant
 
-import (
-	"encoding/binary"
-	"math"
-)
-
 // requantizeStep is QUANTIZE between integer types (uint8 <-> int8 or a change of scale).
 type requantizeStep struct {
 	in, out slot
@@ -25,7 +20,7 @@ func (c *compiler) buildQuantize(op Op) (step, error) {
 		if err := checkShape("output", out.shape, in.shape...); err != nil {
 			return nil, err
 		}
-		return &quantizeFloatStep{in: in, out: out, inv: 1 / float64(out.scale[0])}, nil
+		return &quantizeFloatStep{in: in, out: out, inv: 1 / out.scale[0]}, nil
 	}
 	in, err := c.activation(op.Inputs[0])
 	if err != nil {
@@ -49,20 +44,31 @@ func (s *requantizeStep) run(p *Program) {
 }
 
 // quantizeFloatStep is QUANTIZE of the graph's float32 input:
-// q = round(x/scale) + zp, rounding half away from zero, clamped to the type.
+// q = clamp(x/scale + zp) rounded half up, in float32.
 type quantizeFloatStep struct {
 	in, out slot
-	inv     float64
+	inv     float32
 }
 
 func (s *quantizeFloatStep) run(p *Program) {
-	in, out := s.in.data(p), s.out.data(p)
-	zp := float64(s.out.zp)
-	for i := range out {
-		x := float64(math.Float32frombits(binary.LittleEndian.Uint32(in[4*i:])))
-		v := math.Round(x*s.inv) + zp
-		out[i] = uint8(min(max(v, 0), float64(s.out.max)))
+	x, out := s.in.float32s(p), s.out.data(p)
+	zp, top := float32(s.out.zp)+0.5, float32(s.out.max)+0.5
+	for i, v := range x[:len(out)] {
+		out[i] = clampByte(v*s.inv+zp, top)
 	}
+}
+
+// clampByte is v in [0, top] as a byte, truncated: with 0.5 added to v and top,
+// that rounds half up. (Comparisons, not Go's min and max, whose NaN and
+// signed-zero rules cost a call per value in wasm.)
+func clampByte(v, top float32) uint8 {
+	if !(v > 0) {
+		return 0
+	}
+	if v > top {
+		v = top
+	}
+	return uint8(v)
 }
 
 // copyStep is RESHAPE: the bytes do not change.

@@ -1,10 +1,5 @@
 package quant
 
-import (
-	"encoding/binary"
-	"math"
-)
-
 // fcFloatStep is a FULLY_CONNECTED whose output is float32: the int32
 // accumulators times input scale times weight scale, with nothing rounded to
 // 8 bits. A classifier ends this way, so its logits (and the float softmax the
@@ -51,7 +46,7 @@ func (c *compiler) buildFloatFC(op Op) (step, error) {
 
 func (s *fcFloatStep) run(p *Program) {
 	x := s.in.data(p)[:s.k]
-	out := s.out.data(p)
+	out := s.out.float32s(p)
 	acc := p.acc[:s.n]
 	copy(acc, s.bias)
 	for kk, v := range x {
@@ -62,6 +57,6 @@ func (s *fcFloatStep) run(p *Program) {
 		}
 	}
 	for o, a := range acc {
-		binary.LittleEndian.PutUint32(out[4*o:], math.Float32bits(float32(a)*s.scale[o]))
+		out[o] = float32(a) * s.scale[o]
 	}
 }

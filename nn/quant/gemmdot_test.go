@@ -173,16 +173,45 @@ func TestConvDot(t *testing.T) {
 	}
 }
 
-// TestConvDotNeeds7Bits: without Bits, or with weights beyond int8 (uint8
-// weights minus a zero point), a convolution keeps the int16 panels; uint8
-// weights with zero point 128 fit in int8.
+// dotGemm is a kernel set with GemmDot (the pure-Go code standing in for the
+// SIMD kernel), exact for 8-bit inputs when unsigned is set.
+func dotGemm(unsigned bool) KernelSet {
+	k := int16Gemm()
+	var acc []int32
+	k.GemmDot = func(a *GemmDotArgs) {
+		if n := rowBlock * len(a.Bias); len(acc) < n {
+			acc = make([]int32, n)
+		}
+		GemmDotFP32(a, acc)
+	}
+	k.GemmDotUnsigned = unsigned
+	return k
+}
+
+// TestConvDotNeeds7Bits: an input without Bits keeps the int16 panels unless
+// the kernel set's dot product takes 8-bit inputs (or it is pure Go, which is
+// exact for any); weights beyond int8 (uint8 weights minus a zero point) keep
+// them too; uint8 weights with zero point 128 fit in int8.
 func TestConvDotNeeds7Bits(t *testing.T) {
 	r := rand.New(rand.NewPCG(25, 26))
-	withKernels(t, KernelSet{})
 	g, consts, x := dotConvGraph(r, false, 5, 5, 8, 8, 3, 3, 1, "SAME", 0)
+	withKernels(t, dotGemm(false))
 	if _, dot := runDotConv(t, g, consts, x); dot {
-		t.Error("an input without Bits got int8 panels")
+		t.Error("an input without Bits got int8 panels from a dot product that needs 7-bit inputs")
 	}
+	withKernels(t, int16Gemm())
+	want, _ := runDotConv(t, g, consts, x)
+	for _, k := range []KernelSet{dotGemm(true), {}} {
+		withKernels(t, k)
+		got, dot := runDotConv(t, g, consts, x)
+		if !dot {
+			t.Errorf("an input without Bits kept int16 panels with kernels %+v", k.GemmDotUnsigned)
+		}
+		if string(got) != string(want) {
+			t.Error("8-bit inputs: int8 and int16 panels differ")
+		}
+	}
+	withKernels(t, KernelSet{})
 	g, consts, x = dotConvGraph(r, false, 5, 5, 8, 8, 3, 3, 1, "SAME", 7)
 	g.Tensors[1] = Tensor{Name: "w", Type: Uint8, Shape: g.Tensors[1].Shape, Scale: []float32{0.01}, ZeroPoint: []int32{100}, Const: true}
 	consts["w"][0] = 255 // 155 after the zero point

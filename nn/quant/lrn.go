@@ -1,19 +1,16 @@
 package quant
 
-import (
-	"math"
-
-	"inceptionweb/nn"
-)
+import "inceptionweb/nn"
 
 // lrnStep is LOCAL_RESPONSE_NORMALIZATION. Its power of a sum of squares has no
 // integer form worth having for the two layers that use it (GoogLeNet's), so it
-// dequantizes, runs the float kernel (nn.LRN, SIMD where installed) and
-// quantizes with round half to even.
+// dequantizes (a table of the 256 values), runs the float kernel (nn.LRN, SIMD
+// where installed) and quantizes in float32, rounding half up.
 type lrnStep struct {
 	in, out slot
 	lrn     nn.LRN
 	x, y    *nn.Tensor
+	real    [256]float32
 }
 
 func (c *compiler) buildLRN(op Op) (step, error) {
@@ -32,20 +29,23 @@ func (c *compiler) buildLRN(op Op) (step, error) {
 		return nil, errorf("window %d, alpha %v, beta %v, bias %v: unsupported", pr.Size, pr.Alpha, pr.Beta, pr.Bias)
 	}
 	h, w, ch := in.shape[1], in.shape[2], in.shape[3]
-	return &lrnStep{in: in, out: out, lrn: nn.LRN{Size: pr.Size, Alpha: pr.Alpha, Beta: pr.Beta, K: pr.Bias},
-		x: nn.NewTensor(h, w, ch), y: nn.NewTensor(h, w, ch)}, nil
+	s := &lrnStep{in: in, out: out, lrn: nn.LRN{Size: pr.Size, Alpha: pr.Alpha, Beta: pr.Beta, K: pr.Bias},
+		x: nn.NewTensor(h, w, ch), y: nn.NewTensor(h, w, ch)}
+	for q := range s.real {
+		s.real[q] = in.scale[0] * float32(int32(q)-in.zp)
+	}
+	return s, nil
 }
 
 func (s *lrnStep) run(p *Program) {
 	in, out := s.in.data(p), s.out.data(p)
-	scale, zp := s.in.scale[0], s.in.zp
+	x := s.x.Data[:len(in)]
 	for i, v := range in {
-		s.x.Data[i] = scale * float32(int32(v)-zp)
+		x[i] = s.real[v]
 	}
 	s.lrn.Forward(s.x, s.y, 0)
-	inv := 1 / s.out.scale[0]
-	for i, v := range s.y.Data {
-		q := int32(math.RoundToEven(float64(v*inv))) + s.out.zp
-		out[i] = uint8(min(max(q, 0), s.out.max))
+	inv, zp, top := 1/s.out.scale[0], float32(s.out.zp)+0.5, float32(s.out.max)+0.5
+	for i, v := range s.y.Data[:len(out)] {
+		out[i] = clampByte(v*inv+zp, top)
 	}
 }
