@@ -1057,6 +1057,7 @@ func (c *Root) Build(vgin *vugu.BuildIn) (vgout *vugu.BuildOut) {
 			vgparent.AppendChild(vgn)
 			vgn = &vugu.VGNode{Type: vugu.VGNodeType(3), Namespace: "", Data: "div", Attr: []vugu.VGAttribute{{Namespace: "", Key: "class", Val: "status"}, vugu.VGAttribute{Namespace: "", Key: "data-testid", Val: "status"}, vugu.VGAttribute{Namespace: "", Key: "role", Val: "status"}}}
 			vgparent.AppendChild(vgn)
+			vgn.AddAttrInterface("data-compute", c.Compute)
 			vgn.AddAttrInterface("data-model", c.Loaded)
 			vgn.AddAttrInterface("data-model-source", c.Source)
 			vgn.AddAttrInterface("data-seq", c.SeqString())
