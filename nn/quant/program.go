@@ -3,7 +3,8 @@ package quant
 import (
 	"encoding/binary"
 	"fmt"
-	"math"
+	"time"
+	"unsafe"
 )
 
 // Activations are stored as bytes in one arena. An int8 tensor is stored as
@@ -18,6 +19,7 @@ type Program struct {
 	acc      []int32 // GEMM/depthwise accumulators
 	cols     []byte  // im2col rows
 	steps    []step
+	ops      []string // each step's operator, for Profile
 	input    slot
 	output   slot
 	outBuf   []byte       // output in the model's own type
@@ -41,6 +43,11 @@ type slot struct {
 }
 
 func (s slot) data(p *Program) []byte { return p.arena[s.off : s.off+s.size : s.off+s.size] }
+
+// float32s is a float32 slot's values, in place: the arena and every offset in it are 16-byte aligned.
+func (s slot) float32s(p *Program) []float32 {
+	return unsafe.Slice((*float32)(unsafe.Pointer(&p.arena[s.off])), s.size/4)
+}
 
 // declaredZP is the zero point in the tensor's declared type.
 func (s slot) declaredZP() int32 {
@@ -141,6 +148,7 @@ func (c *compiler) compile() error {
 			return fmt.Errorf("quant: op %d %s: %w", i, op.Op, err)
 		}
 		c.p.steps = append(c.p.steps, s)
+		c.p.ops = append(c.p.ops, op.Op)
 	}
 	c.p.kept = map[int]slot{}
 	for _, x := range c.keep {
@@ -308,6 +316,21 @@ func (p *Program) Run(input []byte) error {
 	return nil
 }
 
+// Profile runs the program on a float32 input like RunFloat and returns the time each kind of operator took
+// (a CONV_2D's im2col counts as its own): where an image's time goes.
+func (p *Program) Profile(x []float32) (map[string]time.Duration, error) {
+	if err := p.RunFloat(x); err != nil {
+		return nil, err
+	}
+	times := map[string]time.Duration{}
+	for i, s := range p.steps {
+		start := time.Now()
+		s.run(p)
+		times[p.ops[i]] += time.Since(start)
+	}
+	return times, nil
+}
+
 // exec runs the steps on the input in the arena and leaves the output in outBuf.
 func (p *Program) exec() {
 	for _, s := range p.steps {
@@ -329,10 +352,7 @@ func (p *Program) RunFloat(x []float32) error {
 	if 4*len(x) != p.input.size {
 		return errorf("input has %d values, want %d (shape %v)", len(x), p.input.size/4, p.input.shape)
 	}
-	dst := p.input.data(p)
-	for i, v := range x {
-		binary.LittleEndian.PutUint32(dst[4*i:], math.Float32bits(v))
-	}
+	copy(p.input.float32s(p), x)
 	p.exec()
 	return nil
 }
@@ -343,10 +363,7 @@ func (p *Program) OutputFloat32() (v []float32, ok bool) {
 	if !p.output.float {
 		return nil, false
 	}
-	src := p.output.data(p)
-	for i := range p.outFloat {
-		p.outFloat[i] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))
-	}
+	copy(p.outFloat, p.output.float32s(p))
 	return p.outFloat, true
 }
 

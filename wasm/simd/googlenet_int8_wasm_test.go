@@ -1,0 +1,110 @@
+//go:build js && wasm
+
+package simd
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"inceptionweb/nn"
+	"inceptionweb/nn/calibrate"
+	"inceptionweb/nn/googlenet"
+	"inceptionweb/nn/inception"
+	"inceptionweb/nn/quant"
+)
+
+// int8GoogLeNet is GoogLeNet's integer graph (random weights, activation ranges calibrated on two random
+// inputs, as tools/quantize does) and a third input.
+func int8GoogLeNet(tb testing.TB) (*quant.Graph, func(string) ([]byte, error), []float32) {
+	g, consts, err := googlenet.Arch.Graph(randomParams{}, inception.Config{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	inputs := make([][]float32, 3)
+	for i := range inputs {
+		inputs[i] = make([]float32, 224*224*3)
+		for k := range inputs[i] {
+			inputs[i][k] = 240*r.Float32() - 120 // Caffe's input: pixels minus the mean pixel
+		}
+	}
+	saved := nn.Kernels
+	nn.Kernels = nn.KernelSet{Conv: Conv, Pool: Pool, LRN: LRN, Prepare: Prepare}
+	ranges, err := calibrate.Observe(g, consts, inputs[:2])
+	nn.Kernels = saved
+	if err != nil {
+		tb.Fatal(err)
+	}
+	q, qc, err := calibrate.Quantize(g, consts, ranges, calibrate.Default)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return q, func(name string) ([]byte, error) { return qc[name].Data, nil }, inputs[2]
+}
+
+// int8KernelSets are the integer engine's kernel sets: relaxed SIMD's dot product (for 8-bit activations
+// where the engine takes them, see TestQGemmDotUnsignedMatchesGo), the SIMD128 GEMM, pure Go.
+func int8KernelSets() []quant.KernelSet {
+	dot := quantKernels("simd128-relaxed")
+	return []quant.KernelSet{dot, {Name: "simd128", Gemm: QGemm, Depthwise: QDepthwise, Add: QAdd}, {Name: "go"}}
+}
+
+func runInt8(tb testing.TB, k quant.KernelSet, g *quant.Graph, consts func(string) ([]byte, error), x []float32) (*quant.Program, []float32) {
+	saved, savedNN := quant.Kernels, nn.Kernels
+	defer func() { quant.Kernels, nn.Kernels = saved, savedNN }()
+	quant.Kernels = k
+	nn.Kernels = nn.KernelSet{LRN: LRN} // the integer graph's LRN runs the float kernel
+	prog, err := quant.Compile(g, consts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := prog.RunFloat(x); err != nil {
+		tb.Fatal(err)
+	}
+	logits, _ := prog.OutputFloat32()
+	return prog, slices.Clone(logits)
+}
+
+// TestGoogLeNetInt8 runs GoogLeNet's integer graph with each kernel set: the logits are the same bits.
+func TestGoogLeNetInt8(t *testing.T) {
+	useVariant(t, "relaxed")
+	g, consts, x := int8GoogLeNet(t)
+	_, want := runInt8(t, quant.KernelSet{Name: "go"}, g, consts, x)
+	for _, k := range int8KernelSets()[:2] {
+		if _, got := runInt8(t, k, g, consts, x); !slices.Equal(got, want) {
+			t.Errorf("%s (dot product for 8-bit inputs: %v): logits differ from pure Go's", k.Name, k.GemmDotUnsigned)
+		}
+	}
+}
+
+// BenchmarkGoogLeNetInt8 times GoogLeNet's integer graph per image with each kernel set:
+//
+//	wasm/simd/chromium_bench.sh -test.run=- -test.bench=GoogLeNetInt8 -test.benchtime=10x
+func BenchmarkGoogLeNetInt8(b *testing.B) {
+	useVariant(b, "relaxed")
+	g, consts, x := int8GoogLeNet(b)
+	// The steps that are not GEMMs (im2col, pooling, concatenation, LRN, quantizing the input): the time left.
+	rest := int8KernelSets()[0]
+	rest.Name, rest.Gemm, rest.GemmDot = "no-gemm", func(*quant.GemmArgs) {}, func(*quant.GemmDotArgs) {}
+	for _, k := range append(int8KernelSets(), rest) {
+		b.Run(k.Name, func(b *testing.B) {
+			saved, savedNN := quant.Kernels, nn.Kernels
+			defer func() { quant.Kernels, nn.Kernels = saved, savedNN }()
+			quant.Kernels, nn.Kernels = k, nn.KernelSet{LRN: LRN}
+			prog, err := quant.Compile(g, consts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			prog.RunFloat(x)
+			if times, err := prog.Profile(x); err == nil && testing.Verbose() {
+				b.Logf("%s: %v", k.Name, times)
+			}
+			b.ResetTimer()
+			for range b.N {
+				prog.RunFloat(x)
+			}
+			b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/image")
+		})
+	}
+}
