@@ -24,7 +24,7 @@ func divRound(acc, n int32) int32 {
 // Kernels.AvgPool or Kernels.MaxPool when set.
 type avgPoolStep struct {
 	in, out slot
-	a       PoolArgs // all but In and Out
+	a       PoolArgs // In and Out are set by run
 	max     bool
 }
 
@@ -71,17 +71,17 @@ func (c *compiler) buildAvgPool(op Op) (step, error) {
 }
 
 func (s *avgPoolStep) run(p *Program) {
-	a := s.a
+	a := &s.a
 	a.In, a.Out = s.in.data(p), s.out.data(p)
 	switch {
 	case s.max && Kernels.MaxPool != nil:
-		Kernels.MaxPool(&a)
+		Kernels.MaxPool(a)
 	case s.max:
-		MaxPool(&a)
+		MaxPool(a)
 	case Kernels.AvgPool != nil:
-		Kernels.AvgPool(&a)
+		Kernels.AvgPool(a)
 	default:
-		AvgPoolDivRound(&a, p.acc)
+		AvgPoolDivRound(a, p.acc)
 	}
 }
 
