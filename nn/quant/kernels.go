@@ -25,6 +25,10 @@ type KernelSet struct {
 	Depthwise func(a *DepthwiseArgs)
 	// Add adds two tensors with XNNPACK's rule, exactly as AddXNNPACKRule does.
 	Add func(a *AddArgs)
+	// MaxPool is MAX_POOL_2D, exactly as MaxPool does.
+	MaxPool func(a *PoolArgs)
+	// AvgPool is AVERAGE_POOL_2D, exactly as AvgPoolDivRound does.
+	AvgPool func(a *PoolArgs)
 }
 
 // Kernels is the kernel set every Program runs with. Set it before running.

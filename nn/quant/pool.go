@@ -20,16 +20,12 @@ func divRound(acc, n int32) int32 {
 	return (acc - n/2) / n
 }
 
-// avgPoolStep is AVERAGE_POOL_2D (with max set, MAX_POOL_2D). Padding is
-// excluded from the average unless countPad is set, then it counts as zeros.
+// avgPoolStep is AVERAGE_POOL_2D (with max set, MAX_POOL_2D), run by
+// Kernels.AvgPool or Kernels.MaxPool when set.
 type avgPoolStep struct {
-	in, out        slot
-	h, w, c        int
-	oh, ow, fh, fw int
-	sh, sw         int
-	padT, padL     int
-	lo, hi         int32
-	countPad, max  bool
+	in, out slot
+	a       PoolArgs // In and Out are set by run
+	max     bool
 }
 
 func (c *compiler) buildMaxPool(op Op) (step, error) {
@@ -53,85 +49,120 @@ func (c *compiler) buildAvgPool(op Op) (step, error) {
 		return nil, errorf("input and output quantization differ")
 	}
 	pr := op.Params
-	s := &avgPoolStep{in: in, out: out, h: in.shape[1], w: in.shape[2], c: in.shape[3],
-		fh: pr.FilterH, fw: pr.FilterW, sh: pr.StrideH, sw: pr.StrideW, countPad: pr.CountPadding}
-	if s.fh <= 0 || s.fw <= 0 || s.sh <= 0 || s.sw <= 0 {
-		return nil, errorf("bad filter %dx%d or strides %d,%d", s.fh, s.fw, s.sh, s.sw)
+	a := PoolArgs{H: in.shape[1], W: in.shape[2], C: in.shape[3], KH: pr.FilterH, KW: pr.FilterW,
+		SH: pr.StrideH, SW: pr.StrideW, CountPad: pr.CountPadding, Offset: storageOffset(in), Zero: in.zp}
+	if a.KH <= 0 || a.KW <= 0 || a.SH <= 0 || a.SW <= 0 {
+		return nil, errorf("bad filter %dx%d or strides %d,%d", a.KH, a.KW, a.SH, a.SW)
 	}
-	if s.oh, s.padT, err = pr.Window(0, s.h, s.fh, s.sh, 1); err != nil {
+	if a.OH, a.PadT, err = pr.Window(0, a.H, a.KH, a.SH, 1); err != nil {
 		return nil, err
 	}
-	if s.ow, s.padL, err = pr.Window(1, s.w, s.fw, s.sw, 1); err != nil {
+	if a.OW, a.PadL, err = pr.Window(1, a.W, a.KW, a.SW, 1); err != nil {
 		return nil, err
 	}
-	if err := checkShape("output", out.shape, 1, s.oh, s.ow, s.c); err != nil {
+	if err := checkShape("output", out.shape, 1, a.OH, a.OW, a.C); err != nil {
 		return nil, err
 	}
-	if s.lo, s.hi, err = out.activation(pr.Activation); err != nil {
+	if a.Lo, a.Hi, err = out.activation(pr.Activation); err != nil {
 		return nil, err
 	}
-	c.maxAcc = max(c.maxAcc, s.c)
-	return s, nil
+	c.maxAcc = max(c.maxAcc, a.C)
+	return &avgPoolStep{in: in, out: out, a: a}, nil
 }
 
 func (s *avgPoolStep) run(p *Program) {
-	if s.max {
-		s.runMax(p)
-		return
+	a := &s.a
+	a.In, a.Out = s.in.data(p), s.out.data(p)
+	switch {
+	case s.max && Kernels.MaxPool != nil:
+		Kernels.MaxPool(a)
+	case s.max:
+		MaxPool(a)
+	case Kernels.AvgPool != nil:
+		Kernels.AvgPool(a)
+	default:
+		AvgPoolDivRound(a, p.acc)
 	}
-	in, out := s.in.data(p), s.out.data(p)
-	acc := p.acc[:s.c]
-	off := storageOffset(s.in)
-	for oy := 0; oy < s.oh; oy++ {
-		for ox := 0; ox < s.ow; ox++ {
+}
+
+// PoolArgs is a pooling window over an NHWC image with batch 1. Output pixel
+// (oy, ox) reduces, channel by channel, the input pixels at row oy*SH-PadT+ky
+// and column ox*SW-PadL+kx for ky < KH and kx < KW, skipping those outside the
+// image, and clamps the result to [Lo, Hi].
+//
+// MaxPool takes the largest byte (0 if no tap is inside). AvgPoolDivRound
+// divides
+//
+//	acc = sum_taps (x-Offset) + pad*(Zero-Offset)
+//
+// by the number of taps inside, rounding half away from zero (divRound), and
+// adds Offset back. With CountPad the pad = KH*KW-inside padded taps count as
+// the zero point Zero and the divisor is KH*KW; otherwise pad is 0. Offset is
+// the storage offset of int8 tensors (128; 0 for uint8).
+type PoolArgs struct {
+	In                         []uint8
+	H, W, C                    int
+	Out                        []uint8
+	OH, OW                     int
+	KH, KW, SH, SW, PadT, PadL int
+	Lo, Hi                     int32
+	CountPad                   bool
+	Offset, Zero               int32
+}
+
+// AvgPoolDivRound is the pure-Go AvgPool kernel; acc holds C accumulators.
+func AvgPoolDivRound(a *PoolArgs, acc []int32) {
+	acc = acc[:a.C]
+	for oy := 0; oy < a.OH; oy++ {
+		for ox := 0; ox < a.OW; ox++ {
 			clear(acc)
 			count := int32(0)
-			y0, x0 := oy*s.sh-s.padT, ox*s.sw-s.padL
-			for iy := max(y0, 0); iy < min(y0+s.fh, s.h); iy++ {
-				for ix := max(x0, 0); ix < min(x0+s.fw, s.w); ix++ {
-					x := in[(iy*s.w+ix)*s.c : (iy*s.w+ix+1)*s.c]
+			y0, x0 := oy*a.SH-a.PadT, ox*a.SW-a.PadL
+			for iy := max(y0, 0); iy < min(y0+a.KH, a.H); iy++ {
+				for ix := max(x0, 0); ix < min(x0+a.KW, a.W); ix++ {
+					x := a.In[(iy*a.W+ix)*a.C : (iy*a.W+ix+1)*a.C]
 					for i, v := range x {
-						acc[i] += int32(v) - off
+						acc[i] += int32(v) - a.Offset
 					}
 					count++
 				}
 			}
-			if s.countPad {
+			if a.CountPad {
 				// A padded tap is a real zero: the zero point in the stored domain.
-				pad := int32(s.fh*s.fw) - count
+				pad := int32(a.KH*a.KW) - count
 				for i := range acc {
-					acc[i] += pad * (s.in.zp - off)
+					acc[i] += pad * (a.Zero - a.Offset)
 				}
 				count += pad
 			}
-			dst := out[(oy*s.ow+ox)*s.c : (oy*s.ow+ox+1)*s.c]
-			for i, a := range acc {
-				v := divRound(a, count) + off
-				dst[i] = uint8(min(max(v, s.lo), s.hi))
+			dst := a.Out[(oy*a.OW+ox)*a.C : (oy*a.OW+ox+1)*a.C]
+			for i, v := range acc {
+				q := divRound(v, count) + a.Offset
+				dst[i] = uint8(min(max(q, a.Lo), a.Hi))
 			}
 		}
 	}
 }
 
-// runMax takes the largest stored value of each window; storing int8 with 128
-// added keeps the order, and the input and output share their quantization.
-func (s *avgPoolStep) runMax(p *Program) {
-	in, out := s.in.data(p), s.out.data(p)
-	for oy := 0; oy < s.oh; oy++ {
-		for ox := 0; ox < s.ow; ox++ {
-			dst := out[(oy*s.ow+ox)*s.c : (oy*s.ow+ox+1)*s.c]
+// MaxPool is the pure-Go MaxPool kernel: the largest stored value of each
+// window. Storing int8 with 128 added keeps the order, and the input and
+// output share their quantization.
+func MaxPool(a *PoolArgs) {
+	for oy := 0; oy < a.OH; oy++ {
+		for ox := 0; ox < a.OW; ox++ {
+			dst := a.Out[(oy*a.OW+ox)*a.C : (oy*a.OW+ox+1)*a.C]
 			clear(dst)
-			y0, x0 := oy*s.sh-s.padT, ox*s.sw-s.padL
-			for iy := max(y0, 0); iy < min(y0+s.fh, s.h); iy++ {
-				for ix := max(x0, 0); ix < min(x0+s.fw, s.w); ix++ {
-					x := in[(iy*s.w+ix)*s.c : (iy*s.w+ix+1)*s.c]
+			y0, x0 := oy*a.SH-a.PadT, ox*a.SW-a.PadL
+			for iy := max(y0, 0); iy < min(y0+a.KH, a.H); iy++ {
+				for ix := max(x0, 0); ix < min(x0+a.KW, a.W); ix++ {
+					x := a.In[(iy*a.W+ix)*a.C : (iy*a.W+ix+1)*a.C]
 					for i, v := range x {
 						dst[i] = max(dst[i], v)
 					}
 				}
 			}
 			for i, v := range dst {
-				dst[i] = uint8(min(max(int32(v), s.lo), s.hi))
+				dst[i] = uint8(min(max(int32(v), a.Lo), a.Hi))
 			}
 		}
 	}

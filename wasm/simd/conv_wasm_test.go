@@ -42,7 +42,8 @@ func TestInstall(t *testing.T) {
 	if !Install() {
 		t.Fatal("Install reported no SIMD kernels")
 	}
-	if quant.Kernels.Gemm == nil || quant.Kernels.Depthwise == nil || quant.Kernels.Add == nil {
+	if quant.Kernels.Gemm == nil || quant.Kernels.Depthwise == nil || quant.Kernels.Add == nil ||
+		quant.Kernels.MaxPool == nil || quant.Kernels.AvgPool == nil {
 		t.Errorf("Install left the int8 kernels unset: %+v", quant.Kernels)
 	}
 	if quant.Kernels.GemmDot == nil {

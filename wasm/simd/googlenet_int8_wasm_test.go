@@ -47,7 +47,7 @@ func int8GoogLeNet(tb testing.TB) (*quant.Graph, func(string) ([]byte, error), [
 // where the engine takes them, see TestQGemmDotUnsignedMatchesGo), the SIMD128 GEMM, pure Go.
 func int8KernelSets() []quant.KernelSet {
 	dot := quantKernels("simd128-relaxed")
-	return []quant.KernelSet{dot, {Name: "simd128", Gemm: QGemm, Depthwise: QDepthwise, Add: QAdd}, {Name: "go"}}
+	return []quant.KernelSet{dot, {Name: "simd128", Gemm: QGemm, Depthwise: QDepthwise, Add: QAdd, MaxPool: QMaxPool, AvgPool: QAvgPool}, {Name: "go"}}
 }
 
 func runInt8(tb testing.TB, k quant.KernelSet, g *quant.Graph, consts func(string) ([]byte, error), x []float32) (*quant.Program, []float32) {

@@ -37,6 +37,8 @@ func Module(relaxed bool) []byte {
 		qdepthwise(m, k)
 	}
 	qadd(m)
+	qpool(m, false)
+	qpool(m, true)
 	if relaxed {
 		dotCheck(m)
 		qgemmDot(m, QDotTileM, QDotTileN)

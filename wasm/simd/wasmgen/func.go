@@ -267,3 +267,18 @@ func (f *Func) I32ShrU()                 { f.op(0x76) }
 // a[4i+j]*b[4i+j] of signed bytes (relaxed SIMD). It is exact on every engine only when every byte of b has its
 // top bit clear: x86 treats b as unsigned (pmaddubsw), ARM as signed (sdot).
 func (f *Func) I32x4RelaxedDotI8x16I7x16AddS() { f.simd(0x113) }
+
+// Byte and i16 lanes for the int8 pooling kernels.
+func (f *Func) I8x16MinU() { f.simd(0x77) }
+func (f *Func) I8x16MaxU() { f.simd(0x79) }
+func (f *Func) I16x8Add()  { f.simd(0x8E) }
+
+// I32x4ExtendLowI16x8U and I32x4ExtendHighI16x8U zero-extend four u16 lanes.
+func (f *Func) I32x4ExtendLowI16x8U()  { f.simd(0xA9) }
+func (f *Func) I32x4ExtendHighI16x8U() { f.simd(0xAA) }
+func (f *Func) I32x4Abs()              { f.simd(0xA0) }
+func (f *Func) V128Xor()               { f.simd(0x51) }
+
+func (f *Func) I32Store8(offset uint32) { f.mem(0x3A, 0, offset) }
+func (f *Func) I32DivS()                { f.op(0x6D) }
+func (f *Func) I32ShrS()                { f.op(0x75) }
