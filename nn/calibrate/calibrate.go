@@ -3,10 +3,10 @@
 // the float graph (nn/graph) on a calibration set, biases int32 in the scale of input times weight.
 //
 // Every activation that the calibration set never saw negative (the output of every ReLU, and the pools,
-// concatenations and normalisations of such outputs) becomes uint8 with zero point 0 and 7 bits, [0, 127]:
-// that is what relaxed SIMD's i8 x i7 dot product multiplies exactly on every platform, and it costs no more
-// precision than int8 with a symmetric range. Other activations (the normalised image, the logits) are uint8
-// over their whole range.
+// concatenations and normalisations of such outputs) becomes uint8 with zero point 0 over [0, limit]: all 8
+// bits, or 7 ([0, 127], what relaxed SIMD's i8 x i7 dot product multiplies exactly on every engine, at some
+// cost in accuracy). Other activations (the normalised image) are uint8 over their whole range; a
+// classifier's logits stay float32.
 package calibrate
 
 import (
@@ -196,8 +196,8 @@ func Quantize(g *quant.Graph, consts map[string][]float32, r *Ranges, o Options)
 			users[t]++
 		}
 	}
-	// Each activation's own range: 7 bits when never negative, else uint8 over its range. The logits are never
-	// clipped (the top class's logit is the one that matters most), the probabilities are TFLite's 1/256.
+	// Each activation's own range: zero point 0 when never negative, else uint8 over its range. Logits are never
+	// clipped (the top class's logit is the one that matters most); probabilities are TFLite's 1/256.
 	logits := map[int]bool{}
 	for _, op := range g.Ops {
 		if op.Op == "SOFTMAX" {
