@@ -86,8 +86,8 @@ func (s *addStep) run(p *Program) {
 		args := &s.args // in the step, so that calling a kernel allocates nothing
 		*args = AddArgs{A: a, B: b, Out: out, AZero: s.a.zp, BZero: s.b.zp, AMult: s.xaMult, BMult: s.xbMult,
 			Shift: s.xShift, Zero: s.out.zp, Lo: s.lo, Hi: s.hi}
-		if Kernels.Add != nil {
-			Kernels.Add(args)
+		if p.kernels.Add != nil {
+			p.kernels.Add(args)
 		} else {
 			AddXNNPACKRule(args)
 		}

@@ -173,7 +173,7 @@ func (c *compiler) buildConv(op Op, fullyConnected bool) (step, error) {
 	s.args = GemmArgs{OutStride: s.n, K: kp, N: s.n, Bias: bias,
 		Scale: make([]float32, ld), Zero: s.rq.zp, Lo: lo, Hi: hi}
 	copy(s.args.Scale, s.rq.scale)
-	if useDot(in, s.rq, cw.w) {
+	if useDot(c.p.kernels, in, s.rq, cw.w) {
 		s.dot = newGemmDot(&s.args, cw.w, s.k)
 		c.maxAcc = max(c.maxAcc, rowBlock*len(s.dot.Bias))
 	} else {
@@ -223,8 +223,8 @@ func (s *convStep) gemm(p *Program) {
 				s.rq.row(a.Out[(r0+r)*s.n:(r0+r+1)*s.n], acc[r*ld:])
 			}
 		}
-	case Kernels.Gemm != nil:
-		Kernels.Gemm(a)
+	case p.kernels.Gemm != nil:
+		p.kernels.Gemm(a)
 	default:
 		GemmFP32(a, p.acc)
 	}

@@ -75,8 +75,8 @@ func (s *depthwiseStep) run(p *Program) {
 	switch {
 	case !s.rq.fp32:
 		depthwise(a, p.acc[:s.c], s.rq.row)
-	case Kernels.Depthwise != nil && s.c%PanelWidth == 0:
-		Kernels.Depthwise(a)
+	case p.kernels.Depthwise != nil && s.c%PanelWidth == 0:
+		p.kernels.Depthwise(a)
 	default:
 		DepthwiseFP32(a, p.acc)
 	}

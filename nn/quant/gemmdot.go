@@ -145,14 +145,14 @@ func gemmDotPanels(acc []int32, x []uint8, rows, k int, weights []int8, bias []i
 // weights w keeps int8 panels for GemmDot: its weights fit in int8, it
 // requantizes with the fp32 rule, and the kernel set is the pure-Go one or
 // runs GemmDot exactly on this input (below 128, or any with GemmDotUnsigned).
-func useDot(in slot, rq requant, w []int16) bool {
+func useDot(k KernelSet, in slot, rq requant, w []int16) bool {
 	if !rq.fp32 || !fitsInt8(w) {
 		return false
 	}
-	if Kernels.Gemm == nil {
+	if k.Gemm == nil {
 		return true // pure Go: exact for any input
 	}
-	return Kernels.GemmDot != nil && (in.max <= 127 || Kernels.GemmDotUnsigned)
+	return k.GemmDot != nil && (in.max <= 127 || k.GemmDotUnsigned)
 }
 
 // newGemmDot packs w (k rows of a.N columns) for rows of a.K inputs, with a's
@@ -170,8 +170,8 @@ func newGemmDot(a *GemmArgs, w []int16, k int) *GemmDotArgs {
 func (s *convStep) gemmDot(p *Program) {
 	d := s.dot
 	d.X, d.Rows, d.Out = s.args.X, s.args.Rows, s.args.Out
-	if Kernels.GemmDot != nil {
-		Kernels.GemmDot(d)
+	if p.kernels.GemmDot != nil {
+		p.kernels.GemmDot(d)
 	} else {
 		GemmDotFP32(d, p.acc)
 	}

@@ -31,7 +31,8 @@ type KernelSet struct {
 	AvgPool func(a *PoolArgs)
 }
 
-// Kernels is the kernel set every Program runs with. Set it before running.
+// Kernels is the kernel set a Program is compiled for (the wasm worker installs the SIMD one at start). Compile
+// reads it once: a Program packs its weights for that set and keeps using it, whatever Kernels becomes later.
 var Kernels KernelSet
 
 // GemmArgs is a block of a convolution as a GEMM over weight panels:

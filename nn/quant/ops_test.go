@@ -18,7 +18,7 @@ func runKernel(t *testing.T, g *Graph, op Op, consts map[string][]byte, inputs m
 	if err := checkRules(g); err != nil {
 		t.Fatal(err)
 	}
-	c := &compiler{g: g, consts: func(name string) ([]byte, error) { return consts[name], nil }}
+	c := &compiler{g: g, consts: func(name string) ([]byte, error) { return consts[name], nil }, p: &Program{kernels: Kernels}}
 	c.slots = make([]slot, len(g.Tensors))
 	off := 0
 	for i, tt := range g.Tensors {
@@ -36,7 +36,8 @@ func runKernel(t *testing.T, g *Graph, op Op, consts map[string][]byte, inputs m
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Program{arena: make([]byte, off), acc: make([]int32, c.maxAcc), cols: make([]byte, c.maxCols)}
+	p := c.p
+	p.arena, p.acc, p.cols = make([]byte, off), make([]int32, c.maxAcc), make([]byte, c.maxCols)
 	for i, vals := range inputs {
 		dst := c.slots[i].data(p)
 		for j, v := range vals {

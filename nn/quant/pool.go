@@ -21,7 +21,7 @@ func divRound(acc, n int32) int32 {
 }
 
 // avgPoolStep is AVERAGE_POOL_2D (with max set, MAX_POOL_2D), run by
-// Kernels.AvgPool or Kernels.MaxPool when set.
+// the program's kernel set's AvgPool or MaxPool when set.
 type avgPoolStep struct {
 	in, out slot
 	a       PoolArgs // In and Out are set by run
@@ -74,12 +74,12 @@ func (s *avgPoolStep) run(p *Program) {
 	a := &s.a
 	a.In, a.Out = s.in.data(p), s.out.data(p)
 	switch {
-	case s.max && Kernels.MaxPool != nil:
-		Kernels.MaxPool(a)
+	case s.max && p.kernels.MaxPool != nil:
+		p.kernels.MaxPool(a)
 	case s.max:
 		MaxPool(a)
-	case Kernels.AvgPool != nil:
-		Kernels.AvgPool(a)
+	case p.kernels.AvgPool != nil:
+		p.kernels.AvgPool(a)
 	default:
 		AvgPoolDivRound(a, p.acc)
 	}

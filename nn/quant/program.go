@@ -25,6 +25,7 @@ type Program struct {
 	outBuf   []byte       // output in the model's own type
 	outFloat []float32    // a float32 output
 	kept     map[int]slot // tensors Compile was asked to keep readable after Run
+	kernels  KernelSet    // the kernel set when the program was compiled: its packings are made for it
 }
 
 type step interface {
@@ -73,7 +74,7 @@ const arenaAlign = 16
 // bytes of the named tensor) and builds a Program. The activation tensors in
 // keep stay readable after Run (see Dequantize): their bytes are not reused.
 func Compile(g *Graph, consts func(name string) ([]byte, error), keep ...int) (*Program, error) {
-	c := &compiler{g: g, consts: consts, p: &Program{}, keep: keep}
+	c := &compiler{g: g, consts: consts, p: &Program{kernels: Kernels}, keep: keep}
 	if err := c.compile(); err != nil {
 		return nil, err
 	}
