@@ -52,7 +52,8 @@ func packDot(w []int16, k, n, kx int) []int8 {
 	return out
 }
 
-// GemmDotArgs is GemmArgs for inputs in [0, 127] and int8 weights:
+// GemmDotArgs is GemmArgs for int8 weights (inputs in [0, 127] unless the
+// kernel set says GemmDotUnsigned):
 //
 //	Out[p*OutStride+o] = clamp(roundEven(float32(Bias[o] + sum_kk X[p*K+kk]*w[kk][o]) * Scale[o]) + Zero, Lo, Hi)
 //
@@ -61,7 +62,7 @@ func packDot(w []int16, k, n, kx int) []int8 {
 type GemmDotArgs struct {
 	Out       []uint8
 	OutStride int
-	X         []uint8 // Rows rows of K inputs, each at most 127
+	X         []uint8 // Rows rows of K inputs
 	Rows, K   int
 	N         int
 	Weights   []int8    // padDotN(N)*padK4(K) weights

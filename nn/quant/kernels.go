@@ -11,10 +11,10 @@ type KernelSet struct {
 	// rule, exactly as GemmFP32 does.
 	Gemm func(a *GemmArgs)
 	// GemmDot computes a.Rows rows of a convolution over int8 weight panels
-	// and inputs below 128, exactly as GemmDotFP32 does. Compile packs the
-	// weights of such a convolution for it when it is set, and also when Gemm
-	// is nil (the pure-Go code runs either packing); otherwise it keeps the
-	// int16 panels that Gemm reads.
+	// and inputs below 128 (any, with GemmDotUnsigned), exactly as
+	// GemmDotFP32 does. Compile packs the weights of such a convolution for it
+	// when it is set, and also when Gemm is nil (the pure-Go code runs either
+	// packing); otherwise it keeps the int16 panels that Gemm reads.
 	GemmDot func(a *GemmDotArgs)
 	// GemmDotUnsigned says GemmDot is exact for inputs up to 255 as well: the
 	// engine takes the dot product's second operand as unsigned bytes without

@@ -285,13 +285,7 @@ func TestFindModels(t *testing.T) {
 			t.Errorf("%s: path %q, compute %q, missing %q; want %q, %q, %q", c.name, m.Path, m.Compute, m.Missing, c.path, c.compute, c.missing)
 		}
 	}
-	for q, want := range map[[2]string]string{
-		{"", "float32"}: "float32", {"", "int8"}: "float32", {"", "tflite"}: "int8", {"int8", "int8"}: "int8", {"float32", "tflite"}: "float32",
-	} {
-		if got := computeOf(q[0], q[1]); got != want {
-			t.Errorf("computeOf(%q, %q) = %q, want %q", q[0], q[1], got, want)
-		}
-	}
+
 }
 
 func TestNCHWInput(t *testing.T) {

@@ -89,18 +89,6 @@ func readIndex(path string) ([]indexEntry, error) {
 	return es, nil
 }
 
-// computeOf is a model's compute: the index's word for it, else int8 for an integer graph (TFLite's semantics:
-// the index calls its files float32 by omission, but they compute in integers), else float32.
-func computeOf(indexed, quantization string) string {
-	switch {
-	case indexed != "":
-		return indexed
-	case quantization == "tflite":
-		return computeInt8
-	}
-	return computeFloat
-}
-
 // native is what our engine gives natively (pure Go) for a model on the bench's test image: what the browser
 // rows are checked against.
 type native struct {
@@ -125,7 +113,7 @@ func openModel(m *benchModel) (native, error) {
 	info := mod.Info()
 	n.Input, n.Quant = info.Input, info.Quantization
 	m.Size = info.Input.Size
-	m.Compute = computeOf(m.Compute, info.Quantization)
+	m.Compute = info.Compute // the file says (weights.Meta.Compute); index.json repeats it
 	m.Split = mod.CanSplit() && m.Compute == computeFloat
 	pix := testImage(m.Size)
 	s, err := mod.Scores(pix, m.Size)
