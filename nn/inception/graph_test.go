@@ -5,10 +5,12 @@ import (
 	"runtime"
 	"testing"
 
+	"inceptionweb/internal/parity"
 	"inceptionweb/nn/googlenet"
 	"inceptionweb/nn/graph"
 	"inceptionweb/nn/inception"
 	"inceptionweb/nn/inceptionv3"
+	"inceptionweb/nn/quant"
 )
 
 // TestGraph runs each network's operator graph through the float graph executor and checks it gives the
@@ -27,16 +29,7 @@ func TestGraph(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			prog, err := graph.Compile(g, func(name string, shape []int) ([]float32, error) { return consts[name], nil })
-			if err != nil {
-				t.Fatal(err)
-			}
-			x := inception.Uniform("input", len(net.Input().Data))
-			copy(net.Input().Data, x)
-			copy(prog.Input().Data, x)
-			want := net.Forward(nil)
-			probs := prog.Run()
-			got := prog.Logits()
+			want, got, probs := runBoth(t, net, g, consts)
 			worst, scale := 0.0, 0.0
 			for i := range want {
 				worst = max(worst, math.Abs(float64(got[i]-want[i])))
@@ -72,6 +65,14 @@ func TestGraphTransformInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	want, got, _ := runBoth(t, net, g, consts)
+	parity.CheckLogits(t, "transform_input folded", got, want) // within 1e-4 of the largest logit
+}
+
+// runBoth runs the network and its graph (float executor) on the same deterministic input: the network's
+// logits, the graph's, and the graph's probabilities.
+func runBoth(t *testing.T, net *inception.Net, g *quant.Graph, consts map[string][]float32) (want, got, probs []float32) {
+	t.Helper()
 	prog, err := graph.Compile(g, func(name string, shape []int) ([]float32, error) { return consts[name], nil })
 	if err != nil {
 		t.Fatal(err)
@@ -79,15 +80,7 @@ func TestGraphTransformInput(t *testing.T) {
 	x := inception.Uniform("input", len(net.Input().Data))
 	copy(net.Input().Data, x)
 	copy(prog.Input().Data, x)
-	want := net.Forward(nil)
-	prog.Run()
-	got := prog.Logits()
-	worst, scale := 0.0, 0.0
-	for i := range want {
-		worst = max(worst, math.Abs(float64(got[i]-want[i])))
-		scale = max(scale, math.Abs(float64(want[i])))
-	}
-	if worst > 1e-4*scale {
-		t.Errorf("logits differ by up to %g (largest %g)", worst, scale)
-	}
+	want = net.Forward(nil)
+	probs = prog.Run()
+	return want, prog.Logits(), probs
 }

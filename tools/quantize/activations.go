@@ -31,7 +31,7 @@ func runActivations(in string, data []byte, calib string, variants int, m calibr
 	if err != nil {
 		return nil, err
 	}
-	r := &report{file: q, floatBytes: len(float), to: "int8 weights and activations",
+	r := &report{file: q, float: float, to: "int8 weights and activations",
 		calibration: fmt.Sprintf("%s, %d-bit, on %d images (%s, %d variants each) in %s", m, bits, ranges.Images, calib, variants,
 			time.Since(start).Round(time.Second))}
 	ref, err := model.Open(in, float)

@@ -48,7 +48,7 @@ func main() {
 			r, err = run(*in, data, *to, *images, *variants)
 		}
 		if err == nil && *samples != "" {
-			err = r.compareSamples(*in, data, *samples)
+			err = r.compareSamples(*in, *samples)
 		}
 		if err == nil {
 			err = os.WriteFile(*out, r.file, 0o644)
@@ -65,7 +65,7 @@ func main() {
 // report is what quantizing cost.
 type report struct {
 	file         []byte // the quantized model file
-	floatBytes   int
+	float        []byte // the float32 model file it was made from
 	weightErrors []weights.TensorError
 	to           string
 	calibration  string // how activation ranges were chosen, for int8 activations
@@ -75,14 +75,11 @@ type report struct {
 }
 
 // compareSamples measures r's model against the float one on a labelled collection.
-func (r *report) compareSamples(in string, data []byte, dir string) error {
-	float, err := floatModelFile(in, data)
-	if err != nil {
-		return err
-	}
+func (r *report) compareSamples(in, dir string) error {
+	var err error
 	r.samplesDir = dir
 	r.samples, err = compareSamples(func() (ref, q *model.Model, err error) {
-		if ref, err = model.Open(in, float); err == nil {
+		if ref, err = model.Open(in, r.float); err == nil {
 			q, err = model.Open(in+" (quantized)", r.file)
 		}
 		return ref, q, err
@@ -99,7 +96,7 @@ func run(in string, data []byte, to, images string, variants int) (*report, erro
 	if err != nil {
 		return nil, err
 	}
-	r := &report{file: q, floatBytes: len(float), weightErrors: errs, to: to}
+	r := &report{file: q, float: float, weightErrors: errs, to: to}
 	if images == "" {
 		return r, nil
 	}
@@ -120,7 +117,7 @@ func run(in string, data []byte, to, images string, variants int) (*report, erro
 }
 
 func (r *report) print(w io.Writer) {
-	fmt.Fprintf(w, "size: float32 %s -> %s %s = %.1f%%\n", mb(r.floatBytes), r.to, mb(len(r.file)), 100*r.sizeRatio())
+	fmt.Fprintf(w, "size: float32 %s -> %s %s = %.1f%%\n", mb(len(r.float)), r.to, mb(len(r.file)), 100*r.sizeRatio())
 	reportWeights(w, r.weightErrors)
 	if r.calibration != "" {
 		fmt.Fprintf(w, "activation ranges: %s\n", r.calibration)
@@ -133,7 +130,7 @@ func (r *report) print(w io.Writer) {
 	}
 }
 
-func (r *report) sizeRatio() float64 { return float64(len(r.file)) / float64(r.floatBytes) }
+func (r *report) sizeRatio() float64 { return float64(len(r.file)) / float64(len(r.float)) }
 
 // floatModelFile returns a float32 model file for data: the file itself, or torchvision weights converted.
 func floatModelFile(name string, data []byte) ([]byte, error) {

@@ -39,13 +39,9 @@ func TestInceptionSize(t *testing.T) {
 	}
 }
 
-// TestMobileNetV2 quantizes a real network, MobileNetV2's float32 reference (the uint8 TFLite model
-// dequantized), and compares it with the float model on the photographs and their crops and flips.
-func TestMobileNetV2(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs MobileNetV2 96 times")
-	}
-	shared := testenv.Shared(t)
+// mobileNetV2Float is MobileNetV2's float32 reference: the mirror's uint8 TFLite model dequantized.
+func mobileNetV2Float(t *testing.T, shared string) []byte {
+	t.Helper()
 	src, err := os.ReadFile(filepath.Join(shared, "weights-source/mobilenet_v2/mobilenet_v2_1.0_224_quant.tflite"))
 	if err != nil {
 		t.Fatal(err)
@@ -54,6 +50,17 @@ func TestMobileNetV2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return float
+}
+
+// TestMobileNetV2 quantizes a real network, MobileNetV2's float32 reference (the uint8 TFLite model
+// dequantized), and compares it with the float model on the photographs and their crops and flips.
+func TestMobileNetV2(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs MobileNetV2 96 times")
+	}
+	shared := testenv.Shared(t)
+	float := mobileNetV2Float(t, shared)
 	r, err := run("mobilenet_v2_float32.safetensors", float, "int8", filepath.Join(shared, "images"), len(dataset.Variants))
 	if err != nil {
 		t.Fatal(err)
@@ -84,14 +91,7 @@ func TestMobileNetV2Activations(t *testing.T) {
 		t.Skip("runs MobileNetV2 ~150 times")
 	}
 	shared := testenv.Shared(t)
-	src, err := os.ReadFile(filepath.Join(shared, "weights-source/mobilenet_v2/mobilenet_v2_1.0_224_quant.tflite"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	float, err := model.FloatFromTFLite(weights.Meta{Name: "mobilenet_v2_float32"}, src)
-	if err != nil {
-		t.Fatal(err)
-	}
+	float := mobileNetV2Float(t, shared)
 	r, err := runActivations("mobilenet_v2_float32.safetensors", float, filepath.Join(shared, "images"), len(dataset.Variants), calibrate.MSE, 8)
 	if err != nil {
 		t.Fatal(err)
