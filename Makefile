@@ -17,6 +17,7 @@ setup:
 	@missing=""; \
 	command -v node >/dev/null || missing="$$missing nodejs"; \
 	test -x /usr/lib/chromium/chromium || missing="$$missing chromium"; \
+	test -x /usr/bin/python3 || missing="$$missing python3"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
