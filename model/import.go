@@ -79,26 +79,35 @@ func LooksLikeModel(head []byte) bool {
 // ErrNotModel is Import's answer to a file in none of the formats it reads.
 var ErrNotModel = errors.New("not a model file: the page takes model files of this site, TFLite classifiers and torchvision InceptionV3 weights (.pth or .safetensors)")
 
-// Summary names a model file's network (its title up to " (", e.g. "MobileNetV2") and the precision of its
-// weights (the dtype that holds most of its bytes: "uint8", "int8", "float16" or "float32"), as the page's
-// model picker shows them.
-func Summary(name string, data []byte) (network, precision string, err error) {
+// Summary is what the page knows of a model file before opening it: its network (its title up to " (",
+// e.g. "MobileNetV2") and the precision of its weights (the dtype that holds most of its bytes: "uint8",
+// "int8", "float16" or "float32"), as the model picker shows them, and its preprocessing, so that the page
+// can crop a photo while the model is still loading.
+type Summary struct {
+	Network   string         `json:"network,omitempty"`
+	Precision string         `json:"precision,omitempty"`
+	Input     *weights.Input `json:"input,omitempty"`
+}
+
+// Summarize reads a model file's Summary.
+func Summarize(name string, data []byte) (Summary, error) {
 	m, err := weights.Read(name, data)
 	if err != nil {
-		return "", "", err
+		return Summary{}, err
 	}
-	network, _, _ = strings.Cut(m.Title, " (")
+	s := Summary{Input: &m.Input}
+	s.Network, _, _ = strings.Cut(m.Title, " (")
 	bytesOf := map[string]int{}
 	for _, t := range m.Tensors() {
 		bytesOf[t.DType] += len(t.Data)
 	}
 	best := 0
 	for dt, n := range bytesOf {
-		if p, ok := precisions[dt]; ok && (n > best || n == best && p < precision) {
-			precision, best = p, n
+		if p, ok := precisions[dt]; ok && (n > best || n == best && p < s.Precision) {
+			s.Precision, best = p, n
 		}
 	}
-	return network, precision, nil
+	return s, nil
 }
 
 var precisions = map[string]string{"U8": "uint8", "I8": "int8", "F16": "float16", "F32": "float32"}

@@ -138,7 +138,7 @@ func TestImportTorch(t *testing.T) {
 	}
 }
 
-func TestSummary(t *testing.T) {
+func TestSummarize(t *testing.T) {
 	for _, tc := range []struct{ file, network, precision string }{
 		{"mobilenet_v2_1.0_224_quant.tflite", "MobileNetV2", "uint8"},
 		{"tf2_mobilenet_v2_1.0_224_ptq.tflite", "MobileNetV2", "int8"},
@@ -147,9 +147,9 @@ func TestSummary(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		network, precision, err := Summary(tc.file, data)
-		if err != nil || network != tc.network || precision != tc.precision {
-			t.Errorf("%s: %q %q %v, want %q %q", tc.file, network, precision, err, tc.network, tc.precision)
+		s, err := Summarize(tc.file, data)
+		if err != nil || s.Network != tc.network || s.Precision != tc.precision || s.Input == nil || s.Input.Size != 224 {
+			t.Errorf("%s: %+v %v, want %q %q, input size 224", tc.file, s, err, tc.network, tc.precision)
 		}
 	}
 	for _, quant := range []string{Float32, Int8} {
@@ -157,8 +157,8 @@ func TestSummary(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if network, precision, err := Summary("synthetic", data); err != nil || network != "InceptionV3" || precision != quant {
-			t.Errorf("synthetic %s: %q %q %v", quant, network, precision, err)
+		if s, err := Summarize("synthetic", data); err != nil || s.Network != "InceptionV3" || s.Precision != quant || s.Input == nil || s.Input.Size != 299 {
+			t.Errorf("synthetic %s: %+v %v", quant, s, err)
 		}
 	}
 }

@@ -22,7 +22,7 @@ import (
 // the project's own server (server.go) on the built site. An image is picked as soon as the page shows its
 // file input, so "first answer" is the time a person who drops a photo at once waits for its classes.
 
-// startupModels are the models whose start-up the bench reports.
+// startupModels are the models whose start-up the bench reports by default: the ones the page offers.
 var startupModels = []string{"mobilenet_v2_uint8", "googlenet_int8"}
 
 // visit is what one page load took, in ms since the navigation started (the page's timing.report()).
@@ -42,14 +42,14 @@ type startupRow struct {
 }
 
 // measureStartup runs runs cold+warm visit pairs for each model, each pair in a fresh Chromium and profile.
-func measureStartup(chromium, image string, runs, workers int, verbose bool) ([]startupRow, error) {
+func measureStartup(chromium, image string, models []string, runs, workers int, verbose bool) ([]startupRow, error) {
 	url, stop, err := startSiteServer()
 	if err != nil {
 		return nil, err
 	}
 	defer stop()
 	var rows []startupRow
-	for _, m := range startupModels {
+	for _, m := range models {
 		cold := startupRow{Model: m, Visit: "cold", Workers: workers}
 		warm := startupRow{Model: m, Visit: "warm", Workers: workers}
 		for i := 0; i < runs; i++ {

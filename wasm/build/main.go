@@ -79,6 +79,7 @@ func run(out, modelsDir string) error {
 	for _, f := range []struct{ key, name, src string }{
 		{"wasmExec", "wasm_exec.js", filepath.Join(goroot, "lib", "wasm", "wasm_exec.js")},
 		{"simdLoader", "simd_loader.js", filepath.Join(root, "wasm", "simd", "simd_loader.js")},
+		{"modelFile", "modelfile.js", filepath.Join(root, "wasm", "site", "modelfile.js")},
 		{"app", "app.js", filepath.Join(root, "wasm", "site", "app.js")},
 		{"workerScript", "worker.js", filepath.Join(root, "wasm", "site", "worker.js")},
 		{"style", "style.css", filepath.Join(root, "wasm", "site", "style.css")},
@@ -153,7 +154,7 @@ func indexHTML(templatePath string, files, simd map[string]string) ([]byte, erro
 	}
 	var buf bytes.Buffer
 	err = t.Execute(&buf, map[string]string{
-		"Style": files["style"], "WasmExec": files["wasmExec"], "App": files["app"], "FilesJSON": string(filesJSON),
+		"Style": files["style"], "WasmExec": files["wasmExec"], "App": files["app"], "ModelFile": files["modelFile"], "FilesJSON": string(filesJSON),
 	})
 	return buf.Bytes(), err
 }

@@ -139,19 +139,18 @@ func gzipBytes(data []byte) ([]byte, error) {
 	return buf.Bytes(), err
 }
 
-// modelEntry is a line of build/models/index.json, and of the site's models.json with its URL, network and
-// precision added (read from the model file, for the page's picker).
+// modelEntry is a line of build/models/index.json, and of the site's models.json with its URL and the model
+// file's Summary added (network and precision for the page's picker, the preprocessing for its early crop).
 type modelEntry struct {
-	Name      string `json:"name"`
-	Title     string `json:"title"`
-	File      string `json:"file"`
-	SHA256    string `json:"sha256"`
-	Bytes     int64  `json:"bytes"`
-	Default   bool   `json:"default,omitempty"`
-	URL       string `json:"url,omitempty"`
-	Network   string `json:"network,omitempty"`
-	Precision string `json:"precision,omitempty"`
-	Compute   string `json:"compute,omitempty"` // "int8" or "float32", from index.json
+	Name    string `json:"name"`
+	Title   string `json:"title"`
+	File    string `json:"file"`
+	SHA256  string `json:"sha256"`
+	Bytes   int64  `json:"bytes"`
+	Default bool   `json:"default,omitempty"`
+	URL     string `json:"url,omitempty"`
+	Compute string `json:"compute,omitempty"` // "int8" or "float32", from index.json
+	model.Summary
 }
 
 // addModels copies the models of dir/index.json, verified by size and sha256, to models/<name>-<sha>.safetensors.
@@ -178,7 +177,7 @@ func (s *site) addModels(dir string) ([]modelEntry, error) {
 			return nil, fmt.Errorf("%s: %s has sha256 %s and %d bytes; index.json says %s and %d bytes",
 				index, e.File, got, len(data), e.SHA256, e.Bytes)
 		}
-		if entries[i].Network, entries[i].Precision, err = model.Summary(e.File, data); err != nil {
+		if entries[i].Summary, err = model.Summarize(e.File, data); err != nil {
 			return nil, fmt.Errorf("%s: %v", index, err)
 		}
 		rel, err := s.add("models/"+e.Name+path.Ext(e.File), data)

@@ -31,9 +31,10 @@ globalThis.InceptionWeb = (() => {
 		};
 		function report() {
 			const page = {};
-			for (const name of ["ui-start", "worker-compiled", "ui-compiled", "ui-running", "first-render", "models-list", "model-bytes", "ready", "workers-ready", "first-answer"]) {
+			for (const name of ["ui-start", "worker-compiled", "ui-compiled", "ui-running", "first-render", "models-list", "model-bytes", "ready", "workers-ready", "first-image", "first-pixels", "first-job", "first-answer"]) {
 				page[name] = at(name);
 			}
+			page["first-answer-worker-ms"] = firstMs;
 			const list = workers.map((w, i) => {
 				const b = w.boot || {};
 				const stages = {};
@@ -74,17 +75,14 @@ globalThis.InceptionWeb = (() => {
 				console.table(w.stages);
 			}
 		}
+		let firstMs = null; // the worker's own time for the first image
 		return {
 			debug, digest, mark, workers, report, print,
+			firstWorkerMs(ms) { if (firstMs === null) { firstMs = ms; } },
 			worker: () => { const w = { spawn: performance.now() }; workers.push(w); return w; },
 			reached(name) { mark(name); if (name === "ready" || name === "first-answer" || name === "workers-ready") { print(name); } },
 		};
 	})();
-
-	async function sha256hex(buf) {
-		const digest = await crypto.subtle.digest("SHA-256", buf);
-		return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-	}
 
 	async function fetchModelsList() {
 		const resp = await fetch("models.json", { cache: "no-cache" });
@@ -109,103 +107,24 @@ globalThis.InceptionWeb = (() => {
 		return list;
 	}
 
-	// fetchModel returns {bytes, source: "cache"|"network", verified}. verified is false where crypto.subtle
-	// is missing (insecure contexts); the worker then checks the sha256 itself. The model the page starts
-	// with may have been read from the cache already (see preload): that read is returned.
+	// fetchModel returns {bytes, source: "cache"|"network", verified} (see ModelFile.read). verified is false
+	// where crypto.subtle is missing (insecure contexts); the worker then checks the sha256 itself. The model
+	// the page starts with is read by the first worker already (see preload): that read is returned, with its
+	// progress.
 	function fetchModel(entry, onProgress) {
 		if (prefetched && prefetched.sha256 === entry.sha256) {
-			const got = prefetched.result;
+			const got = prefetched;
 			prefetched = null;
-			return got.then((r) => r || fetchModelNow(entry, onProgress));
+			got.follow(onProgress);
+			return got.result;
 		}
-		return fetchModelNow(entry, onProgress);
-	}
-
-	async function fetchModelNow(entry, onProgress) {
-		const canVerify = !!(globalThis.crypto && crypto.subtle);
-		const key = cacheKey(entry.sha256);
-		let cache = null;
-		if (canVerify && globalThis.caches) {
-			cache = await caches.open(cacheName).catch(() => null);
-		}
-		if (cache) {
-			const hit = await cache.match(key);
-			if (hit) {
-				const buf = await hit.arrayBuffer();
-				if ((await sha256hex(buf)) === entry.sha256) {
-					verifiedSHA.set(buf, entry.sha256);
-					markKept(entry.sha256);
-					timing.reached("model-bytes");
-					return { bytes: buf, source: "cache", verified: true };
-				}
-				await cache.delete(key);
+		return ModelFile.read(entry, cacheName, cacheKey(entry.sha256), onProgress).then((r) => {
+			if (r.verified) {
+				verifiedSHA.set(r.bytes, entry.sha256);
 			}
-		}
-		if (!entry.url) {
-			throw new Error(`${entry.title} is no longer kept in this browser: add the file again.`);
-		}
-		let resp;
-		try {
-			resp = await fetch(entry.url);
-		} catch (e) {
-			throw new Error(`Downloading the model ${entry.title} failed: ${e.message}`);
-		}
-		if (!resp.ok) {
-			throw new Error(`Downloading the model ${entry.title} failed: HTTP ${resp.status} for ${entry.url}`);
-		}
-		const buf = new Uint8Array(entry.bytes);
-		const reader = resp.body.getReader();
-		let n = 0;
-		for (;;) {
-			const { done, value } = await reader.read();
-			if (done) {
-				break;
-			}
-			if (n + value.length > buf.length) {
-				reader.cancel();
-				throw new Error(`The model file ${entry.file} is corrupted: it is larger than ${entry.bytes} bytes`);
-			}
-			buf.set(value, n);
-			n += value.length;
-			onProgress(n, buf.length);
-		}
-		if (n !== buf.length) {
-			throw new Error(`The model file ${entry.file} is corrupted: ${n} bytes, want ${entry.bytes}`);
-		}
-		if (canVerify) {
-			const got = await sha256hex(buf);
-			if (got !== entry.sha256) {
-				throw new Error(`The model file ${entry.file} is corrupted: its sha256 is ${got.slice(0, 12)}…, want ${entry.sha256.slice(0, 12)}…`);
-			}
-			if (cache) {
-				await cache.put(key, new Response(buf)).then(() => markKept(entry.sha256), () => {});
-			}
-		}
-		timing.reached("model-bytes");
-		if (canVerify) {
-			verifiedSHA.set(buf.buffer, entry.sha256);
-		}
-		return { bytes: buf.buffer, source: "network", verified: canVerify };
-	}
-
-	// markKept and isKept remember which model files the Cache API holds, so that the start can tell a warm
-	// visit from a first one at once (a lookup in the cache itself waits for the busy page thread).
-	const keptKey = "inceptionweb-kept-models-v1";
-	function markKept(sha256) {
-		try {
-			const kept = new Set(JSON.parse(localStorage.getItem(keptKey) || "[]"));
-			kept.add(sha256);
-			localStorage.setItem(keptKey, JSON.stringify([...kept]));
-		} catch (e) {
-			// Storage is off: every start reads the model as on a first visit.
-		}
-	}
-	function isKept(sha256) {
-		try {
-			return JSON.parse(localStorage.getItem(keptKey) || "[]").includes(sha256);
-		} catch (e) {
-			return false;
-		}
+			timing.reached("model-bytes");
+			return r;
+		});
 	}
 
 	function cacheKey(sha256) {
@@ -217,7 +136,7 @@ globalThis.InceptionWeb = (() => {
 		if (!(globalThis.crypto && crypto.subtle && globalThis.caches)) {
 			throw new Error("Keeping your own models needs a secure page: open this page over https, or from localhost.");
 		}
-		const sha256 = await sha256hex(bytes);
+		const sha256 = await ModelFile.sha256hex(bytes);
 		const cache = await caches.open(cacheName);
 		await cache.put(cacheKey(sha256), new Response(bytes));
 		return sha256;
@@ -259,6 +178,7 @@ globalThis.InceptionWeb = (() => {
 	}
 
 	async function readFile(file) {
+		timing.mark("first-image");
 		return new Uint8Array(await file.arrayBuffer());
 	}
 
@@ -284,7 +204,9 @@ globalThis.InceptionWeb = (() => {
 		ctx.imageSmoothingEnabled = true;
 		ctx.imageSmoothingQuality = "high";
 		ctx.drawImage(bitmap, x, y, w, h, 0, 0, size, size);
-		return ctx.getImageData(0, 0, size, size).data.buffer;
+		const data = ctx.getImageData(0, 0, size, size).data.buffer;
+		timing.mark("first-pixels");
+		return data;
 	}
 
 	// workerModule is worker.wasm compiled once, as soon as the page's script runs, and handed to every worker
@@ -324,8 +246,12 @@ globalThis.InceptionWeb = (() => {
 				return;
 			}
 			if (msg.type === "model-bytes") {
-				(this.onModelBytes || (() => {}))(msg.bytes);
-				this.onModelBytes = null;
+				(this.onModelBytes || (() => {}))(msg);
+				this.onModelBytes = this.onModelProgress = null;
+				return;
+			}
+			if (msg.type === "model-progress") {
+				(this.onModelProgress || (() => {}))(msg.n, msg.total);
 				return;
 			}
 			const p = this.pending.get(msg.id);
@@ -372,12 +298,12 @@ globalThis.InceptionWeb = (() => {
 		return w;
 	}
 
-	// preload has the first worker read the model the page will start with from the Cache API, if it is there
-	// (a warm visit), check its sha256 and load it while the UI is still starting; the worker sends the page a
-	// copy of the verified bytes. The model is the one the UI picks (root.go's start: ?model=NAME, else the
-	// default of models.json, else its first); the UI's fetchModel and the pool's first load take what was
-	// done here, and do it themselves when nothing was.
-	let prefetched = null; // {sha256, result: fetchModel's promise}
+	// preload has the first worker read the model the page will start with (from the Cache API on a warm
+	// visit, else downloaded and kept there), check its sha256 and load it while the UI is still starting; the
+	// worker sends the page a copy of the verified bytes and the download's progress. The model is the one the
+	// UI picks (root.go's start: ?model=NAME, else the default of models.json, else its first); the UI's
+	// fetchModel and the pool's first load take what was done here, and do it themselves when nothing was.
+	let prefetched = null; // {sha256, result: fetchModel's promise, follow(onProgress)}
 	async function preload() {
 		if (!(globalThis.caches && globalThis.crypto && crypto.subtle) || !modelsList) {
 			return;
@@ -385,30 +311,39 @@ globalThis.InceptionWeb = (() => {
 		const list = await modelsList;
 		const asked = query.get("model");
 		const entry = asked ? list.find((m) => m.name === asked) : (list.find((m) => m.default) || list[0]);
-		if (!entry || !entry.url || !spare) {
-			return;
-		}
 		const w = spare;
-		if (!w || !isKept(entry.sha256)) {
-			return; // a first visit: the UI downloads it, with its progress bar
+		if (!entry || !entry.url || !w) {
+			return;
 		}
 		let gotBytes;
 		const bytes = new Promise((resolve) => { gotBytes = resolve; });
-		w.onModelBytes = (buf) => gotBytes(buf);
+		let progress = null; // the latest [n, total], and who follows it
+		let follower = () => {};
+		w.onModelBytes = (msg) => gotBytes(msg);
+		w.onModelProgress = (n, total) => { progress = [n, total]; follower(n, total); };
 		w.timing.loadStart = performance.now();
-		const reply = w.request({ type: "preload", name: entry.name, sha256: entry.sha256, cacheName, key: cacheKey(entry.sha256), timing: timing.digest }, [])
-			.then((r) => { w.timing.loadEnd = performance.now(); w.timing.load = r.timing; return r; });
+		const reply = w.request({
+			type: "preload", name: entry.name, cacheName, key: cacheKey(entry.sha256), script: files.modelFile, timing: timing.digest,
+			entry: { title: entry.title, file: entry.file, url: entry.url, sha256: entry.sha256, bytes: entry.bytes },
+		}, []).then((r) => { w.timing.loadEnd = performance.now(); w.timing.load = r.timing; return r; });
 		reply.catch(() => gotBytes(null));
 		w.holds = { sha256: entry.sha256, reply };
 		prefetched = {
 			sha256: entry.sha256,
-			result: bytes.then((buf) => {
-				if (!buf) {
-					return null; // unreadable or changed: fetchModel reads it itself
+			follow(onProgress) {
+				follower = onProgress;
+				if (progress) {
+					onProgress(...progress);
 				}
-				verifiedSHA.set(buf, entry.sha256);
+			},
+			result: bytes.then((msg) => {
+				if (!msg || !msg.bytes) {
+					// The worker could not read it (or went away): the page reads it itself, and says why if it fails.
+					return ModelFile.read(entry, cacheName, cacheKey(entry.sha256), follower);
+				}
+				verifiedSHA.set(msg.bytes, entry.sha256);
 				timing.reached("model-bytes");
-				return { bytes: buf, source: "cache", verified: true };
+				return { bytes: msg.bytes, source: msg.source, verified: true };
 			}),
 		};
 	}
@@ -664,11 +599,13 @@ globalThis.InceptionWeb = (() => {
 				this.queue.push({
 					split,
 					run: (workers) => {
+						timing.mark("first-job");
 						const jobs = workers.map((w, i) => {
 							const px = i === workers.length - 1 ? pixels : pixels.slice(0);
 							return w.request(Object.assign({ type: split ? "classifyPart" : "classify", pixels: px, size, topK }, extras), [px]);
 						});
 						return Promise.all(jobs).then((replies) => {
+							timing.firstWorkerMs(replies[0].ms);
 							timing.reached("first-answer");
 							return Object.assign(replies[0], { workers: workers.length });
 						});

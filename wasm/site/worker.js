@@ -4,7 +4,7 @@
 // requests that Go answers. If the Go program dies, the page hears {type: "crashed"} and starts a new worker.
 // The worker reports when each stage of its start ended ({type: "boot", times}: absolute times in ms, for the
 // page's start-up breakdown), and answers {type: "stats", id} itself with the size of Go's memory. A
-// {type: "preload"} request reads the model from the Cache API here (see preload).
+// {type: "preload"} request reads the start model here, before Go runs (see preload).
 "use strict";
 
 let pending = []; // requests that arrive before Go is running
@@ -28,33 +28,32 @@ function handle(msg) {
 	}
 }
 
-// preload reads a model file from the page's Cache API (msg: {id, name, sha256, cacheName, key}), checks its
-// sha256, sends the page a copy ({type: "model-bytes", bytes}, null if it is not there) and loads it into Go as
-// a verified file: the page's start-up does not wait for its own thread to read and hash the model.
+// preload reads the page's start model (msg: {id, name, entry, cacheName, key, script}: see modelfile.js,
+// which script names) from the Cache API, or downloads it and keeps it there, reporting progress
+// ({type: "model-progress", n, total}); sends the page a copy of the verified bytes ({type: "model-bytes",
+// bytes, source}; bytes null if it could not be read, the page then reads it itself) and loads it into Go
+// as a verified file: the page's start-up waits neither for its own busy thread nor for the UI to run.
 async function preload(msg) {
-	let buf = null;
+	let got = null;
 	try {
-		const cache = await caches.open(msg.cacheName);
-		const hit = await cache.match(msg.key);
-		if (hit) {
-			const b = await hit.arrayBuffer();
-			const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", b));
-			const hex = Array.from(digest, (x) => x.toString(16).padStart(2, "0")).join("");
-			if (hex === msg.sha256) {
-				buf = b;
-			}
+		if (!self.ModelFile) {
+			importScripts(msg.script);
+		}
+		got = await ModelFile.read(msg.entry, msg.cacheName, msg.key, (n, total) => postMessage({ type: "model-progress", n, total }));
+		if (!got.verified) {
+			got = null;
 		}
 	} catch (e) {
-		buf = null;
+		got = null;
 	}
-	if (!buf) {
+	if (!got) {
 		postMessage({ type: "model-bytes", bytes: null });
-		postMessage({ type: "error", id: msg.id, message: "the model is not in the cache" });
+		postMessage({ type: "error", id: msg.id, message: "the model could not be read here" });
 		return;
 	}
-	const copy = buf.slice(0);
-	postMessage({ type: "model-bytes", bytes: copy }, [copy]);
-	handle({ type: "load", id: msg.id, name: msg.name, bytes: buf, verified: true, part: 0, parts: 1, peers: [], timing: msg.timing });
+	const copy = got.bytes.slice(0);
+	postMessage({ type: "model-bytes", bytes: copy, source: got.source }, [copy]);
+	handle({ type: "load", id: msg.id, name: msg.name, bytes: got.bytes, verified: true, part: 0, parts: 1, peers: [], timing: msg.timing });
 }
 
 self.onmessage = async (event) => {

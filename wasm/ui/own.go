@@ -62,9 +62,12 @@ func (c *Root) importModel(file js.Value) {
 		})
 		return
 	}
-	e := ModelEntry{Name: "own-" + sha.String()[:16], Title: name, File: name, SHA256: sha.String(),
-		Bytes: got.Get("bytes").Get("byteLength").Int(), Network: got.Get("network").String(),
-		Precision: got.Get("precision").String(), Own: true}
+	var e ModelEntry // the worker's summary of the file: network, precision, input
+	if err := json.Unmarshal([]byte(got.Get("summary").String()), &e); err != nil {
+		e = ModelEntry{}
+	}
+	e.Name, e.Title, e.File, e.SHA256 = "own-"+sha.String()[:16], name, name, sha.String()
+	e.Bytes, e.Own = got.Get("bytes").Get("byteLength").Int(), true
 	c.update(func() {
 		kept := c.Models[:0]
 		for _, m := range c.Models {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall/js"
 
@@ -32,6 +33,9 @@ type ModelEntry struct {
 	Precision string `json:"precision,omitempty"` // of the weights, e.g. "int8"
 	Default   bool   `json:"default,omitempty"`
 	Own       bool   `json:"own,omitempty"`
+	// Input is the model's preprocessing, so that photos are cropped while the model loads (nil in the
+	// lists of own models kept by older versions of the page: those photos wait for the model).
+	Input *imagenet.Preprocess `json:"input,omitempty"`
 }
 
 // Label names the entry in the picker by network (the file's name for the person's own models), precision
@@ -81,6 +85,8 @@ type Root struct {
 	Int8    bool   // quantize the float weights of an own model to int8
 	imports chan func()
 
+	selected chan struct{}                       // closed once start has picked the model (Selected)
+	ahead    chan struct{}                       // a slot for each photo read ahead of its turn (see readAhead)
 	input    imagenet.Preprocess                 // the loaded model's preprocessing
 	camInput atomic.Pointer[imagenet.Preprocess] // the same, for the camera loop, which runs on the event loop
 	tasks    chan func()
@@ -93,6 +99,8 @@ func (c *Root) Init(ctx vugu.InitCtx) {
 	c.env = ctx.EventEnv()
 	c.State, c.Message = "loading", "Starting…"
 	c.tasks = make(chan func(), 1024)
+	c.selected = make(chan struct{})
+	c.ahead = make(chan struct{}, 2)
 	c.imports = make(chan func(), 64)
 	c.Int8 = true
 	go c.run()
@@ -128,6 +136,8 @@ func (c *Root) update(f func()) {
 }
 
 func (c *Root) start() {
+	picked := sync.OnceFunc(func() { close(c.selected) })
+	defer picked() // also when the start fails before it picks a model
 	workers := glue().Call("workerCount").Int()
 	c.update(func() { c.Workers, c.MaxWorkers = workers, max(workers, glue().Get("maxWorkers").Int()) })
 	c.pool = glue().Get("Pool").New(workers, js.FuncOf(c.crashed), js.FuncOf(c.workersReady))
@@ -165,6 +175,7 @@ func (c *Root) start() {
 			c.Selected = asked
 		}
 	})
+	picked()
 	c.loadModel()
 }
 
@@ -303,14 +314,63 @@ func (c *Root) addFiles(files []js.Value) {
 			c.pending++
 			c.State, c.Error = "busy", ""
 		})
-		c.tasks <- func() { c.classify(r, f) }
+		ahead := c.readAhead(f)
+		c.tasks <- func() { c.classify(r, f, ahead) }
 	}
 }
 
-// classify checks, decodes and crops one file in turn, then classifies it on the pool while the next file is
-// read, and fills in its card.
-func (c *Root) classify(r *Result, file js.Value) {
-	job, err := c.prepare(r, file)
+// decoded is a photo read ahead of its turn: decoded, and cropped for the input of the model being loaded.
+type decoded struct {
+	bitmap js.Value // the caller closes it
+	err    error
+	in     *imagenet.Preprocess // what pixels were cropped for; nil if they were not
+	crop   [4]int
+	pixels js.Value
+}
+
+// readAhead decodes a photo at once while the model is still loading, and crops it for that model's input
+// (models.json gives it), so that its classification starts as soon as the model is ready rather than after
+// its decoding. At most cap(c.ahead) photos are read ahead; the others (and photos given to a loaded model)
+// are read when their turn comes. It returns nil when the photo is not read ahead.
+func (c *Root) readAhead(file js.Value) <-chan decoded {
+	c.env.RLock()
+	loading := c.State == "loading"
+	c.env.RUnlock()
+	if !loading {
+		return nil
+	}
+	select {
+	case c.ahead <- struct{}{}:
+	default:
+		return nil
+	}
+	out := make(chan decoded, 1)
+	go func() {
+		var d decoded
+		d.bitmap, d.err = readImage(file)
+		<-c.selected // the start has picked the model
+		c.env.RLock()
+		e, ok := c.entry(c.Selected)
+		c.env.RUnlock()
+		if d.err == nil && ok && e.Input != nil {
+			d.in = e.Input
+			d.crop, d.pixels = cropOf(d.bitmap, *e.Input)
+		}
+		out <- d
+	}()
+	return out
+}
+
+// cropOf draws the model's crop of bitmap at its input size and returns the crop rectangle and the RGBA bytes.
+func cropOf(bitmap js.Value, in imagenet.Preprocess) ([4]int, js.Value) {
+	x, y, cw, ch := in.Crop(bitmap.Get("width").Int(), bitmap.Get("height").Int())
+	return [4]int{x, y, cw, ch}, glue().Call("crop", bitmap, x, y, cw, ch, in.Size)
+}
+
+// classify checks, decodes and crops one file in turn (unless that was done ahead), then classifies it on the
+// pool while the next file is read, and fills in its card.
+func (c *Root) classify(r *Result, file js.Value, ahead <-chan decoded) {
+	job, err := c.prepare(r, file, ahead)
 	if err != nil {
 		c.finish(r, nil, 0, 0, err)
 		return
@@ -351,31 +411,44 @@ func (c *Root) finish(r *Result, preds []Prediction, ms float64, workers int, er
 	})
 }
 
-// prepare checks, decodes and crops a file and hands it to the pool, returning the pool's promise.
-func (c *Root) prepare(r *Result, file js.Value) (js.Value, error) {
+// prepare checks, decodes and crops a file (or takes what readAhead did) and hands it to the pool, returning
+// the pool's promise.
+func (c *Root) prepare(r *Result, file js.Value, ahead <-chan decoded) (js.Value, error) {
+	var d decoded
+	if ahead != nil {
+		d = <-ahead
+		<-c.ahead // its slot
+	}
+	if d.err == nil && ahead != nil {
+		defer d.bitmap.Call("close")
+	}
 	c.env.RLock()
 	loaded, in := c.Loaded, c.input
 	c.env.RUnlock()
 	if loaded == "" {
 		return js.Value{}, fmt.Errorf("no model is loaded")
 	}
-	bitmap, err := readImage(file)
-	if err != nil {
-		return js.Value{}, err
+	if ahead == nil {
+		if d.bitmap, d.err = readImage(file); d.err == nil {
+			defer d.bitmap.Call("close")
+		}
 	}
-	defer bitmap.Call("close")
-	w, h := bitmap.Get("width").Int(), bitmap.Get("height").Int()
-	x, y, cw, ch := in.Crop(w, h)
+	if d.err != nil {
+		return js.Value{}, d.err
+	}
+	if d.in == nil || *d.in != in { // not cropped ahead, or for another input than the loaded model's
+		d.crop, d.pixels = cropOf(d.bitmap, in)
+	}
+	w, h := d.bitmap.Get("width").Int(), d.bitmap.Get("height").Int()
 	url := js.Global().Get("URL").Call("createObjectURL", file).String()
 	c.update(func() {
-		r.PreviewURL, r.Width, r.Height, r.CropX, r.CropY, r.CropW, r.CropH = url, w, h, x, y, cw, ch
+		r.PreviewURL, r.Width, r.Height = url, w, h
+		r.CropX, r.CropY, r.CropW, r.CropH = d.crop[0], d.crop[1], d.crop[2], d.crop[3]
 	})
-	size := in.Size
-	pixels := glue().Call("crop", bitmap, x, y, cw, ch, size)
 	c.env.RLock()
 	alone := c.pending == 1 // no other image waits: split it across the workers if the model allows
 	c.env.RUnlock()
-	return c.pool.Call("classify", pixels, size, topK, alone, map[string]any{"cam": true}), nil
+	return c.pool.Call("classify", d.pixels, in.Size, topK, alone, map[string]any{"cam": true}), nil
 }
 
 // readImage checks an image file (its size before it is read, then its bytes) and decodes it into an

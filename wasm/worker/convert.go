@@ -3,6 +3,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -57,7 +58,11 @@ func (w *worker) convertFile(id int, name string, file js.Value, int8 bool) (map
 	if err != nil {
 		return nil, err
 	}
-	network, precision, err := model.Summary(name, out)
+	sum, err := model.Summarize(name, out)
+	if err != nil {
+		return nil, err
+	}
+	summary, err := json.Marshal(sum)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +71,7 @@ func (w *worker) convertFile(id int, name string, file js.Value, int8 bool) (map
 	out = nil
 	runtime.GC()
 	return map[string]any{
-		"type": "converted", "bytes": buf.Get("buffer"), "network": network, "precision": precision,
+		"type": "converted", "bytes": buf.Get("buffer"), "summary": string(summary),
 		"memory": js.Global().Get("goMemory").Get("buffer").Get("byteLength").Int(),
 		"ms":     float64(time.Since(start).Milliseconds()),
 	}, nil

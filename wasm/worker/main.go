@@ -129,14 +129,16 @@ func bytesOf(v js.Value) []byte {
 
 func (w *worker) load(msg js.Value) (map[string]any, error) {
 	name := msg.Get("name").String()
-	w.model = nil
-	if w.split != nil {
-		w.split.close()
-		w.split = nil
-	}
 	t := newStages(msg.Get("timing").Truthy())
-	runtime.GC() // the old model's memory is reused for the new one
-	t.done("gc")
+	if w.model != nil {
+		w.model = nil
+		if w.split != nil {
+			w.split.close()
+			w.split = nil
+		}
+		runtime.GC() // the old model's memory is reused for the new one
+		t.done("gc")
+	}
 	data := bytesOf(msg.Get("bytes"))
 	t.done("copy")
 	// The page verifies with crypto.subtle where it can; where it cannot (insecure contexts) it asks here.
