@@ -2,8 +2,8 @@
 //
 //	go run ./wasm/build [-out web] [-models build/models]
 //
-// It generates the Vugu UI code, builds the UI and the inference worker for js/wasm, and writes into -out the
-// two wasm programs, the SIMD kernel modules, wasm_exec.js, the page's CSS and JS, and the model files listed
+// It generates the Vugu UI code, builds the page's Go program for js/wasm (wasm/app: the UI and the inference
+// worker in one binary), and writes into -out that program, the SIMD kernel modules, wasm_exec.js, the page's CSS and JS, and the model files listed
 // in -models/index.json, all under content-hashed names (name-<12 hex>.ext, cached for good), then
 // index.html and models.json that refer to them by relative URLs, so the folder works from any static host
 // under any path. Large files get .br and .gz companions. Files of earlier builds that the new index.html no
@@ -59,17 +59,13 @@ func run(out, modelsDir string) error {
 	}
 	defer os.RemoveAll(tmp)
 	files := map[string]string{}
-	for _, p := range []struct{ key, pkg, name string }{
-		{"ui", "./wasm/ui", "ui.wasm"},
-		{"worker", "./wasm/worker", "worker.wasm"},
-	} {
-		bin := filepath.Join(tmp, p.name)
-		if err := buildWasm(root, p.pkg, bin); err != nil {
-			return err
-		}
-		if files[p.key], err = site.addFile(p.name, bin); err != nil {
-			return err
-		}
+	// One Go program for the page's thread (the UI) and the workers (inference): see wasm/app.
+	bin := filepath.Join(tmp, "app.wasm")
+	if err := buildWasm(root, "./wasm/app", bin); err != nil {
+		return err
+	}
+	if files["wasm"], err = site.addFile("app.wasm", bin); err != nil {
+		return err
 	}
 
 	goroot, err := goEnv("GOROOT")

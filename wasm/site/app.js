@@ -1,4 +1,4 @@
-// app.js is the page's glue to browser APIs that the Go UI (ui.wasm) calls through syscall/js: model
+// app.js is the page's glue to browser APIs that the Go UI (app.wasm on the page's thread) calls through syscall/js: model
 // download with progress, sha256 verification and the Cache API; the person's own models (converted in a
 // worker of their own, kept in the Cache API and listed in localStorage); image decoding and cropping; the
 // pool of inference workers, each restarted when it dies; and the webcam. Go decides (which rectangle to crop,
@@ -31,7 +31,7 @@ globalThis.InceptionWeb = (() => {
 		};
 		function report() {
 			const page = {};
-			for (const name of ["ui-start", "worker-compiled", "ui-compiled", "ui-running", "first-render", "models-list", "model-bytes", "ready", "workers-ready", "first-image", "first-pixels", "first-job", "first-answer"]) {
+			for (const name of ["ui-start", "wasm-compiled", "ui-running", "first-render", "models-list", "model-bytes", "ready", "workers-ready", "first-image", "first-pixels", "first-job", "first-answer"]) {
 				page[name] = at(name);
 			}
 			page["first-answer-worker-ms"] = firstMs;
@@ -46,8 +46,8 @@ globalThis.InceptionWeb = (() => {
 				const spawn = w.spawn;
 				step("worker script", spawn, b.script && rel(b.script));
 				step("wasm_exec + simd_loader", b.init && rel(b.init), b.scripts && rel(b.scripts));
-				step("worker.wasm compile", b.scripts && rel(b.scripts), b.compiled && rel(b.compiled));
-				step("worker.wasm instantiate", b.compiled ? rel(b.compiled) : b.scripts && rel(b.scripts), b.instantiated && rel(b.instantiated));
+				step("app.wasm compile", b.scripts && rel(b.scripts), b.compiled && rel(b.compiled));
+				step("app.wasm instantiate", b.compiled ? rel(b.compiled) : b.scripts && rel(b.scripts), b.instantiated && rel(b.instantiated));
 				step("simd kernels", b.instantiated && rel(b.instantiated), b.simd && rel(b.simd));
 				step("Go start", b.simd && rel(b.simd), b.go && rel(b.go));
 				if (b.go && w.loadStart != null) {
@@ -209,11 +209,13 @@ globalThis.InceptionWeb = (() => {
 		return data;
 	}
 
-	// workerModule is worker.wasm compiled once, as soon as the page's script runs, and handed to every worker
-	// (a WebAssembly.Module can be posted to a worker), so that no worker fetches or compiles it again; null
-	// where compiling here fails (the workers then compile it themselves).
-	const workerModule = WebAssembly.compileStreaming(fetch(files.worker))
-		.then((m) => { timing.mark("worker-compiled"); return m; }, () => null);
+	// program is app.wasm (the page's Go program: the UI here, an inference worker in each worker) compiled
+	// once, as soon as this script runs; the UI instantiates it (index.html) and every worker is sent the
+	// Module (a WebAssembly.Module can be posted to a worker), so nothing fetches or compiles it twice. A
+	// worker is sent null where compiling here failed, and then compiles it itself.
+	const program = WebAssembly.compileStreaming(fetch(files.wasm))
+		.then((m) => { timing.mark("wasm-compiled"); return m; });
+	const workerModule = program.catch(() => null);
 
 	// InferenceWorker is one inference worker (a Go instance of its own): requests by id.
 	class InferenceWorker {
@@ -929,7 +931,7 @@ globalThis.InceptionWeb = (() => {
 	}
 
 	return {
-		timing, startModel, files, loadModels, fetchModel, storeModel, forgetModel, ownModels, saveOwnModels, convertModel, readFile, readHead,
+		timing, startModel, files, program, loadModels, fetchModel, storeModel, forgetModel, ownModels, saveOwnModels, convertModel, readFile, readHead,
 		decode, crop, workerCount, maxWorkers, Pool, Camera, stats, thumbnail, save, droppedFolders,
 	};
 })();

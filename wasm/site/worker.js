@@ -1,6 +1,6 @@
-// worker.js starts the Go inference worker (worker.wasm) inside a Web Worker. The page sends one
-// {type: "init", files, module?} message with the site's file names and, when the page has compiled
-// worker.wasm already, its WebAssembly.Module (compiled once for every worker); then load/classify/convert
+// worker.js starts the Go inference worker (the page's app.wasm, which serves as one in a worker) inside a
+// Web Worker. The page sends one {type: "init", files, module?} message with the site's file names and, when
+// the page has compiled app.wasm already, its WebAssembly.Module (compiled once for the page and every worker); then load/classify/convert
 // requests that Go answers. If the Go program dies, the page hears {type: "crashed"} and starts a new worker.
 // The worker reports when each stage of its start ended ({type: "boot", times}: absolute times in ms, for the
 // page's start-up breakdown), and answers {type: "stats", id} itself with the size of Go's memory. A
@@ -82,7 +82,7 @@ self.onmessage = async (event) => {
 			instance = await WebAssembly.instantiate(msg.module, go.importObject);
 			stamp("instantiated");
 		} else {
-			const module = await WebAssembly.compileStreaming(fetch(files.worker));
+			const module = await WebAssembly.compileStreaming(fetch(files.wasm));
 			stamp("compiled");
 			instance = await WebAssembly.instantiate(module, go.importObject);
 			stamp("instantiated");

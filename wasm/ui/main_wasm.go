@@ -1,8 +1,9 @@
 //go:build js && wasm
 
-// Command ui is the page's user interface, a Vugu app on the main thread. It never runs inference: images are
-// decoded and cropped by the browser and classified by the worker (see app.js and ../worker).
-package main
+// Package ui is the page's user interface, a Vugu app on the main thread (started by ../app). It never runs
+// inference: images are decoded and cropped by the browser and classified by the workers (see app.js and
+// ../worker).
+package ui
 
 import (
 	"syscall/js"
@@ -11,7 +12,8 @@ import (
 	"github.com/vugu/vugu/domrender"
 )
 
-func main() {
+// Main renders the page into #app and handles its events; it does not return.
+func Main() {
 	renderer, err := domrender.New("#app")
 	if err != nil {
 		panic(err)

@@ -1,6 +1,6 @@
 //go:build js && wasm
 
-package main
+package ui
 
 // ResultCard shows one Result.
 type ResultCard struct {

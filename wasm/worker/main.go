@@ -1,7 +1,7 @@
 //go:build js && wasm
 
-// Command worker is the inference worker of the page: a Go program for js/wasm that runs inside a Web Worker
-// (started by the site's worker.js). Each worker of the page's pool is its own Go instance holding the model,
+// Package worker is the inference worker of the page: the part of the page's Go program (../app) that runs
+// inside a Web Worker (started by the site's worker.js). Each worker of the page's pool is its own Go instance holding the model,
 // and answers the page's messages:
 //
 //	{type: "load", id, name, bytes: ArrayBuffer, sha256?, verified?, timing?, part, parts, peers: [MessagePort|null]}
@@ -21,7 +21,7 @@
 // the pool at once; they swap channels through those ports (see split.go).
 //
 // Every failure comes back as {type: "error", id, message}; the worker stays usable.
-package main
+package worker
 
 import (
 	"crypto/sha256"
@@ -44,7 +44,8 @@ type worker struct {
 	split   *split // nil unless the model is split across the pool
 }
 
-func main() {
+// Main installs the worker's message handler and serves the page's requests; it does not return.
+func Main() {
 	// A wasm memory never shrinks, so its size is the heap's peak: collect early rather than let the garbage of
 	// loading a model (the file, dequantized and re-laid-out weights) double it. Inference allocates nothing.
 	debug.SetGCPercent(20)
