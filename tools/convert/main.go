@@ -20,6 +20,7 @@ import (
 	"inceptionweb/model"
 	"inceptionweb/nn/calibrate"
 	"inceptionweb/weights"
+	"inceptionweb/weights/fetch"
 )
 
 func main() {
@@ -106,9 +107,9 @@ func convert(s weights.Source, mirror, out string, float bool) ([]weights.IndexE
 	var where string
 	var err error
 	if len(s.Files) > 0 {
-		files, where, err = s.FetchFiles(mirror)
+		files, where, err = fetch.Files(s, mirror)
 	} else {
-		data, where, err = s.Fetch(mirror)
+		data, where, err = fetch.File(s, mirror)
 	}
 	if err != nil {
 		return nil, err
