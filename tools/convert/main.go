@@ -16,7 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"inceptionweb/dataset"
+	"inceptionweb/dataset/views"
 	"inceptionweb/model"
 	"inceptionweb/nn/calibrate"
 	"inceptionweb/weights"
@@ -189,7 +189,7 @@ func filesDigest(s weights.Source) string {
 // int8Compute is tools/quantize -activations int8 with its defaults: the activation ranges calibrated on the
 // mirror's photographs and their crops and flips.
 func int8Compute(name string, file []byte, photos string) ([]byte, error) {
-	imgs, err := dataset.Views(photos, len(dataset.Variants))
+	imgs, err := views.Read(photos, len(views.Variants))
 	if err != nil {
 		return nil, err
 	}
