@@ -11,7 +11,6 @@ require (
 	github.com/vugu/vjson v0.0.0-20200505061711-f9cbed27d3d9
 	github.com/vugu/vugu v0.4.0
 	golang.org/x/image v0.48.0
-	gonum.org/v1/gonum v0.17.0
 )
 
 require (

@@ -3,24 +3,18 @@ package dataset
 import (
 	"math"
 	"math/rand/v2"
-
-	"gonum.org/v1/gonum/mat"
-	"gonum.org/v1/gonum/stat"
 )
 
-// PCA projects the rows of x (n rows of d features) onto their k principal components.
+// PCA projects the rows of x (n rows of d features) onto their k principal components: the eigenvectors of the
+// centred rows' scatter matrix with the largest eigenvalues. They come from the smaller of the d x d scatter matrix
+// (projections: the rows times its eigenvectors) and the n x n Gram matrix, which has the same eigenvalues
+// (projections: its unit eigenvectors times the square root of their eigenvalue).
 func PCA(x [][]float32, k int) [][]float64 {
 	n := len(x)
 	if n == 0 {
 		return nil
 	}
 	d := len(x[0])
-	m := mat.NewDense(n, d, nil)
-	for i, row := range x {
-		for j, v := range row {
-			m.Set(i, j, float64(v))
-		}
-	}
 	k = min(k, d, n)
 	out := make([][]float64, n)
 	for i := range out {
@@ -29,27 +23,29 @@ func PCA(x [][]float32, k int) [][]float64 {
 	if n < 2 {
 		return out
 	}
-	var pc stat.PC
-	if !pc.PrincipalComponents(m, nil) {
-		return out
-	}
-	var vecs mat.Dense
-	pc.VectorsTo(&vecs)
-	// Centre the data, then project it.
-	means := make([]float64, d)
-	for j := range means {
-		means[j] = stat.Mean(mat.Col(nil, j, m), nil)
-	}
-	for i := 0; i < n; i++ {
-		for j := 0; j < d; j++ {
-			m.Set(i, j, m.At(i, j)-means[j])
+	a := centred(x)
+	if d <= n {
+		cols := make([][]float64, d)
+		for j := range cols {
+			cols[j] = make([]float64, n)
+			for i, row := range a {
+				cols[j][i] = row[j]
+			}
 		}
-	}
-	var proj mat.Dense
-	proj.Mul(m, vecs.Slice(0, d, 0, k))
-	for i := range out {
-		for j := range out[i] {
-			out[i][j] = proj.At(i, j)
+		_, vecs := symEigen(gram(cols))
+		for c := 0; c < k; c++ {
+			v := vecs[d-1-c]
+			for i, row := range a {
+				out[i][c] = dot(row, v)
+			}
+		}
+	} else {
+		vals, vecs := symEigen(gram(a))
+		for c := 0; c < k; c++ {
+			u, s := vecs[n-1-c], math.Sqrt(max(vals[n-1-c], 0))
+			for i := range out {
+				out[i][c] = u[i] * s
+			}
 		}
 	}
 	// The sign of a component is arbitrary: fix it so that the largest coordinate is positive, for stable maps.
@@ -239,19 +235,7 @@ func affinities(x [][]float64, perplexity float64) []float64 {
 // fewer features or rows, the rows are only centred (the same distances as a full rotation).
 func leadingComponents(x [][]float32, k int, seed uint64) [][]float64 {
 	n, d := len(x), len(x[0])
-	a := make([][]float64, n)
-	mean := make([]float64, d)
-	for _, row := range x {
-		for j, v := range row {
-			mean[j] += float64(v) / float64(n)
-		}
-	}
-	for i, row := range x {
-		a[i] = make([]float64, d)
-		for j, v := range row {
-			a[i][j] = float64(v) - mean[j]
-		}
-	}
+	a := centred(x)
 	if d <= k || n <= k {
 		return a
 	}
@@ -270,24 +254,8 @@ func leadingComponents(x [][]float32, k int, seed uint64) [][]float64 {
 		q = orthonormal(mulRows(a, z, l))
 	}
 	// b = qᵀ a (l x d); the eigenvectors u of b bᵀ with eigenvalues s² give the projections q u s.
-	b := mulTransposed(q, a, d) // as l rows of d: qᵀa
-	g := mat.NewSymDense(l, nil)
-	for r := 0; r < l; r++ {
-		for c := r; c < l; c++ {
-			var s float64
-			for j := 0; j < d; j++ {
-				s += b[r][j] * b[c][j]
-			}
-			g.SetSym(r, c, s)
-		}
-	}
-	var es mat.EigenSym
-	if !es.Factorize(g, true) {
-		return PCA(x, k)
-	}
-	vals := es.Values(nil) // ascending
-	var u mat.Dense
-	es.VectorsTo(&u)
+	b := mulTransposed(q, a, d)  // as l rows of d: qᵀa
+	vals, u := symEigen(gram(b)) // ascending; u[c] is the c-th eigenvector
 	out := make([][]float64, n)
 	for i := range out {
 		out[i] = make([]float64, k)
@@ -295,12 +263,55 @@ func leadingComponents(x [][]float32, k int, seed uint64) [][]float64 {
 			col, s := l-1-c, math.Sqrt(max(vals[l-1-c], 0))
 			var v float64
 			for r := 0; r < l; r++ {
-				v += q[i][r] * u.At(r, col)
+				v += q[i][r] * u[col][r]
 			}
 			out[i][c] = v * s
 		}
 	}
 	return out
+}
+
+// centred returns the rows of x less their mean.
+func centred(x [][]float32) [][]float64 {
+	n, d := len(x), len(x[0])
+	a := make([][]float64, n)
+	mean := make([]float64, d)
+	for _, row := range x {
+		for j, v := range row {
+			mean[j] += float64(v) / float64(n)
+		}
+	}
+	for i, row := range x {
+		a[i] = make([]float64, d)
+		for j, v := range row {
+			a[i][j] = float64(v) - mean[j]
+		}
+	}
+	return a
+}
+
+// gram returns the matrix of the rows' dot products (symmetric, len(rows) square).
+func gram(rows [][]float64) [][]float64 {
+	g := make([][]float64, len(rows))
+	for r := range g {
+		g[r] = make([]float64, len(rows))
+	}
+	for r, a := range rows {
+		for c := r; c < len(rows); c++ {
+			s := dot(a, rows[c])
+			g[r][c], g[c][r] = s, s
+		}
+	}
+	return g
+}
+
+func dot(a, b []float64) float64 {
+	b = b[:len(a)]
+	var s float64
+	for i, v := range a {
+		s += v * b[i]
+	}
+	return s
 }
 
 // mulRows returns a (rows of len(m)) times m (len(m) rows of cols).

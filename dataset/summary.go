@@ -177,3 +177,10 @@ func WriteCSV(w io.Writer, results []Result) error {
 	cw.Flush()
 	return cw.Error()
 }
+
+// Colours of the collections on the map and in the tables: the first red, the second blue, as the material
+// this inspection comes from draws ILSVRC and another collection.
+var Colours = []string{"#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"}
+
+// Colour is the colour of the i-th collection.
+func Colour(i int) string { return Colours[i%len(Colours)] }

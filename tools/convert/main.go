@@ -16,10 +16,11 @@ import (
 	"path/filepath"
 	"strings"
 
-	"inceptionweb/dataset"
+	"inceptionweb/dataset/views"
 	"inceptionweb/model"
 	"inceptionweb/nn/calibrate"
 	"inceptionweb/weights"
+	"inceptionweb/weights/fetch"
 )
 
 func main() {
@@ -106,9 +107,9 @@ func convert(s weights.Source, mirror, out string, float bool) ([]weights.IndexE
 	var where string
 	var err error
 	if len(s.Files) > 0 {
-		files, where, err = s.FetchFiles(mirror)
+		files, where, err = fetch.Files(s, mirror)
 	} else {
-		data, where, err = s.Fetch(mirror)
+		data, where, err = fetch.File(s, mirror)
 	}
 	if err != nil {
 		return nil, err
@@ -188,7 +189,7 @@ func filesDigest(s weights.Source) string {
 // int8Compute is tools/quantize -activations int8 with its defaults: the activation ranges calibrated on the
 // mirror's photographs and their crops and flips.
 func int8Compute(name string, file []byte, photos string) ([]byte, error) {
-	imgs, err := dataset.Views(photos, len(dataset.Variants))
+	imgs, err := views.Read(photos, len(views.Variants))
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,7 @@ import (
 	"sync"
 
 	"inceptionweb/dataset"
+	"inceptionweb/dataset/report"
 	"inceptionweb/imagefile"
 	"inceptionweb/model"
 	"inceptionweb/weights/npy"
@@ -164,14 +165,14 @@ func classify(m *model.Model, j *job, cams bool) error {
 	thumbs := m.Info().Input
 	thumbs.Size = thumbSize
 	pix := thumbs.CropResize(img)
-	j.thumb = dataset.Thumbnail(pix, thumbSize)
+	j.thumb = report.Thumbnail(pix, thumbSize)
 	if cams {
 		cam, err := m.ClassCAM(preds[0].Index)
 		if err != nil {
 			return err
 		}
-		dataset.OverlayCAM(pix, thumbSize, cam.H, cam.W, cam.Values)
-		j.cam = dataset.Thumbnail(pix, thumbSize)
+		report.OverlayCAM(pix, thumbSize, cam.H, cam.W, cam.Values)
+		j.cam = report.Thumbnail(pix, thumbSize)
 	}
 	return nil
 }
@@ -257,7 +258,7 @@ func write(dir, modelName string, names []string, done []*job, method string, se
 	if err := npy.WriteFloat32(&feats, []int{len(features), len(features[0])}, flat); err != nil {
 		return err
 	}
-	if err := dataset.WriteHTML(&html, dataset.Report{Summary: sum, Results: results, Thumbs: thumbs, CAMs: camThumbs}); err != nil {
+	if err := report.WriteHTML(&html, report.Report{Summary: sum, Results: results, Thumbs: thumbs, CAMs: camThumbs}); err != nil {
 		return err
 	}
 	for name, b := range map[string][]byte{"summary.json": append(js, '\n'), "predictions.csv": csv.Bytes(),

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"inceptionweb/dataset"
+	"inceptionweb/dataset/views"
 	"inceptionweb/imagefile"
 	"inceptionweb/model"
 	"inceptionweb/nn/calibrate"
@@ -22,7 +23,7 @@ func runActivations(in string, data []byte, calib string, variants int, m calibr
 	if err != nil {
 		return nil, err
 	}
-	imgs, err := dataset.Views(calib, variants)
+	imgs, err := views.Read(calib, variants)
 	if err != nil {
 		return nil, err
 	}

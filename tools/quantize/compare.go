@@ -6,7 +6,7 @@ import (
 	"math"
 	"path/filepath"
 
-	"inceptionweb/dataset"
+	"inceptionweb/dataset/views"
 	"inceptionweb/imagefile"
 	"inceptionweb/model"
 )
@@ -27,7 +27,7 @@ func compare(ref, q *model.Model, photos []string, nVariants int) (*comparison, 
 		if err != nil {
 			return nil, err
 		}
-		for _, v := range dataset.Variants[:min(nVariants, len(dataset.Variants))] {
+		for _, v := range views.Variants[:min(nVariants, len(views.Variants))] {
 			pix := in.CropResize(v.Apply(img))
 			a, err := ref.ClassifyRGBA(pix, size, 5)
 			if err != nil {

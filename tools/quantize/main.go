@@ -14,7 +14,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"inceptionweb/dataset"
+	"inceptionweb/dataset/views"
 	"inceptionweb/model"
 	"inceptionweb/nn/calibrate"
 	"inceptionweb/nn/inceptionv3"
@@ -26,7 +26,7 @@ func main() {
 	out := flag.String("out", "", "quantized model file to write")
 	to := flag.String("to", "int8", "weight encoding: int8 or float16")
 	images := flag.String("images", "../shared/images", "folder of photographs for the accuracy report (empty: none)")
-	variants := flag.Int("variants", len(dataset.Variants), "variants of each photo to compare (1 = the photo only)")
+	variants := flag.Int("variants", len(views.Variants), "variants of each photo to compare (1 = the photo only)")
 	activations := flag.String("activations", "float32", "activations: float32 (only the weights shrink) or int8 (an integer graph, calibrated)")
 	calib := flag.String("calibration", "../shared/images", "with -activations int8: folder of photographs (with their crops and flips) to calibrate the activation ranges on")
 	method := flag.String("method", string(calibrate.MSE), "with -activations int8: how a range is chosen from the calibration set: minmax, percentile or mse")

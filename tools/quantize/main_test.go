@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"inceptionweb/dataset"
+	"inceptionweb/dataset/views"
 	"inceptionweb/internal/testenv"
 	"inceptionweb/model"
 	"inceptionweb/nn/calibrate"
@@ -61,7 +61,7 @@ func TestMobileNetV2(t *testing.T) {
 	}
 	shared := testenv.Shared(t)
 	float := mobileNetV2Float(t, shared)
-	r, err := run("mobilenet_v2_float32.safetensors", float, "int8", filepath.Join(shared, "images"), len(dataset.Variants))
+	r, err := run("mobilenet_v2_float32.safetensors", float, "int8", filepath.Join(shared, "images"), len(views.Variants))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestMobileNetV2Activations(t *testing.T) {
 	}
 	shared := testenv.Shared(t)
 	float := mobileNetV2Float(t, shared)
-	r, err := runActivations("mobilenet_v2_float32.safetensors", float, filepath.Join(shared, "images"), len(dataset.Variants), calibrate.MSE, 8)
+	r, err := runActivations("mobilenet_v2_float32.safetensors", float, filepath.Join(shared, "images"), len(views.Variants), calibrate.MSE, 8)
 	if err != nil {
 		t.Fatal(err)
 	}

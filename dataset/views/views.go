@@ -1,4 +1,6 @@
-package dataset
+// Package views turns a few photographs into a few dozen different inputs: each photo, its mirror image and corner
+// crops. They are the quantization tool's comparisons and the calibration set of the int8-compute models.
+package views
 
 import (
 	"fmt"
@@ -47,8 +49,8 @@ func crop(m image.Image, cx, cy int) image.Image {
 	return out
 }
 
-// Views reads the photographs (PNG and JPEG) of dir, each with its first n Variants.
-func Views(dir string, n int) ([]image.Image, error) {
+// Read reads the photographs (PNG and JPEG) of dir, each with its first n Variants.
+func Read(dir string, n int) ([]image.Image, error) {
 	photos, err := filepath.Glob(filepath.Join(dir, "*.[pj][np]g"))
 	if err != nil || len(photos) == 0 {
 		return nil, fmt.Errorf("no photographs in %s", dir)

@@ -1,4 +1,7 @@
-package dataset
+// Package report writes a dataset inspection's HTML report (one self-contained page with the tables, the feature
+// map and samples by class) and the thumbnails it embeds. The command line writes it; the page shows the same
+// tables and map with its own markup, so it does not carry this package's template or image encoder.
+package report
 
 import (
 	"bytes"
@@ -12,15 +15,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	"inceptionweb/dataset"
 	"inceptionweb/nn/imagenet"
 )
-
-// Colours of the collections on the map and in the tables: the first red, the second blue, as the material
-// this inspection comes from draws ILSVRC and another collection.
-var Colours = []string{"#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"}
-
-// Colour is the colour of the i-th collection.
-func Colour(i int) string { return Colours[i%len(Colours)] }
 
 // Thumbnail encodes size x size RGBA pixels as a JPEG data URL.
 func Thumbnail(rgba []byte, size int) string {
@@ -64,8 +61,8 @@ func OverlayCAM(rgba []byte, size, h, w int, cam []float32) {
 
 // Report is what index.html shows.
 type Report struct {
-	Summary
-	Results []Result
+	dataset.Summary
+	Results []dataset.Result
 	Thumbs  []string // a data URL per result
 	CAMs    []string // the same with the top class's activation map over it, or nil
 }
@@ -82,7 +79,7 @@ type gridCell struct {
 }
 
 type gridRow struct {
-	Class ClassSummary
+	Class dataset.ClassSummary
 	Cells [][]gridCell // per collection
 }
 
@@ -95,7 +92,7 @@ func WriteHTML(w io.Writer, r Report) error {
 	for i, c := range r.Collections {
 		colIndex[c.Name] = i
 	}
-	caption := func(res Result) string {
+	caption := func(res dataset.Result) string {
 		if len(res.Top5) == 0 {
 			return filepath.Base(res.Path)
 		}
@@ -115,7 +112,7 @@ func WriteHTML(w io.Writer, r Report) error {
 	sx, sy := 600/max(maxX-minX, 1e-9), 440/max(maxY-minY, 1e-9)
 	for i, p := range r.Map.Points {
 		pts = append(pts, reportPoint{X: 20 + (p.X-minX)*sx, Y: 20 + (p.Y-minY)*sy,
-			Colour: Colour(colIndex[p.Collection]), Thumb: r.Thumbs[i], Caption: caption(r.Results[i])})
+			Colour: dataset.Colour(colIndex[p.Collection]), Thumb: r.Thumbs[i], Caption: caption(r.Results[i])})
 	}
 	var rows []gridRow
 	for _, c := range r.Classes {
@@ -134,7 +131,7 @@ func WriteHTML(w io.Writer, r Report) error {
 		rows = append(rows, row)
 	}
 	funcs := template.FuncMap{
-		"colour": Colour,
+		"colour": dataset.Colour,
 		"pct":    func(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) },
 		"url":    func(s string) template.URL { return template.URL(s) },
 		"label": func(wnid string) string {
@@ -143,7 +140,7 @@ func WriteHTML(w io.Writer, r Report) error {
 			}
 			return wnid
 		},
-		"first": func(c []Confusion) []Confusion { return c[:min(3, len(c))] },
+		"first": func(c []dataset.Confusion) []dataset.Confusion { return c[:min(3, len(c))] },
 		"join":  strings.Join,
 	}
 	t, err := template.New("report").Funcs(funcs).Parse(reportHTML)
