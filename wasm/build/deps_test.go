@@ -11,7 +11,7 @@ import (
 	"inceptionweb/internal/testenv"
 )
 
-// pageExcluded are packages the page's two programs must not link: the page never downloads over Go's HTTP
+// pageExcluded are packages the page's program (wasm/app) must not link: the page never downloads over Go's HTTP
 // client, renders templates, decodes images in Go (the browser does; wasm/imagecheck only reads headers) or needs
 // a linear algebra library, and each of these costs hundreds of kilobytes of wasm that every visit fetches and
 // compiles. Their users on the command line have packages of their own (weights/fetch, dataset/report, imagefile).
@@ -19,13 +19,13 @@ var pageExcluded = []string{"net/http", "crypto/tls", "html/template", "text/tem
 	"golang.org/x/image/", "inceptionweb/imagefile", "inceptionweb/weights/fetch", "inceptionweb/dataset/report",
 	"inceptionweb/dataset/views"}
 
-// TestPageDependencies lists what ui.wasm and worker.wasm are built from and refuses any of pageExcluded.
+// TestPageDependencies lists what app.wasm is built from and refuses any of pageExcluded.
 func TestPageDependencies(t *testing.T) {
 	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
 	if _, err := os.Stat(goBin); err != nil {
 		goBin = "go"
 	}
-	for _, pkg := range []string{"./wasm/ui", "./wasm/worker"} {
+	for _, pkg := range []string{"./wasm/app"} {
 		cmd := exec.Command(goBin, "list", "-deps", pkg)
 		cmd.Dir = testenv.Root(t)
 		cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
