@@ -31,7 +31,7 @@ globalThis.InceptionWeb = (() => {
 		};
 		function report() {
 			const page = {};
-			for (const name of ["ui-start", "wasm-compiled", "ui-running", "first-render", "models-list", "model-bytes", "ready", "workers-ready", "first-image", "first-pixels", "first-job", "first-answer"]) {
+			for (const name of ["ui-start", "wasm-compiled", "ui-running", "first-render", "models-list", "model-bytes", "ready", "workers-ready", "first-picked", "first-image", "first-pixels", "first-job", "first-answer"]) {
 				page[name] = at(name);
 			}
 			page["first-answer-worker-ms"] = firstMs;

@@ -46,22 +46,27 @@ self.addEventListener("fetch", (event) => {
 	url.hash = "";
 	url.search = "";
 	if (req.mode === "navigate" && fixed.has(url.href)) {
-		event.respondWith(networkFirst(req, page)); // the page, whatever its query (?workers=2)
+		event.respondWith(networkFirst(event, req, page)); // the page, whatever its query (?workers=2)
 	} else if (url.href === models) {
-		event.respondWith(networkFirst(req, models));
+		event.respondWith(networkFirst(event, req, models));
 	} else if (hashed.has(url.href)) {
-		event.respondWith(cacheFirst(req, url.href));
+		event.respondWith(cacheFirst(event, req, url.href));
 	}
 	// Anything else (the models, whose bytes the page checks and keeps itself) goes to the network as usual.
 });
 
-async function networkFirst(req, key) {
+// keep stores a copy of a response after it has been handed to the page: the page does not wait for the write.
+function keep(event, cache, key, resp) {
+	if (resp.ok && resp.type === "basic") {
+		event.waitUntil(cache.put(key, resp.clone()).catch(() => {}));
+	}
+}
+
+async function networkFirst(event, req, key) {
 	const cache = await caches.open(cacheName);
 	try {
 		const resp = await fetch(req);
-		if (resp.ok && resp.type === "basic") {
-			await cache.put(key, resp.clone());
-		}
+		keep(event, cache, key, resp);
 		return resp;
 	} catch (e) {
 		const kept = await cache.match(key);
@@ -72,15 +77,13 @@ async function networkFirst(req, key) {
 	}
 }
 
-async function cacheFirst(req, key) {
+async function cacheFirst(event, req, key) {
 	const cache = await caches.open(cacheName);
 	const kept = await cache.match(key);
 	if (kept) {
 		return kept;
 	}
 	const resp = await fetch(req);
-	if (resp.ok && resp.type === "basic") {
-		await cache.put(key, resp.clone());
-	}
+	keep(event, cache, key, resp);
 	return resp;
 }
