@@ -107,7 +107,7 @@ func run(out, modelsDir string) error {
 		return err
 	}
 
-	page, err := indexHTML(filepath.Join(root, "wasm", "site", "index.html"), files, simd)
+	page, err := indexHTML(filepath.Join(root, "wasm", "site", "index.html"), files, simd, entries)
 	if err != nil {
 		return err
 	}
@@ -130,7 +130,7 @@ func run(out, modelsDir string) error {
 
 // indexHTML fills the page template with the hashed names. The worker script gets the same names in its
 // init message (from the page's site-files JSON), since it cannot read the page.
-func indexHTML(templatePath string, files, simd map[string]string) ([]byte, error) {
+func indexHTML(templatePath string, files, simd map[string]string, models []modelEntry) ([]byte, error) {
 	src, err := os.ReadFile(templatePath)
 	if err != nil {
 		return nil, err
@@ -148,9 +148,16 @@ func indexHTML(templatePath string, files, simd map[string]string) ([]byte, erro
 	if err != nil {
 		return nil, err
 	}
+	// The page's first worker starts reading the start model before models.json could arrive: the page
+	// carries the models of this build too (models.json stays the list the UI shows).
+	modelsJSON, err := json.Marshal(models)
+	if err != nil {
+		return nil, err
+	}
 	var buf bytes.Buffer
 	err = t.Execute(&buf, map[string]string{
-		"Style": files["style"], "WasmExec": files["wasmExec"], "App": files["app"], "ModelFile": files["modelFile"], "FilesJSON": string(filesJSON),
+		"Style": files["style"], "WasmExec": files["wasmExec"], "App": files["app"], "ModelFile": files["modelFile"],
+		"FilesJSON": string(filesJSON), "ModelsJSON": string(modelsJSON),
 	})
 	return buf.Bytes(), err
 }

@@ -35,6 +35,8 @@ globalThis.InceptionWeb = (() => {
 				page[name] = at(name);
 			}
 			page["first-answer-worker-ms"] = firstMs;
+			page["renders before the first answer"] = renders.count;
+			page["render ms before the first answer"] = +renders.ms.toFixed(1);
 			const list = workers.map((w, i) => {
 				const b = w.boot || {};
 				const stages = {};
@@ -76,8 +78,10 @@ globalThis.InceptionWeb = (() => {
 			}
 		}
 		let firstMs = null; // the worker's own time for the first image
+		const renders = { count: 0, ms: 0 }; // the UI's renders (Vugu) on the page's thread until the first answer
 		return {
 			debug, digest, mark, workers, report, print,
+			rendered(ms) { if (!at("first-answer")) { renders.count++; renders.ms += ms; } },
 			firstWorkerMs(ms) { if (firstMs === null) { firstMs = ms; } },
 			worker: () => { const w = { spawn: performance.now() }; workers.push(w); return w; },
 			reached(name) { mark(name); if (name === "ready" || name === "first-answer" || name === "workers-ready") { print(name); } },
@@ -307,10 +311,11 @@ globalThis.InceptionWeb = (() => {
 	// fetchModel and the pool's first load take what was done here, and do it themselves when nothing was.
 	let prefetched = null; // {sha256, result: fetchModel's promise, follow(onProgress)}
 	async function preload() {
-		if (!(globalThis.caches && globalThis.crypto && crypto.subtle) || !modelsList) {
+		if (!(globalThis.caches && globalThis.crypto && crypto.subtle)) {
 			return;
 		}
-		const list = await modelsList;
+		const built = document.getElementById("site-models"); // this build's models, there before models.json
+		const list = built ? JSON.parse(built.textContent) : await modelsList;
 		const asked = query.get("model");
 		const entry = asked ? list.find((m) => m.name === asked) : (list.find((m) => m.default) || list[0]);
 		const w = spare;

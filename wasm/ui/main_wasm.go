@@ -7,6 +7,7 @@ package ui
 
 import (
 	"syscall/js"
+	"time"
 
 	"github.com/vugu/vugu"
 	"github.com/vugu/vugu/domrender"
@@ -24,13 +25,16 @@ func Main() {
 		panic(err)
 	}
 	root := &Root{}
+	timing := js.Global().Get("InceptionWeb").Get("timing")
 	first := true
 	for ok := true; ok; ok = renderer.EventWait() {
+		start := time.Now()
 		if err := renderer.Render(buildEnv.RunBuild(root)); err != nil {
 			panic(err)
 		}
-		if first { // for the start-up breakdown (app.js's timing)
-			js.Global().Get("performance").Call("mark", "first-render")
+		timing.Call("rendered", float64(time.Since(start).Microseconds())/1000) // for the start-up breakdown
+		if first {
+			timing.Call("mark", "first-render")
 			first = false
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall/js"
+	"time"
 
 	"github.com/vugu/vugu"
 
@@ -93,6 +94,8 @@ type Root struct {
 	pending  int // images not finished yet
 	pool     js.Value
 	webcam   *Webcam // set while the camera runs
+
+	renderDue atomic.Bool // a render is asked for (see update)
 }
 
 func (c *Root) Init(ctx vugu.InitCtx) {
@@ -128,12 +131,25 @@ func (c *Root) run() {
 	}
 }
 
-// update changes the page's state under the render lock and renders it.
+// update changes the page's state under the render lock and asks for a render. A render rebuilds the whole
+// page (tens of milliseconds of the page's thread while the page starts), so the changes made within one
+// frame share one.
 func (c *Root) update(f func()) {
 	c.env.Lock()
 	f()
-	c.env.UnlockRender()
+	c.env.UnlockOnly()
+	if c.renderDue.CompareAndSwap(false, true) {
+		go func() {
+			time.Sleep(frame)
+			c.renderDue.Store(false)
+			c.env.Lock()
+			c.env.UnlockRender()
+		}()
+	}
 }
+
+// frame is how long changes wait for the render they share.
+const frame = 16 * time.Millisecond
 
 func (c *Root) start() {
 	picked := sync.OnceFunc(func() { close(c.selected) })
