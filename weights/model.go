@@ -115,13 +115,18 @@ func read(data []byte, digest bool) (*Model, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: a safetensors file without %q metadata", ErrNotModel, metaKey)
 	}
-	// The format first: a newer one may be hashed or described another way.
-	var head struct{ Format string }
-	if err := json.Unmarshal([]byte(raw), &head); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	if head.Format != Format {
-		return nil, fmt.Errorf("%w: model format %q, this build reads %q", ErrUnsupported, head.Format, Format)
+	// One strict decoding of the description serves a file of this format. Where it fails, or finds another
+	// format, the format is read on its own first: a newer one may be hashed or described another way.
+	m := &Model{file: f}
+	metaErr := decodeMeta(raw, &m.Meta)
+	if metaErr != nil || m.Format != Format {
+		var head struct{ Format string }
+		if err := json.Unmarshal([]byte(raw), &head); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+		}
+		if head.Format != Format {
+			return nil, fmt.Errorf("%w: model format %q, this build reads %q", ErrUnsupported, head.Format, Format)
+		}
 	}
 	for k := range f.Metadata {
 		switch k {
@@ -141,11 +146,8 @@ func read(data []byte, digest bool) (*Model, error) {
 			return nil, fmt.Errorf("%w: metadata and tensors hash to %s, the file says %q (corrupted or changed file?)", ErrChecksum, got, want)
 		}
 	}
-	m := &Model{file: f}
-	dec := json.NewDecoder(strings.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m.Meta); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	if metaErr != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, metaErr)
 	}
 	if !slices.Contains(architectures, m.Architecture) {
 		return nil, fmt.Errorf("%w: architecture %q, this build runs %q", ErrUnsupported, m.Architecture, architectures)
@@ -157,6 +159,20 @@ func read(data []byte, digest bool) (*Model, error) {
 		return nil, fmt.Errorf("%w: no labels", ErrMalformed)
 	}
 	return m, nil
+}
+
+// decodeMeta decodes a model's description, refusing fields it does not know and, as json.Unmarshal does,
+// anything after it.
+func decodeMeta(raw string, meta *Meta) error {
+	dec := json.NewDecoder(strings.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(meta); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("data after the description")
+	}
+	return nil
 }
 
 // Write stores a model file.

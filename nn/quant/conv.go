@@ -43,16 +43,34 @@ func checkShape(what string, got []int, want ...int) error {
 	return nil
 }
 
-// convWeights loads filter and bias of a convolution-like op whose filter has
-// n output channels along axis and k inputs, returning w-zp as w[k][n] via index,
-// the bias and the real per-channel output multipliers.
+// convWeights is the filter of a convolution-like op as the file stores it, read in place (packing copies
+// what a step keeps), with its bias and the real per-channel output multipliers. A weight minus its zero
+// point is int32(q^flip) - zero[o]: int8 bytes are read as uint8 plus 128, as the arena stores int8
+// activations, so both types take the same loops.
 type convWeights struct {
-	w     []int16 // [k][n]
+	q     []byte  // [out][k] (OHWI, or FULLY_CONNECTED's [out][in]); DEPTHWISE_CONV_2D's [1][kh][kw][out] is [k][out]
+	flip  byte    // 0x80 for int8 weights, else 0
+	zero  []int32 // per output channel, in the flipped domain
 	bias  []int32
 	scale []float64
 }
 
-func (c *compiler) loadConvWeights(op Op, in, out slot, n, k, axis int, index func(kk, o int) int) (convWeights, error) {
+// packRows packs the k weights of each of n channels into zero-padded panels of width channels and kpad
+// rows, walking the file's bytes in order, a channel at a time: channel o's place starts lane*(o%width)
+// into panel o/width, and put writes the channel's weights minus its zero point there and returns their sum.
+func packRows[T int8 | int16](cw *convWeights, k, n, width, kpad, lane int,
+	put func(dst []T, row []byte, flip byte, zero int32) int32) (packed []T, sums []int32) {
+	packed = make([]T, (n+width-1)/width*width*kpad)
+	sums = make([]int32, n)
+	for o := range n {
+		dst := packed[o/width*width*kpad+o%width*lane:]
+		sums[o] = put(dst, cw.q[o*k:(o+1)*k], cw.flip, cw.zero[o])
+	}
+	return packed, sums
+}
+
+// loadConvWeights loads filter and bias of a convolution-like op whose filter has n output channels along axis.
+func (c *compiler) loadConvWeights(op Op, in, out slot, n, axis int) (convWeights, error) {
 	ft, fdata, err := c.constant(op.Inputs[1])
 	if err != nil {
 		return convWeights{}, err
@@ -69,20 +87,16 @@ func (c *compiler) loadConvWeights(op Op, in, out slot, n, k, axis int, index fu
 		}
 		return v[o]
 	}
-	zps := ft.ZeroPoint
-	cw := convWeights{w: make([]int16, k*n), bias: make([]int32, n), scale: make([]float64, n)}
+	cw := convWeights{q: fdata, zero: make([]int32, n), bias: make([]int32, n), scale: make([]float64, n)}
+	if ft.Type == Int8 {
+		cw.flip = 0x80
+	}
 	for o := 0; o < n; o++ {
-		zp := int32(zps[0])
-		if len(zps) > 1 {
-			zp = zps[o]
+		cw.zero[o] = ft.ZeroPoint[0]
+		if len(ft.ZeroPoint) > 1 {
+			cw.zero[o] = ft.ZeroPoint[o]
 		}
-		for kk := 0; kk < k; kk++ {
-			v := int32(fdata[index(kk, o)])
-			if ft.Type == Int8 {
-				v = int32(int8(fdata[index(kk, o)]))
-			}
-			cw.w[kk*n+o] = int16(v - zp)
-		}
+		cw.zero[o] += int32(cw.flip)
 		// input_scale * filter_scale / output_scale: TFLite computes it in
 		// double, XNNPACK in float32, and the last bit matters.
 		if c.g.Requantize == RequantizeFP32 {
@@ -146,23 +160,13 @@ func (c *compiler) buildConv(op Op, fullyConnected bool) (step, error) {
 		}
 	}
 	s.k = s.kh * s.kw * s.c
-	cw, err := c.loadConvWeights(op, in, out, s.n, s.k, 0, func(kk, o int) int { return o*s.k + kk })
+	cw, err := c.loadConvWeights(op, in, out, s.n, 0)
 	if err != nil {
 		return nil, err
 	}
-	// sum (x-xzp)*w = sum x*w - xzp*sum w: fold the input zero point into the bias.
-	// Padding is filled with xzp so that it contributes nothing.
 	s.xzp = uint8(in.zp)
 	kp, ld := padK(s.k), padN(s.n)
 	s.pointwise = s.kh == 1 && s.kw == 1 && s.sh == 1 && s.sw == 1 && kp == s.k
-	bias := make([]int32, ld)
-	for o := 0; o < s.n; o++ {
-		sum := int32(0)
-		for kk := 0; kk < s.k; kk++ {
-			sum += int32(cw.w[kk*s.n+o])
-		}
-		bias[o] = cw.bias[o] - in.zp*sum
-	}
 	lo, hi, err := out.activation(pr.Activation)
 	if err != nil {
 		return nil, err
@@ -170,14 +174,28 @@ func (c *compiler) buildConv(op Op, fullyConnected bool) (step, error) {
 	if s.rq, err = newRequant(c.g.Requantize, cw.scale, out.zp, lo, hi); err != nil {
 		return nil, err
 	}
-	s.args = GemmArgs{OutStride: s.n, K: kp, N: s.n, Bias: bias,
+	// int8 panels where the kernel set runs them and every weight fits, else int16 ones.
+	var dot []int8
+	var panels []int16
+	var sums []int32
+	if s.rq.fp32 && useDot(c.p.kernels, in) && fitsInt8(&cw, s.k, s.n) {
+		dot, sums = packDot(&cw, s.k, s.n, kp)
+	}
+	if dot == nil {
+		panels, sums = packPanels(&cw, s.k, s.n)
+	}
+	// sum (x-xzp)*w = sum x*w - xzp*sum w: fold the input zero point into the bias.
+	// Padding is filled with xzp so that it contributes nothing.
+	bias := make([]int32, ld)
+	for o := range s.n {
+		bias[o] = cw.bias[o] - in.zp*sums[o]
+	}
+	s.args = GemmArgs{OutStride: s.n, K: kp, N: s.n, Panels: panels, Bias: bias,
 		Scale: make([]float32, ld), Zero: s.rq.zp, Lo: lo, Hi: hi}
 	copy(s.args.Scale, s.rq.scale)
-	if useDot(c.p.kernels, in, s.rq, cw.w) {
-		s.dot = newGemmDot(&s.args, cw.w, s.k)
+	if dot != nil {
+		s.dot = newGemmDot(&s.args, dot)
 		c.maxAcc = max(c.maxAcc, rowBlock*len(s.dot.Bias))
-	} else {
-		s.args.Panels = packPanels(cw.w, s.k, s.n)
 	}
 	c.maxAcc = max(c.maxAcc, rowBlock*ld)
 	if !s.pointwise {

@@ -42,7 +42,7 @@ func (c *compiler) buildDepthwise(op Op) (step, error) {
 		return nil, err
 	}
 	taps := s.kh * s.kw
-	cw, err := c.loadConvWeights(op, in, out, s.c, taps, 3, func(kk, o int) int { return kk*s.c + o })
+	cw, err := c.loadConvWeights(op, in, out, s.c, 3)
 	if err != nil {
 		return nil, err
 	}
@@ -57,9 +57,13 @@ func (c *compiler) buildDepthwise(op Op) (step, error) {
 	s.args = DepthwiseArgs{H: s.h, W: s.w, C: s.c, OH: s.oh, OW: s.ow, KH: s.kh, KW: s.kw, SH: s.sh, SW: s.sw,
 		DH: s.dh, DW: s.dw, PadT: s.padT, PadL: s.padL, Weights: make([]int16, padK(taps)*ld), Bias: make([]int32, ld),
 		Scale: make([]float32, ld), XZero: in.zp, Zero: s.rq.zp, Lo: s.rq.lo, Hi: s.rq.hi}
-	for t := 0; t < taps; t++ {
-		for ch := 0; ch < s.c; ch++ {
-			s.args.Weights[depthwiseIndex(taps, t, ch)] = cw.w[t*s.c+ch]
+	// The filter is [1][kh][kw][c]: tap t's row holds every channel's weight, and channel ch of a row is
+	// lane ch%PanelWidth of block ch/PanelWidth (see depthwiseIndex).
+	block := padK(taps) * PanelWidth
+	for t := range taps {
+		dst := s.args.Weights[depthwiseIndex(taps, t, 0):]
+		for ch, b := range cw.q[t*s.c : (t+1)*s.c] {
+			dst[ch/PanelWidth*block+ch%PanelWidth*2] = int16(int32(b^cw.flip) - cw.zero[ch])
 		}
 	}
 	copy(s.args.Bias, cw.bias)

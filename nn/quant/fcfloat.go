@@ -7,7 +7,7 @@ package quant
 type fcFloatStep struct {
 	in, out slot
 	n, k    int
-	w       []int16 // [k][n], weight minus zero point
+	w       []int16 // [n][k], weight minus zero point
 	bias    []int32 // minus xzp*sum(w)
 	scale   []float32
 }
@@ -27,16 +27,18 @@ func (c *compiler) buildFloatFC(op Op) (step, error) {
 	}
 	n, k := fshape[0], fshape[1]
 	unit := slot{scale: []float32{1}}
-	cw, err := c.loadConvWeights(op, in, unit, n, k, 0, func(kk, o int) int { return o*k + kk })
+	cw, err := c.loadConvWeights(op, in, unit, n, 0)
 	if err != nil {
 		return nil, err
 	}
-	s := &fcFloatStep{in: in, out: out, n: n, k: k, w: cw.w, bias: make([]int32, n), scale: make([]float32, n)}
-	c.maxAcc = max(c.maxAcc, n)
+	s := &fcFloatStep{in: in, out: out, n: n, k: k, w: make([]int16, n*k), bias: make([]int32, n), scale: make([]float32, n)}
 	for o := range n {
-		sum := int32(0)
-		for kk := range k {
-			sum += int32(cw.w[kk*n+o])
+		// The filter is [out][in]: channel o's weights are row o, kept in that order.
+		w, sum := s.w[o*k:(o+1)*k], int32(0)
+		for kk, b := range cw.q[o*k : (o+1)*k] {
+			v := int32(b^cw.flip) - cw.zero[o]
+			w[kk] = int16(v)
+			sum += v
 		}
 		s.bias[o] = cw.bias[o] - in.zp*sum
 		s.scale[o] = float32(cw.scale[o])
@@ -47,16 +49,11 @@ func (c *compiler) buildFloatFC(op Op) (step, error) {
 func (s *fcFloatStep) run(p *Program) {
 	x := s.in.data(p)[:s.k]
 	out := s.out.float32s(p)
-	acc := p.acc[:s.n]
-	copy(acc, s.bias)
-	for kk, v := range x {
-		w := s.w[kk*s.n : (kk+1)*s.n]
-		xv := int32(v)
-		for o := range acc {
-			acc[o] += xv * int32(w[o])
+	for o := range s.n {
+		acc := s.bias[o]
+		for kk, v := range s.w[o*s.k : (o+1)*s.k] {
+			acc += int32(x[kk]) * int32(v)
 		}
-	}
-	for o, a := range acc {
-		out[o] = float32(a) * s.scale[o]
+		out[o] = float32(acc) * s.scale[o]
 	}
 }

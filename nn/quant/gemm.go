@@ -22,17 +22,31 @@ func padK(k int) int { return (k + 1) &^ 1 }
 // padN rounds a channel count up to whole panels.
 func padN(n int) int { return (n + PanelWidth - 1) / PanelWidth * PanelWidth }
 
-// packPanels repacks w (k rows of n columns, row-major) into zero-padded
-// panels of padK(k) rows.
-func packPanels(w []int16, k, n int) []int16 {
-	kp := padK(k)
-	out := make([]int16, padN(n)*kp)
-	for kk := 0; kk < k; kk++ {
-		for o := 0; o < n; o++ {
-			out[panelIndex(kp, kk, o)] = w[kk*n+o]
-		}
+// packPanels packs the k weights of each of n channels (the filter's rows, minus their zero points) into
+// zero-padded panels of padK(k) rows (see panelIndex), and returns each channel's sum of weights.
+func packPanels(cw *convWeights, k, n int) (panels []int16, sums []int32) {
+	return packRows(cw, k, n, PanelWidth, padK(k), 2, panelRow)
+}
+
+// panelRow writes one channel's weights, int32(row^flip) - zero, into its lane of a panel, which starts at
+// dst: the pair kk, kk+1 (kk even) is kk*PanelWidth further on. It returns their sum. A function per row
+// lets a wasm engine move from its baseline code to optimized code between rows: V8 does not replace a wasm
+// function while it runs, and a model is opened before anything is warm.
+func panelRow(dst []int16, row []byte, flip byte, zero int32) int32 {
+	sum := int32(0)
+	kk := 0
+	for ; kk+1 < len(row); kk += 2 {
+		v0, v1 := int32(row[kk]^flip)-zero, int32(row[kk+1]^flip)-zero
+		d := (*[2]int16)(dst[kk*PanelWidth:])
+		d[0], d[1] = int16(v0), int16(v1)
+		sum += v0 + v1
 	}
-	return out
+	if kk < len(row) { // an odd k's last weight, paired with a zero
+		v := int32(row[kk]^flip) - zero
+		dst[kk*PanelWidth] = int16(v)
+		sum += v
+	}
+	return sum
 }
 
 // panelIndex is where w[kk][o] lives in panels of kp (even) rows.

@@ -24,32 +24,52 @@ func padK4(k int) int { return (k + 3) &^ 3 }
 // padDotN rounds a channel count up to whole int8 panels.
 func padDotN(n int) int { return (n + DotPanelWidth - 1) / DotPanelWidth * DotPanelWidth }
 
-// dotIndex is where w[kk][o] lives in int8 panels of k4 (a multiple of 4) rows.
-func dotIndex(k4, kk, o int) int {
-	return (o/DotPanelWidth*k4+kk&^3)*DotPanelWidth + o%DotPanelWidth*4 + kk&3
-}
-
-// fitsInt8 reports whether every weight fits in an int8.
-func fitsInt8(w []int16) bool {
-	for _, v := range w {
-		if v < -128 || v > 127 {
+// fitsInt8 reports whether every weight of n channels of k (the filter's rows) minus its zero point fits in
+// int8. A zero point of 128 in the flipped domain (int8's 0, uint8's 128) holds every byte; others need a look,
+// which stops at the first weight that does not fit.
+func fitsInt8(cw *convWeights, k, n int) bool {
+	for o := range n {
+		if cw.zero[o] != 128 && !rowFitsInt8(cw.q[o*k:(o+1)*k], cw.flip, cw.zero[o]) {
 			return false
 		}
 	}
 	return true
 }
 
-// packDot repacks w (k rows of n columns, row-major, every value in int8)
-// into zero-padded int8 panels for rows of kx >= k inputs.
-func packDot(w []int16, k, n, kx int) []int8 {
-	k4 := padK4(kx)
-	out := make([]int8, padDotN(n)*k4)
-	for kk := 0; kk < k; kk++ {
-		for o := 0; o < n; o++ {
-			out[dotIndex(k4, kk, o)] = int8(w[kk*n+o])
+func rowFitsInt8(row []byte, flip byte, zero int32) bool {
+	for _, b := range row {
+		if v := int32(b^flip) - zero; v < -128 || v > 127 {
+			return false
 		}
 	}
-	return out
+	return true
+}
+
+// packDot packs the k weights of each of n channels (the filter's rows, minus their zero points, every one
+// in int8) into zero-padded int8 panels for rows of kx >= k inputs, and returns each channel's sum of weights.
+func packDot(cw *convWeights, k, n, kx int) (packed []int8, sums []int32) {
+	return packRows(cw, k, n, DotPanelWidth, padK4(kx), 4, dotRow)
+}
+
+// dotRow writes one channel's weights, int8(int32(row^flip) - zero), into its place in an int8 panel, which
+// starts at dst: the group of four kk..kk+3 (kk a multiple of 4) is kk*DotPanelWidth further on. It returns
+// their sum. (A function per row, as panelRow.)
+func dotRow(dst []int8, row []byte, flip byte, zero int32) int32 {
+	sum := int32(0)
+	kk := 0
+	for ; kk+4 <= len(row); kk += 4 {
+		g := (*[4]byte)(row[kk:])
+		v0, v1, v2, v3 := int32(g[0]^flip)-zero, int32(g[1]^flip)-zero, int32(g[2]^flip)-zero, int32(g[3]^flip)-zero
+		d := (*[4]int8)(dst[kk*DotPanelWidth:])
+		d[0], d[1], d[2], d[3] = int8(v0), int8(v1), int8(v2), int8(v3)
+		sum += v0 + v1 + v2 + v3
+	}
+	for i, b := range row[kk:] { // the last 1-3 weights, in a group padded with zeros
+		v := int32(b^flip) - zero
+		dst[kk*DotPanelWidth+i] = int8(v)
+		sum += v
+	}
+	return sum
 }
 
 // GemmDotArgs is GemmArgs for int8 weights (inputs in [0, 127] unless the
@@ -142,25 +162,21 @@ func gemmDotPanels(acc []int32, x []uint8, rows, k int, weights []int8, bias []i
 	}
 }
 
-// useDot reports whether a convolution with input in, requantization rq and
-// weights w keeps int8 panels for GemmDot: its weights fit in int8, it
-// requantizes with the fp32 rule, and the kernel set is the pure-Go one or
-// runs GemmDot exactly on this input (below 128, or any with GemmDotUnsigned).
-func useDot(k KernelSet, in slot, rq requant, w []int16) bool {
-	if !rq.fp32 || !fitsInt8(w) {
-		return false
-	}
+// useDot reports whether a convolution over input in that requantizes with the fp32 rule keeps int8 panels
+// for GemmDot when its weights fit in int8: the kernel set is the pure-Go one, or runs GemmDot exactly on
+// this input (below 128, or any with GemmDotUnsigned).
+func useDot(k KernelSet, in slot) bool {
 	if k.Gemm == nil {
 		return true // pure Go: exact for any input
 	}
 	return k.GemmDot != nil && (in.max <= 127 || k.GemmDotUnsigned)
 }
 
-// newGemmDot packs w (k rows of a.N columns) for rows of a.K inputs, with a's
-// bias, scales and output parameters padded to whole int8 panels.
-func newGemmDot(a *GemmArgs, w []int16, k int) *GemmDotArgs {
+// newGemmDot is the GemmDot call of a's convolution over the int8 panels weights (see packDot), with a's bias,
+// scales and output parameters padded to whole int8 panels.
+func newGemmDot(a *GemmArgs, weights []int8) *GemmDotArgs {
 	ld := padDotN(a.N)
-	d := &GemmDotArgs{OutStride: a.OutStride, K: a.K, N: a.N, Weights: packDot(w, k, a.N, a.K),
+	d := &GemmDotArgs{OutStride: a.OutStride, K: a.K, N: a.N, Weights: weights,
 		Bias: make([]int32, ld), Scale: make([]float32, ld), Zero: a.Zero, Lo: a.Lo, Hi: a.Hi}
 	copy(d.Bias, a.Bias[:a.N])
 	copy(d.Scale, a.Scale[:a.N])

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -11,10 +12,7 @@ import (
 // GemmArgs (int16 panels, rows padded to an even length with zeros) and
 // GemmDotArgs (int8 panels, rows of k inputs).
 func randomDotGemm(r *rand.Rand, rows, k, n int) (GemmArgs, GemmDotArgs) {
-	w := make([]int16, k*n)
-	for i := range w {
-		w[i] = int16(r.IntN(256) - 128)
-	}
+	w := randomFilter(r, k, n, true, false, true)
 	x := make([]uint8, rows*k)
 	for i := range x {
 		x[i] = uint8(r.IntN(128))
@@ -24,17 +22,100 @@ func randomDotGemm(r *rand.Rand, rows, k, n int) (GemmArgs, GemmDotArgs) {
 	for p := range rows {
 		copy(xp[p*kp:], x[p*k:(p+1)*k])
 	}
-	a := GemmArgs{X: xp, Rows: rows, K: kp, N: n, OutStride: n, Panels: packPanels(w, k, n),
+	panels, _ := packPanels(&w, k, n)
+	a := GemmArgs{X: xp, Rows: rows, K: kp, N: n, OutStride: n, Panels: panels,
 		Bias: make([]int32, padN(n)), Scale: make([]float32, padN(n)), Zero: int32(r.IntN(256)),
 		Lo: int32(r.IntN(40)), Hi: int32(215 + r.IntN(41))}
 	for o := range n {
 		a.Bias[o] = int32(r.IntN(200001) - 100000)
 		a.Scale[o] = (0.5 + r.Float32()) * 60 / (float32(k) * 64 * 128)
 	}
-	d := *newGemmDot(&a, w, k)
+	weights, _ := packDot(&w, k, n, k)
+	d := *newGemmDot(&a, weights)
 	d.X, d.Rows, d.K = x, rows, k
-	d.Weights = packDot(w, k, n, k)
 	return a, d
+}
+
+// randomFilter is n channels of k random weights, int8 or uint8. The first channel's zero point (int8's 0,
+// uint8's 128) keeps every weight minus it in int8; with perChannel the others' are random, and with fit
+// their weights are drawn within int8 of them.
+func randomFilter(r *rand.Rand, k, n int, signed, perChannel, fit bool) convWeights {
+	w := convWeights{q: make([]byte, n*k), zero: make([]int32, n)}
+	if signed {
+		w.flip = 0x80
+	}
+	for o := range n {
+		w.zero[o] = 128 // in the flipped domain
+		if perChannel && o > 0 {
+			w.zero[o] = int32(r.IntN(256))
+		}
+		lo, hi := int32(0), int32(255)
+		if fit {
+			lo, hi = max(lo, w.zero[o]-128), min(hi, w.zero[o]+127)
+		}
+		for kk := range k {
+			w.q[o*k+kk] = byte(lo+r.Int32N(hi-lo+1)) ^ w.flip
+		}
+	}
+	return w
+}
+
+// dotIndex is where weight kk of channel o lives in int8 panels of k4 (a multiple of 4) rows.
+func dotIndex(k4, kk, o int) int {
+	return (o/DotPanelWidth*k4+kk&^3)*DotPanelWidth + o%DotPanelWidth*4 + kk&3
+}
+
+// TestPackMatchesIndex: packPanels and packDot, which walk the filter row by row, put every weight where
+// panelIndex and dotIndex say, and sum each channel's weights; fitsInt8 tells when packDot may.
+func TestPackMatchesIndex(t *testing.T) {
+	r := rand.New(rand.NewPCG(27, 28))
+	for trial := range 100 {
+		k, n := 1+r.IntN(40), 1+r.IntN(30)
+		signed, perChannel, fit := trial%2 == 0, trial%3 != 0, trial%4 == 0
+		w := randomFilter(r, k, n, signed, perChannel, fit)
+		weight := func(o, kk int) int32 {
+			if signed {
+				return int32(int8(w.q[o*k+kk])) - (w.zero[o] - 128)
+			}
+			return int32(w.q[o*k+kk]) - w.zero[o]
+		}
+		name := fmt.Sprintf("k %d n %d signed %v per channel %v fit %v", k, n, signed, perChannel, fit)
+		panels, sums := packPanels(&w, k, n)
+		want := make([]int16, padN(n)*padK(k))
+		fits := true
+		for o := range n {
+			sum := int32(0)
+			for kk := range k {
+				v := weight(o, kk)
+				want[panelIndex(padK(k), kk, o)] = int16(v)
+				sum += v
+				fits = fits && v == int32(int8(v))
+			}
+			if sums[o] != sum {
+				t.Fatalf("%s: packPanels: channel %d sums to %d, want %d", name, o, sums[o], sum)
+			}
+		}
+		if !slices.Equal(panels, want) {
+			t.Fatalf("%s: packPanels differs from panelIndex's layout", name)
+		}
+		if fitsInt8(&w, k, n) != fits {
+			t.Fatalf("%s: fitsInt8 says %v, want %v", name, !fits, fits)
+		}
+		if !fits {
+			continue
+		}
+		kx := k + r.IntN(6)
+		dot, dotSums := packDot(&w, k, n, kx)
+		wantDot := make([]int8, padDotN(n)*padK4(kx))
+		for o := range n {
+			for kk := range k {
+				wantDot[dotIndex(padK4(kx), kk, o)] = int8(weight(o, kk))
+			}
+		}
+		if !slices.Equal(dot, wantDot) || !slices.Equal(dotSums, sums) {
+			t.Fatalf("%s: packDot differs from dotIndex's layout or sums", name)
+		}
+	}
 }
 
 func TestGemmDotMatchesGemm(t *testing.T) {

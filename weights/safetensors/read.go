@@ -67,21 +67,16 @@ func Read(data []byte) (*File, error) {
 	header := data[8 : 8+n]
 	body := data[8+n:]
 
-	names, raws, err := splitHeader(header)
+	f := &File{}
+	names, raws, metaErr, err := splitHeader(header, &f.Metadata)
 	if err != nil {
 		return nil, err
 	}
 	if err := limits.CheckCount("the number of tensors", int64(len(names)), limits.Tensors+1); err != nil {
 		return nil, fmt.Errorf("safetensors: %w", err)
 	}
-	f := &File{}
-	for i, name := range names {
-		if name != metadataKey {
-			continue
-		}
-		if err := json.Unmarshal(raws[i], &f.Metadata); err != nil {
-			return nil, malformed("header field %q: must map strings to strings: %v", metadataKey, err)
-		}
+	if metaErr != nil {
+		return nil, malformed("header field %q: must map strings to strings: %v", metadataKey, metaErr)
 	}
 
 	type span struct{ start, end uint64 }
@@ -134,45 +129,55 @@ func Read(data []byte) (*File, error) {
 }
 
 // splitHeader parses the header as one JSON object and returns its keys, in
-// order, with their raw values. Duplicate keys are an error.
-func splitHeader(header []byte) ([]string, []json.RawMessage, error) {
+// order, with their raw values. Duplicate keys are an error. The metadata's
+// value is decoded into meta as it is read rather than kept raw and parsed
+// again (it holds a model's whole description, most of the header); metaErr
+// says if it is JSON but not an object of strings, which Read reports after
+// the header's syntax and size.
+func splitHeader(header []byte, meta *map[string]string) (names []string, raws []json.RawMessage, metaErr, err error) {
 	dec := json.NewDecoder(bytes.NewReader(header))
 	dec.UseNumber()
 	tok, err := dec.Token()
 	if err != nil {
-		return nil, nil, malformed("bad JSON header: %v", err)
+		return nil, nil, nil, malformed("bad JSON header: %v", err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, nil, malformed("bad JSON header: not an object")
+		return nil, nil, nil, malformed("bad JSON header: not an object")
 	}
-	var names []string
-	var raws []json.RawMessage
 	seen := map[string]bool{}
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return nil, nil, malformed("bad JSON header: %v", err)
+			return nil, nil, nil, malformed("bad JSON header: %v", err)
 		}
 		name := tok.(string) // object keys are always strings
 		if seen[name] {
-			return nil, nil, malformed("bad JSON header: key %q appears twice", name)
+			return nil, nil, nil, malformed("bad JSON header: key %q appears twice", name)
 		}
 		seen[name] = true
 		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, nil, malformed("bad JSON header at key %q: %v", name, err)
+		if name == metadataKey {
+			err = dec.Decode(meta)
+			if typeErr := (*json.UnmarshalTypeError)(nil); errors.As(err, &typeErr) {
+				metaErr, err = err, nil // valid JSON of the wrong type: said after the header is read
+			}
+		} else {
+			err = dec.Decode(&raw)
+		}
+		if err != nil {
+			return nil, nil, nil, malformed("bad JSON header at key %q: %v", name, err)
 		}
 		names = append(names, name)
 		raws = append(raws, raw)
 	}
 	if _, err := dec.Token(); err != nil { // the closing '}'
-		return nil, nil, malformed("bad JSON header: %v", err)
+		return nil, nil, nil, malformed("bad JSON header: %v", err)
 	}
 	// Only padding may follow the object.
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, nil, malformed("bad JSON header: data after the header object")
+		return nil, nil, nil, malformed("bad JSON header: data after the header object")
 	}
-	return names, raws, nil
+	return names, raws, metaErr, nil
 }
 
 // parseEntry validates one tensor's header entry and returns the tensor
