@@ -55,13 +55,20 @@ globalThis.InceptionWeb = (() => {
 				if (b.go && w.loadStart != null) {
 					stages[w.loadStart > rel(b.go) ? "Go waits for the model" : "the model waits for Go"] = +Math.abs(w.loadStart - rel(b.go)).toFixed(1);
 				}
+				const r = w.read || {}; // the start model's read in this worker (preload)
+				step("read: modelfile.js", r.start && rel(r.start), r.script && rel(r.script));
+				step("read: cache lookup", r.script && rel(r.script), r.found && rel(r.found));
+				step("read: download answered", r.script && rel(r.script), r.response && rel(r.response));
+				step("read: bytes", (r.found || r.response) && rel(r.found || r.response), r.read && rel(r.read));
+				step("read: sha256", r.read && rel(r.read), r.verified && rel(r.verified));
 				for (const [k, v] of Object.entries(w.load || {})) {
 					stages["load: " + k] = v;
 				}
 				step("load (message to reply)", w.loadStart, w.loadEnd);
 				return { worker: i, spawn: spawn && +spawn.toFixed(1), ready: w.loadEnd && +w.loadEnd.toFixed(1), stages };
 			});
-			return { page, workers: list };
+			// The page thread's long tasks, as "start+ms".
+			return { page, workers: list, longTasks: longTasks.map(([t, d]) => `${t.toFixed(0)}+${d.toFixed(0)}`) };
 		}
 		let printed = {};
 		function print(why) {
@@ -79,6 +86,18 @@ globalThis.InceptionWeb = (() => {
 		}
 		let firstMs = null; // the worker's own time for the first image
 		const renders = { count: 0, ms: 0 }; // the UI's renders (Vugu) on the page's thread until the first answer
+		const longTasks = []; // [start, ms] of the page thread's tasks over 50 ms until the first answer
+		try {
+			new PerformanceObserver((list) => {
+				for (const e of list.getEntries()) {
+					if (!at("first-answer")) {
+						longTasks.push([e.startTime, e.duration]);
+					}
+				}
+			}).observe({ type: "longtask", buffered: true });
+		} catch (e) {
+			// no Long Tasks API in this browser
+		}
 		return {
 			debug, digest, mark, workers, report, print,
 			rendered(ms) { if (!at("first-answer")) { renders.count++; renders.ms += ms; } },
@@ -326,7 +345,7 @@ globalThis.InceptionWeb = (() => {
 		const bytes = new Promise((resolve) => { gotBytes = resolve; });
 		let progress = null; // the latest [n, total], and who follows it
 		let follower = () => {};
-		w.onModelBytes = (msg) => gotBytes(msg);
+		w.onModelBytes = (msg) => { w.timing.read = msg.times; gotBytes(msg); };
 		w.onModelProgress = (n, total) => { progress = [n, total]; follower(n, total); };
 		w.timing.loadStart = performance.now();
 		const reply = w.request({

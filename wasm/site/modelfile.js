@@ -16,8 +16,10 @@ globalThis.ModelFile = (() => {
 	// read resolves with {bytes: ArrayBuffer, source: "cache"|"network", verified} for entry (a line of
 	// models.json: title, file, url, sha256, bytes), kept in the Cache API named cacheName under key. verified
 	// is false where crypto.subtle is missing (insecure pages): nothing is kept then, and the worker checks
-	// the sha256 itself. onProgress(n, total) follows a download. Errors say what a person can act on.
-	async function read(entry, cacheName, key, onProgress) {
+	// the sha256 itself. onProgress(n, total) follows a download; times, if given, gets the (absolute) times its
+	// stages ended, for the page's start-up breakdown. Errors say what a person can act on.
+	async function read(entry, cacheName, key, onProgress, times = {}) {
+		const stamp = (name) => { times[name] = performance.timeOrigin + performance.now(); };
 		const canVerify = !!(globalThis.crypto && crypto.subtle);
 		let cache = null;
 		if (canVerify && globalThis.caches) {
@@ -26,8 +28,11 @@ globalThis.ModelFile = (() => {
 		if (cache) {
 			const hit = await cache.match(key);
 			if (hit) {
+				stamp("found");
 				const buf = await hit.arrayBuffer();
+				stamp("read");
 				if ((await sha256hex(buf)) === entry.sha256) {
+					stamp("verified");
 					return { bytes: buf, source: "cache", verified: true };
 				}
 				await cache.delete(key);
@@ -45,6 +50,7 @@ globalThis.ModelFile = (() => {
 		if (!resp.ok) {
 			throw new Error(`Downloading the model ${entry.title} failed: HTTP ${resp.status} for ${entry.url}`);
 		}
+		stamp("response");
 		const buf = new Uint8Array(entry.bytes);
 		const reader = resp.body.getReader();
 		let n = 0;
@@ -69,13 +75,15 @@ globalThis.ModelFile = (() => {
 		if (n !== buf.length) {
 			throw new Error(`The model file ${entry.file} is corrupted: ${n} bytes, want ${entry.bytes}`);
 		}
+		stamp("read");
 		if (canVerify) {
 			const got = await sha256hex(buf);
+			stamp("verified");
 			if (got !== entry.sha256) {
 				throw new Error(`The model file ${entry.file} is corrupted: its sha256 is ${got.slice(0, 12)}…, want ${entry.sha256.slice(0, 12)}…`);
 			}
 			if (cache) {
-				await cache.put(key, new Response(buf)).catch(() => {});
+				cache.put(key, new Response(buf)).catch(() => {}); // the bytes are handed on before they are written
 			}
 		}
 		return { bytes: buf.buffer, source: "network", verified: canVerify };

@@ -35,11 +35,13 @@ function handle(msg) {
 // as a verified file: the page's start-up waits neither for its own busy thread nor for the UI to run.
 async function preload(msg) {
 	let got = null;
+	const times = { start: performance.timeOrigin + performance.now() };
 	try {
 		if (!self.ModelFile) {
 			importScripts(msg.script);
 		}
-		got = await ModelFile.read(msg.entry, msg.cacheName, msg.key, (n, total) => postMessage({ type: "model-progress", n, total }));
+		times.script = performance.timeOrigin + performance.now();
+		got = await ModelFile.read(msg.entry, msg.cacheName, msg.key, (n, total) => postMessage({ type: "model-progress", n, total }), times);
 		if (!got.verified) {
 			got = null;
 		}
@@ -52,7 +54,7 @@ async function preload(msg) {
 		return;
 	}
 	const copy = got.bytes.slice(0);
-	postMessage({ type: "model-bytes", bytes: copy, source: got.source }, [copy]);
+	postMessage({ type: "model-bytes", bytes: copy, source: got.source, times }, [copy]);
 	handle({ type: "load", id: msg.id, name: msg.name, bytes: got.bytes, verified: true, part: 0, parts: 1, peers: [], timing: msg.timing });
 }
 
