@@ -51,11 +51,12 @@ func buildQuant(name string, mf *weights.Model) (*Model, error) {
 	x := make([]float32, s*s*3)
 	probs := make([]float32, classes)
 	m := &Model{meta: mf.Meta, classes: classes}
+	input := mf.Input // not mf: the model file need not stay alive in every worker
 	// A TFLite graph ends in its own softmax: its dequantized output is the probabilities.
 	m.probs = func(rgba []byte) ([]float32, error) {
 		var err error
 		if floatInput {
-			mf.Input.FloatInput(rgba, x)
+			input.FloatInput(rgba, x)
 			err = prog.RunFloat(x)
 		} else {
 			for i := 0; i < s*s; i++ {

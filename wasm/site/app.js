@@ -349,7 +349,7 @@ globalThis.InceptionWeb = (() => {
 		w.onModelProgress = (n, total) => { progress = [n, total]; follower(n, total); };
 		w.timing.loadStart = performance.now();
 		const reply = w.request({
-			type: "preload", name: entry.name, cacheName, key: cacheKey(entry.sha256), script: files.modelFile, timing: timing.digest,
+			type: "preload", name: entry.name, cacheName, key: cacheKey(entry.sha256), script: files.modelFile, simd: files.simd, timing: timing.digest,
 			entry: { title: entry.title, file: entry.file, url: entry.url, sha256: entry.sha256, bytes: entry.bytes },
 		}, []).then((r) => { w.timing.loadEnd = performance.now(); w.timing.load = r.timing; return r; });
 		reply.catch(() => gotBytes(null));

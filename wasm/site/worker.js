@@ -8,6 +8,7 @@
 "use strict";
 
 let pending = []; // requests that arrive before Go is running
+let kernels = {}; // the SIMD kernel modules' bytes, asked for early (preload) while app.wasm still compiles
 const times = { script: performance.timeOrigin + performance.now() };
 const stamp = (name) => { times[name] = performance.timeOrigin + performance.now(); };
 
@@ -34,6 +35,9 @@ function handle(msg) {
 // bytes, source}; bytes null if it could not be read, the page then reads it itself) and loads it into Go
 // as a verified file: the page's start-up waits neither for its own busy thread nor for the UI to run.
 async function preload(msg) {
+	for (const [name, url] of Object.entries(msg.simd || {})) {
+		kernels[name] = fetch(url).then((r) => (r.ok ? r.arrayBuffer() : r), () => null);
+	}
 	let got = null;
 	const times = { start: performance.timeOrigin + performance.now() };
 	try {
@@ -89,7 +93,7 @@ self.onmessage = async (event) => {
 			instance = await WebAssembly.instantiate(module, go.importObject);
 			stamp("instantiated");
 		}
-		await SIMDKernels.attach(instance.exports.mem, (name) => fetch(files.simd[name]));
+		await SIMDKernels.attach(instance.exports.mem, async (name) => (await kernels[name]) || fetch(files.simd[name]));
 		stamp("simd");
 		self.goMemory = instance.exports.mem; // Go reports its size after a conversion
 		go.run(instance).then(() => crashed("the classifier exited"), crashed);
