@@ -1,6 +1,9 @@
 package browser
 
 import (
+	"encoding/base64"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -55,6 +58,52 @@ func TestFirstWorkerAnswers(t *testing.T) {
 	ran := eval[[]string](t, ctx, `Array.from(document.querySelectorAll("[data-testid=result]"), (c) => c.dataset.state)`)
 	if strings.Join(ran, ",") != "done,done,done" {
 		t.Errorf("cards: %v", ran)
+	}
+}
+
+// TestPhotoDuringStart drops a photo the moment the page shows its drop zone, while the first worker's read
+// of the model is held back 3 s: the photo is decoded and cropped while the model loads, and classified once
+// it is ready.
+func TestPhotoDuringStart(t *testing.T) {
+	photo := filepath.Join(testenv.Shared(t), "images", "chelsea.png")
+	data, err := os.ReadFile(photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hold := `(() => {
+		const post = Worker.prototype.postMessage;
+		Worker.prototype.postMessage = function (msg, transfer) {
+			if (msg && msg.type === "preload") {
+				setTimeout(() => post.call(this, msg, transfer), 3000);
+				return;
+			}
+			return post.call(this, msg, transfer);
+		};
+	})();`
+	drop := fmt.Sprintf(`(() => {
+		const bytes = Uint8Array.from(atob(%q), (c) => c.charCodeAt(0));
+		const file = new File([bytes], "chelsea.png", { type: "image/png" });
+		const watch = new MutationObserver(() => {
+			const zone = document.querySelector(".drop");
+			if (zone) {
+				watch.disconnect();
+				const dt = new DataTransfer();
+				dt.items.add(file);
+				zone.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+			}
+		});
+		watch.observe(document, { childList: true, subtree: true });
+	})();`, base64.StdEncoding.EncodeToString(data))
+	url := serve(t, builtSite(t))
+	ctx := openWithScript(t, browser(t), url+"?workers=1&model=mobilenet_v2_uint8", hold+drop)
+	waitFor(t, ctx, "the dropped photo's answer", `document.querySelector("[data-testid=result]")?.dataset.state === "done"`)
+	expectTop(t, newestCard(t, ctx), cats...)
+	at := func(mark string) float64 {
+		return eval[float64](t, ctx, fmt.Sprintf(`InceptionWeb.timing.report().page[%q] ?? -1`, mark))
+	}
+	pixels, ready, job := at("first-pixels"), at("ready"), at("first-job")
+	if pixels < 0 || ready < 0 || pixels >= ready || job < ready {
+		t.Errorf("the photo's crop at %.0f ms, the model ready at %.0f ms, its job at %.0f ms: want crop < ready <= job", pixels, ready, job)
 	}
 }
 
