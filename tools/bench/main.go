@@ -42,7 +42,7 @@ func main() {
 	flag.StringVar(&siteDir, "site", siteDir, "the built site (make web)")
 	startupRuns := flag.Int("startup-runs", 5, "fresh Chromium runs (a cold and a warm visit each) per model for the page's start-up; 0 skips it")
 	startupWorkers := flag.Int("startup-workers", 2, "workers the page runs in the start-up measurement")
-	startupModels := flag.String("startup-models", strings.Join(startupModels, ","), "models whose page start-up is measured")
+	startupModels := flag.String("startup-models", "", "models whose page start-up is measured (default: every model the site offers)")
 	flag.Parse()
 	if *runs < 1 || *warmup < 0 || *batch < 1 {
 		fatal(fmt.Errorf("need -runs >= 1, -batch >= 1 and -warmup >= 0"))
@@ -71,7 +71,13 @@ func main() {
 	start := time.Now()
 	var startupLines []any
 	if *startupRuns > 0 && (*only == "" || strings.Contains("startup", *only)) {
-		rows, err := measureStartup(*chromium, filepath.Join(*shared, "images", "chelsea.png"), strings.Split(*startupModels, ","), *startupRuns, *startupWorkers, *verbose)
+		models := strings.Split(*startupModels, ",")
+		if *startupModels == "" {
+			if models, err = offeredModels(); err != nil {
+				fatal(err)
+			}
+		}
+		rows, err := measureStartup(*chromium, filepath.Join(*shared, "images", "chelsea.png"), models, *startupRuns, *startupWorkers, *verbose)
 		if err != nil {
 			fatal(err)
 		}

@@ -25,8 +25,23 @@ import (
 // the project's own server (server.go) on the built site. A photo is dropped as soon as the page shows its
 // drop zone, so "first answer" is the time a person who drops a photo at once waits for its classes.
 
-// startupModels are the models whose start-up the bench reports by default: the ones the page offers.
-var startupModels = []string{"mobilenet_v2_uint8", "googlenet_int8"}
+// offeredModels are the models the built site offers (its models.json), whose start-up the bench reports
+// unless told otherwise.
+func offeredModels() ([]string, error) {
+	raw, err := os.ReadFile(filepath.Join(siteDir, "models.json"))
+	if err != nil {
+		return nil, fmt.Errorf("%v (run make web first)", err)
+	}
+	var list []struct{ Name string }
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return nil, fmt.Errorf("models.json: %v", err)
+	}
+	var names []string
+	for _, m := range list {
+		names = append(names, m.Name)
+	}
+	return names, nil
+}
 
 // visit is what one page load took, in ms since the navigation started (the page's timing.report()).
 type visit struct {
