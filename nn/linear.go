@@ -50,3 +50,14 @@ func Softmax(logits, p []float32) {
 		p[i] /= sum
 	}
 }
+
+// Cosine is the cosine similarity of a and b, summed in float64: how close two networks' logits are.
+func Cosine(a, b []float32) float64 {
+	var ab, aa, bb float64
+	for i := range a {
+		ab += float64(a[i]) * float64(b[i])
+		aa += float64(a[i]) * float64(a[i])
+		bb += float64(b[i]) * float64(b[i])
+	}
+	return ab / math.Sqrt(aa*bb)
+}

@@ -1,7 +1,6 @@
 package calibrate_test
 
 import (
-	"math"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -10,6 +9,7 @@ import (
 	"inceptionweb/imagefile"
 	"inceptionweb/internal/testenv"
 	"inceptionweb/internal/testmodels"
+	"inceptionweb/nn"
 	"inceptionweb/nn/calibrate"
 	"inceptionweb/nn/googlenet"
 	"inceptionweb/nn/graph"
@@ -94,7 +94,7 @@ func TestGoogLeNet(t *testing.T) {
 			t.Fatal("the integer graph does not end in float32 logits")
 		}
 		top := func(v []float32) int { return slices.Index(v, slices.Max(v)) }
-		c := cosine(want, logits)
+		c := nn.Cosine(want, logits)
 		t.Logf("%s: top-1 %d (float %d), logit cosine %.4f", filepath.Base(photos[i]), top(logits), top(want), c)
 		if c < 0.99 {
 			t.Errorf("%s: logit cosine %.4f, want >= 0.99", filepath.Base(photos[i]), c)
@@ -104,14 +104,4 @@ func TestGoogLeNet(t *testing.T) {
 			t.Errorf("%s: top-1 %d, float %d", filepath.Base(photos[i]), top(logits), top(want))
 		}
 	}
-}
-
-func cosine(a, b []float32) float64 {
-	var ab, aa, bb float64
-	for i := range a {
-		ab += float64(a[i]) * float64(b[i])
-		aa += float64(a[i]) * float64(a[i])
-		bb += float64(b[i]) * float64(b[i])
-	}
-	return ab / math.Sqrt(aa*bb)
 }

@@ -3,12 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
-	"math"
 	"path/filepath"
 
 	"inceptionweb/dataset/views"
 	"inceptionweb/imagefile"
 	"inceptionweb/model"
+	"inceptionweb/nn"
 )
 
 type comparison struct {
@@ -55,7 +55,7 @@ func compare(ref, q *model.Model, photos []string, nVariants int) (*comparison, 
 			if sameSet(a, b) {
 				r.top5++
 			}
-			c := cosine(la, lb)
+			c := nn.Cosine(la, lb)
 			r.cosSum += c
 			r.cosMin = min(r.cosMin, c)
 		}
@@ -84,14 +84,4 @@ func sameSet(a, b []model.Prediction) bool {
 		}
 	}
 	return len(a) == len(b)
-}
-
-func cosine(a, b []float32) float64 {
-	var ab, aa, bb float64
-	for i := range a {
-		ab += float64(a[i]) * float64(b[i])
-		aa += float64(a[i]) * float64(a[i])
-		bb += float64(b[i]) * float64(b[i])
-	}
-	return ab / math.Sqrt(aa*bb)
 }
