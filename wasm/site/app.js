@@ -1,9 +1,9 @@
-// app.js is the page's glue to browser APIs that the Go UI (app.wasm on the page's thread) calls through syscall/js: model
-// download with progress, sha256 verification and the Cache API; the person's own models (converted in a
-// worker of their own, kept in the Cache API and listed in localStorage); image decoding and cropping; the
-// pool of inference workers, each restarted when it dies; and the webcam. Go decides (which rectangle to crop,
-// which file is a model); this file only does what it is told. Everything returns promises; Go awaits them off
-// the event loop.
+// app.js is the page's glue to browser APIs that the Go UI (app.wasm on the page's thread) calls through
+// syscall/js: model files read through modelfile.js (download with progress, sha256 verification, the Cache
+// API; the start model by the first worker); the person's own models (converted in a worker of their own,
+// kept in the Cache API and listed in localStorage); image decoding and cropping; the pool of inference
+// workers, each restarted when it dies; and the webcam. Go decides (which rectangle to crop, which file is a
+// model); this file only does what it is told. Everything returns promises; Go awaits them off the event loop.
 "use strict";
 
 globalThis.InceptionWeb = (() => {
@@ -141,13 +141,16 @@ globalThis.InceptionWeb = (() => {
 			got.follow(onProgress);
 			return got.result;
 		}
-		return ModelFile.read(entry, cacheName, cacheKey(entry.sha256), onProgress).then((r) => {
-			if (r.verified) {
-				verifiedSHA.set(r.bytes, entry.sha256);
-			}
-			timing.reached("model-bytes");
-			return r;
-		});
+		return ModelFile.read(entry, cacheName, cacheKey(entry.sha256), onProgress).then((r) => took(entry, r));
+	}
+
+	// took records a model file read for entry (fetchModel's result), here or by the first worker.
+	function took(entry, r) {
+		if (r.verified) {
+			verifiedSHA.set(r.bytes, entry.sha256);
+		}
+		timing.reached("model-bytes");
+		return r;
 	}
 
 	function cacheKey(sha256) {
@@ -329,12 +332,11 @@ globalThis.InceptionWeb = (() => {
 	// UI picks (root.go's start: ?model=NAME, else the default of models.json, else its first); the UI's
 	// fetchModel and the pool's first load take what was done here, and do it themselves when nothing was.
 	let prefetched = null; // {sha256, result: fetchModel's promise, follow(onProgress)}
-	async function preload() {
+	function preload() {
 		if (!(globalThis.caches && globalThis.crypto && crypto.subtle)) {
 			return;
 		}
-		const built = document.getElementById("site-models"); // this build's models, there before models.json
-		const list = built ? JSON.parse(built.textContent) : await modelsList;
+		const list = JSON.parse(document.getElementById("site-models").textContent); // this build's models, there before models.json
 		const asked = query.get("model");
 		const entry = asked ? list.find((m) => m.name === asked) : (list.find((m) => m.default) || list[0]);
 		const w = spare;
@@ -365,15 +367,18 @@ globalThis.InceptionWeb = (() => {
 			result: bytes.then((msg) => {
 				if (!msg || !msg.bytes) {
 					// The worker could not read it (or went away): the page reads it itself, and says why if it fails.
-					return ModelFile.read(entry, cacheName, cacheKey(entry.sha256), follower);
+					return ModelFile.read(entry, cacheName, cacheKey(entry.sha256), (n, total) => follower(n, total))
+						.then((r) => took(entry, r));
 				}
-				verifiedSHA.set(msg.bytes, entry.sha256);
-				timing.reached("model-bytes");
-				return { bytes: msg.bytes, source: msg.source, verified: true };
+				return took(entry, { bytes: msg.bytes, source: msg.source, verified: true });
 			}),
 		};
 	}
-	preload().catch(() => {});
+	try {
+		preload();
+	} catch (e) {
+		// no list of models in the page: the UI reads the model itself
+	}
 
 	// workerCount is the pool size the page starts with: ?workers=N, else one per core, at most maxWorkers.
 	const maxWorkers = 4;
