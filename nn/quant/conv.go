@@ -174,12 +174,12 @@ func (c *compiler) buildConv(op Op, fullyConnected bool) (step, error) {
 	if s.rq, err = newRequant(c.g.Requantize, cw.scale, out.zp, lo, hi); err != nil {
 		return nil, err
 	}
-	// int8 panels where the kernel set runs them and every weight fits, else int16 ones.
+	// int8 panels where the kernel set runs them on this input, else int16 ones.
 	var dot []int8
 	var panels []int16
-	var sums []int32
-	if s.rq.fp32 && useDot(c.p.kernels, in) && fitsInt8(&cw, s.k, s.n) {
-		dot, sums = packDot(&cw, s.k, s.n, kp)
+	var sums, xsumMult []int32
+	if s.rq.fp32 && useDot(c.p.kernels, in) {
+		dot, sums, xsumMult = packDot(&cw, s.k, s.n, kp)
 	}
 	if dot == nil {
 		panels, sums = packPanels(&cw, s.k, s.n)
@@ -194,7 +194,7 @@ func (c *compiler) buildConv(op Op, fullyConnected bool) (step, error) {
 		Scale: make([]float32, ld), Zero: s.rq.zp, Lo: lo, Hi: hi}
 	copy(s.args.Scale, s.rq.scale)
 	if dot != nil {
-		s.dot = newGemmDot(&s.args, dot)
+		s.dot = newGemmDot(&s.args, dot, xsumMult)
 		c.maxAcc = max(c.maxAcc, rowBlock*len(s.dot.Bias))
 	}
 	c.maxAcc = max(c.maxAcc, rowBlock*ld)

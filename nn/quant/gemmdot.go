@@ -1,8 +1,9 @@
 package quant
 
-// A convolution whose inputs fit in 7 bits (a ReLU output declared Bits 7) and
-// whose weights minus their zero point fit in int8 keeps its weights as int8,
-// packed for relaxed SIMD's i32x4.relaxed_dot_i8x16_i7x16_add_s: sixteen
+// A convolution whose inputs fit in 7 bits (a ReLU output declared Bits 7), or
+// any 8-bit input where the engine takes it (GemmDotUnsigned), keeps its
+// weights as int8 (minus their zero point, or minus 128 with a correction by
+// the inputs' sum, see packDot), packed for relaxed SIMD's i32x4.relaxed_dot_i8x16_i7x16_add_s: sixteen
 // int8 x 7-bit products summed four at a time into four int32 lanes, exact on
 // every engine when the 7-bit operand's top bit is clear. The sums are the
 // same exact int32 sums as the int16 panels', so the outputs are identical.
@@ -45,10 +46,28 @@ func rowFitsInt8(row []byte, flip byte, zero int32) bool {
 	return true
 }
 
-// packDot packs the k weights of each of n channels (the filter's rows, minus their zero points, every one
-// in int8) into zero-padded int8 panels for rows of kx >= k inputs, and returns each channel's sum of weights.
-func packDot(cw *convWeights, k, n, kx int) (packed []int8, sums []int32) {
-	return packRows(cw, k, n, DotPanelWidth, padK4(kx), 4, dotRow)
+// packDot packs the k weights of each of n channels (the filter's rows minus their zero points) into
+// zero-padded int8 panels for rows of kx >= k inputs, and returns each channel's sum of weights. Weights that
+// do not all fit in int8 minus their zero point (uint8 filters with a zero point far from 128) are packed
+// minus 128 instead, which always fits, and xsumMult is set: sum x*(w-zero) = sum x*(w-128) + (128-zero)*sum x,
+// so the kernel adds xsumMult[o] times the row's input sum (gemmlowp's and XNNPACK's zero-point terms).
+func packDot(cw *convWeights, k, n, kx int) (packed []int8, sums, xsumMult []int32) {
+	if fitsInt8(cw, k, n) {
+		packed, sums = packRows(cw, k, n, DotPanelWidth, padK4(kx), 4, dotRow)
+		return packed, sums, nil
+	}
+	shifted := *cw
+	shifted.zero = make([]int32, n)
+	for o := range shifted.zero {
+		shifted.zero[o] = 128
+	}
+	packed, sums = packRows(&shifted, k, n, DotPanelWidth, padK4(kx), 4, dotRow)
+	xsumMult = make([]int32, padDotN(n))
+	for o := range n {
+		xsumMult[o] = 128 - cw.zero[o]
+		sums[o] += int32(k) * xsumMult[o] // the sum of the weights minus their own zero point
+	}
+	return packed, sums, xsumMult
 }
 
 // dotRow writes one channel's weights, int8(int32(row^flip) - zero), into its place in an int8 panel, which
@@ -75,10 +94,11 @@ func dotRow(dst []int8, row []byte, flip byte, zero int32) int32 {
 // GemmDotArgs is GemmArgs for int8 weights (inputs in [0, 127] unless the
 // kernel set says GemmDotUnsigned):
 //
-//	Out[p*OutStride+o] = clamp(roundEven(float32(Bias[o] + sum_kk X[p*K+kk]*w[kk][o]) * Scale[o]) + Zero, Lo, Hi)
+//	Out[p*OutStride+o] = clamp(roundEven(float32(Bias[o] + XSumMult[o]*sum_kk X[p*K+kk] + sum_kk X[p*K+kk]*w[kk][o]) * Scale[o]) + Zero, Lo, Hi)
 //
 // for p < Rows and o < N, where w[kk][o] is the weight in Weights (see
-// packDot). K may be any length; the products and sums are exact in int32.
+// packDot) and the XSumMult term is there only when XSumMult is not nil.
+// K may be any length; the result is the exact int32 sum.
 type GemmDotArgs struct {
 	Out       []uint8
 	OutStride int
@@ -88,6 +108,7 @@ type GemmDotArgs struct {
 	Weights   []int8    // padDotN(N)*padK4(K) weights
 	Bias      []int32   // padDotN(N)
 	Scale     []float32 // padDotN(N)
+	XSumMult  []int32   // padDotN(N), or nil
 	Zero      int32
 	Lo, Hi    int32
 }
@@ -100,9 +121,24 @@ func GemmDotFP32(a *GemmDotArgs, acc []int32) {
 		rows := min(rowBlock, a.Rows-r0)
 		gemmDotPanels(acc[:rows*ld], a.X[r0*a.K:], rows, a.K, a.Weights, a.Bias)
 		for r := 0; r < rows; r++ {
+			if a.XSumMult != nil {
+				addXSum(acc[r*ld:(r+1)*ld], a.X[(r0+r)*a.K:(r0+r+1)*a.K], a.XSumMult)
+			}
 			o := (r0 + r) * a.OutStride
 			requantFP32(a.Out[o:o+a.N], acc[r*ld:], a.Scale, a.Zero, a.Lo, a.Hi)
 		}
+	}
+}
+
+// addXSum adds mult[o] times the sum of the row's inputs to each acc[o].
+func addXSum(acc []int32, row []uint8, mult []int32) {
+	sum := int32(0)
+	for _, x := range row {
+		sum += int32(x)
+	}
+	mult = mult[:len(acc)]
+	for o := range acc {
+		acc[o] += sum * mult[o]
 	}
 }
 
@@ -163,8 +199,7 @@ func gemmDotPanels(acc []int32, x []uint8, rows, k int, weights []int8, bias []i
 }
 
 // useDot reports whether a convolution over input in that requantizes with the fp32 rule keeps int8 panels
-// for GemmDot when its weights fit in int8: the kernel set is the pure-Go one, or runs GemmDot exactly on
-// this input (below 128, or any with GemmDotUnsigned).
+// for GemmDot: the kernel set is the pure-Go one, or runs GemmDot exactly on this input (below 128, or any with GemmDotUnsigned).
 func useDot(k KernelSet, in slot) bool {
 	if k.Gemm == nil {
 		return true // pure Go: exact for any input
@@ -174,9 +209,9 @@ func useDot(k KernelSet, in slot) bool {
 
 // newGemmDot is the GemmDot call of a's convolution over the int8 panels weights (see packDot), with a's bias,
 // scales and output parameters padded to whole int8 panels.
-func newGemmDot(a *GemmArgs, weights []int8) *GemmDotArgs {
+func newGemmDot(a *GemmArgs, weights []int8, xsumMult []int32) *GemmDotArgs {
 	ld := padDotN(a.N)
-	d := &GemmDotArgs{OutStride: a.OutStride, K: a.K, N: a.N, Weights: weights,
+	d := &GemmDotArgs{OutStride: a.OutStride, K: a.K, N: a.N, Weights: weights, XSumMult: xsumMult,
 		Bias: make([]int32, ld), Scale: make([]float32, ld), Zero: a.Zero, Lo: a.Lo, Hi: a.Hi}
 	copy(d.Bias, a.Bias[:a.N])
 	copy(d.Scale, a.Scale[:a.N])

@@ -8,14 +8,15 @@ import (
 	"testing"
 )
 
-// randomDotGemm gives a GEMM with inputs below 128 and int8 weights as both
-// GemmArgs (int16 panels, rows padded to an even length with zeros) and
-// GemmDotArgs (int8 panels, rows of k inputs).
-func randomDotGemm(r *rand.Rand, rows, k, n int) (GemmArgs, GemmDotArgs) {
-	w := randomFilter(r, k, n, true, false, true)
+// randomDotGemm gives a GEMM with inputs below top as both GemmArgs (int16
+// panels, rows padded to an even length with zeros) and GemmDotArgs (int8
+// panels, rows of k inputs): int8 weights, or with wide uint8 weights whose
+// zero points leave them beyond int8 (the XSumMult correction).
+func randomDotGemm(r *rand.Rand, rows, k, n, top int, wide bool) (GemmArgs, GemmDotArgs) {
+	w := randomFilter(r, k, n, !wide, wide, !wide)
 	x := make([]uint8, rows*k)
 	for i := range x {
-		x[i] = uint8(r.IntN(128))
+		x[i] = uint8(r.IntN(top))
 	}
 	kp := padK(k)
 	xp := make([]uint8, rows*kp)
@@ -30,8 +31,8 @@ func randomDotGemm(r *rand.Rand, rows, k, n int) (GemmArgs, GemmDotArgs) {
 		a.Bias[o] = int32(r.IntN(200001) - 100000)
 		a.Scale[o] = (0.5 + r.Float32()) * 60 / (float32(k) * 64 * 128)
 	}
-	weights, _ := packDot(&w, k, n, k)
-	d := *newGemmDot(&a, weights)
+	weights, _, xsumMult := packDot(&w, k, n, k)
+	d := *newGemmDot(&a, weights, xsumMult)
 	d.X, d.Rows, d.K = x, rows, k
 	return a, d
 }
@@ -101,18 +102,23 @@ func TestPackMatchesIndex(t *testing.T) {
 		if fitsInt8(&w, k, n) != fits {
 			t.Fatalf("%s: fitsInt8 says %v, want %v", name, !fits, fits)
 		}
-		if !fits {
-			continue
-		}
+		// Weights beyond int8 are packed minus 128, and the kernel adds (128 - zero point) times the input sum.
 		kx := k + r.IntN(6)
-		dot, dotSums := packDot(&w, k, n, kx)
+		dot, dotSums, xsumMult := packDot(&w, k, n, kx)
 		wantDot := make([]int8, padDotN(n)*padK4(kx))
 		for o := range n {
+			shift := int32(0)
+			if !fits {
+				shift = 128 - w.zero[o]
+				if xsumMult[o] != shift {
+					t.Fatalf("%s: channel %d: XSumMult %d, want %d", name, o, xsumMult[o], shift)
+				}
+			}
 			for kk := range k {
-				wantDot[dotIndex(padK4(kx), kk, o)] = int8(weight(o, kk))
+				wantDot[dotIndex(padK4(kx), kk, o)] = int8(weight(o, kk) - shift)
 			}
 		}
-		if !slices.Equal(dot, wantDot) || !slices.Equal(dotSums, sums) {
+		if !slices.Equal(dot, wantDot) || !slices.Equal(dotSums, sums) || fits != (xsumMult == nil) {
 			t.Fatalf("%s: packDot differs from dotIndex's layout or sums", name)
 		}
 	}
@@ -120,7 +126,7 @@ func TestPackMatchesIndex(t *testing.T) {
 
 func TestGemmDotMatchesGemm(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
-	for trial := range 200 {
+	for trial := range 300 {
 		rows, k, n := 1+r.IntN(70), 1+r.IntN(60), 1+r.IntN(40)
 		switch trial {
 		case 0:
@@ -128,7 +134,11 @@ func TestGemmDotMatchesGemm(t *testing.T) {
 		case 1:
 			rows, k, n = 65, 2595, 17
 		}
-		a, d := randomDotGemm(r, rows, k, n)
+		top, wide := 128, trial%3 == 2
+		if trial%2 == 1 {
+			top = 256
+		}
+		a, d := randomDotGemm(r, rows, k, n, top, wide)
 		want := make([]uint8, rows*n)
 		a.Out = want
 		GemmFP32(&a, make([]int32, rowBlock*len(a.Bias)))
@@ -137,7 +147,7 @@ func TestGemmDotMatchesGemm(t *testing.T) {
 		GemmDotFP32(&d, make([]int32, rowBlock*len(d.Bias)))
 		for i := range want {
 			if got[i] != want[i] {
-				t.Fatalf("rows %d k %d n %d: output %d = %d, want %d", rows, k, n, i, got[i], want[i])
+				t.Fatalf("rows %d k %d n %d inputs below %d, wide %v: output %d = %d, want %d", rows, k, n, top, wide, i, got[i], want[i])
 			}
 		}
 	}
@@ -271,8 +281,9 @@ func dotGemm(unsigned bool) KernelSet {
 
 // TestConvDotNeeds7Bits: an input without Bits keeps the int16 panels unless
 // the kernel set's dot product takes 8-bit inputs (or it is pure Go, which is
-// exact for any); weights beyond int8 (uint8 weights minus a zero point) keep
-// them too; uint8 weights with zero point 128 fit in int8.
+// exact for any); weights beyond int8 (uint8 weights minus a zero point) are
+// packed minus 128 with the input-sum correction; uint8 weights with zero
+// point 128 fit in int8 as they are. Every packing gives the int16 panels' bytes.
 func TestConvDotNeeds7Bits(t *testing.T) {
 	r := rand.New(rand.NewPCG(25, 26))
 	g, consts, x := dotConvGraph(r, false, 5, 5, 8, 8, 3, 3, 1, "SAME", 0)
@@ -296,9 +307,15 @@ func TestConvDotNeeds7Bits(t *testing.T) {
 	g, consts, x = dotConvGraph(r, false, 5, 5, 8, 8, 3, 3, 1, "SAME", 7)
 	g.Tensors[1] = Tensor{Name: "w", Type: Uint8, Shape: g.Tensors[1].Shape, Scale: []float32{0.01}, ZeroPoint: []int32{100}, Const: true}
 	consts["w"][0] = 255 // 155 after the zero point
-	if _, dot := runDotConv(t, g, consts, x); dot {
-		t.Error("uint8 weights with zero point 100 got int8 panels")
+	wide, dot := runDotConv(t, g, consts, x)
+	if !dot {
+		t.Error("uint8 weights with zero point 100 kept int16 panels")
 	}
+	withKernels(t, int16Gemm())
+	if want, _ := runDotConv(t, g, consts, x); string(wide) != string(want) {
+		t.Error("uint8 weights with zero point 100: int8 panels with the input-sum term and int16 panels differ")
+	}
+	withKernels(t, KernelSet{})
 	g.Tensors[1].ZeroPoint[0] = 128
 	got, dot := runDotConv(t, g, consts, x)
 	if !dot {

@@ -19,7 +19,10 @@ func wasmQGemm(x, rows, k, w, bias, scale, n, out, outStride, zero, lo, hi uint3
 // wasmQGemmDot is the relaxed module's kernelgen.QGemmDotName.
 //
 //go:wasmimport simdkernels qgemm_dot_4x8
-func wasmQGemmDot(x, rows, k, w, bias, scale, n, out, outStride, zero, lo, hi uint32)
+func wasmQGemmDot(x, rows, k, w, bias, scale, n, out, outStride, zero, lo, hi, xsum, mult uint32)
+
+//go:wasmimport simdkernels qrowsum
+func wasmQRowSum(x, rows, k, out uint32)
 
 //go:wasmimport simdkernels qdepthwise3x3
 func wasmQDepthwise3x3(in, h, w, c, out, oh, ow, kh, kw, sh, sw, dh, dw, padT, padL, weights, bias, scale, xzero,
@@ -34,6 +37,9 @@ func wasmQAdd(a, b, out, n, azero, bzero, amult, bmult, shift, zero, lo, hi uint
 
 // widened holds a block of GEMM inputs as int16, interleaved in tiles as qgemm reads them.
 var widened []int16
+
+// rowSums holds a block's input sums for qgemm_dot over weights packed minus 128.
+var rowSums []int32
 
 // gemmBlockBytes bounds the widened inputs of one qgemm call (unless that is fewer than gemmMinRows rows),
 // so that they stay in cache while every panel of weights passes over them.
@@ -72,12 +78,24 @@ func QGemmDot(a *quant.GemmDotArgs) {
 	const tm = kernelgen.QDotTileM
 	block := max(gemmBlockBytes/a.K, gemmMinRows)
 	block = (block + tm - 1) / tm * tm
+	xsum, mult := uint32(0), uint32(0)
+	if a.XSumMult != nil {
+		if len(rowSums) < block {
+			rowSums = make([]int32, block)
+		}
+		xsum, mult = addr32(rowSums), addr32(a.XSumMult)
+	}
 	for r0 := 0; r0 < a.Rows; r0 += block {
 		rows := min(block, a.Rows-r0)
+		if xsum != 0 {
+			wasmQRowSum(addr8(a.X[r0*a.K:]), uint32(rows), uint32(a.K), xsum)
+		}
 		wasmQGemmDot(addr8(a.X[r0*a.K:]), uint32(rows), uint32(a.K), addrI8(a.Weights), addr32(a.Bias),
 			addrF(a.Scale), uint32(a.N), addr8(a.Out[r0*a.OutStride:]), uint32(a.OutStride),
-			uint32(a.Zero), uint32(a.Lo), uint32(a.Hi))
+			uint32(a.Zero), uint32(a.Lo), uint32(a.Hi), xsum, mult)
 	}
+	runtime.KeepAlive(rowSums)
+	runtime.KeepAlive(a.XSumMult)
 	runtime.KeepAlive(a.X)
 	runtime.KeepAlive(a.Out)
 	runtime.KeepAlive(a.Weights)

@@ -83,6 +83,13 @@ func testQGemmDot(t *testing.T, top int) {
 		}
 		stride := n + r.IntN(5)
 		a := randomDotArgsBelow(r, rows, k, n, stride, top)
+		if trial%2 == 1 { // weights packed minus 128: the input sums times 128 minus the zero point
+			a.XSumMult = make([]int32, len(a.Bias))
+			for o := range a.XSumMult {
+				a.XSumMult[o] = int32(r.IntN(256) - 127)
+				a.Bias[o] -= a.XSumMult[o] * int32(k*top/2) // the term's mean, to keep the outputs in range
+			}
+		}
 		if trial == 6 { // the largest products everywhere
 			for i := range a.X {
 				a.X[i] = uint8(top - 1)

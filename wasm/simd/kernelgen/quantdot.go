@@ -37,6 +37,102 @@ var QGemmDotParams = []string{
 	"w", "bias", "scale", "n", // panels of nr channels (see nn/quant.packDot); bias and scale padded to nr
 	"out", "outStride", // output bytes of row 0; bytes between rows
 	"zero", "lo", "hi", // output zero point and clamp bounds
+	"xsum", "mult", // 0, or each row's input sum (i32) and per channel the multiplier to add it with (nn/quant.GemmDotArgs.XSumMult)
+}
+
+// QRowSumParams are the parameters of qrowsum(x, rows, k, out): out[r] = the sum of row r's k bytes, as i32.
+var QRowSumParams = []string{"x", "rows", "k", "out"}
+
+// qrowSum emits qrowsum: sixteen bytes at a time widened pairwise (exact on every engine), the last bytes of
+// a row one by one. qgemm_dot adds the sums times XSumMult for weights packed minus 128.
+func qrowSum(m *wasmgen.Module) {
+	f := m.Func("qrowsum", i32Params(len(QRowSumParams)), nil)
+	p := paramFunc(f, QRowSumParams)
+	x, rows, k, out := p("x"), p("rows"), p("k"), p("out")
+	ptr, rowEnd, fullEnd, sum, r := f.Local(wasmgen.I32), f.Local(wasmgen.I32), f.Local(wasmgen.I32), f.Local(wasmgen.I32), f.Local(wasmgen.I32)
+	acc := f.Local(wasmgen.V128)
+	f.Get(x)
+	f.Set(ptr)
+	f.I32(0)
+	f.Set(r)
+	rDone := f.Block()
+	rLoop := f.Loop()
+	f.Get(r)
+	f.Get(rows)
+	f.I32GeS()
+	f.BrIf(rDone)
+	f.Get(ptr)
+	f.Get(k)
+	f.I32Add()
+	f.Set(rowEnd)
+	f.Get(ptr)
+	f.Get(k)
+	f.I32(-16)
+	f.I32And()
+	f.I32Add()
+	f.Set(fullEnd)
+	f.V128Zero()
+	f.Set(acc)
+	vDone := f.Block()
+	vLoop := f.Loop()
+	f.Get(ptr)
+	f.Get(fullEnd)
+	f.I32GeU()
+	f.BrIf(vDone)
+	f.Get(acc)
+	f.Get(ptr)
+	f.V128Load(0)
+	f.I16x8ExtaddPairwiseI8x16U()
+	f.I32x4ExtaddPairwiseI16x8U()
+	f.I32x4Add()
+	f.Set(acc)
+	f.Get(ptr)
+	f.I32(16)
+	f.I32Add()
+	f.Set(ptr)
+	f.Br(vLoop)
+	f.End()
+	f.End()
+	for lane := range byte(4) {
+		f.Get(acc)
+		f.I32x4ExtractLane(lane)
+		if lane > 0 {
+			f.I32Add()
+		}
+	}
+	f.Set(sum)
+	bDone := f.Block()
+	bLoop := f.Loop()
+	f.Get(ptr)
+	f.Get(rowEnd)
+	f.I32GeU()
+	f.BrIf(bDone)
+	f.Get(sum)
+	f.Get(ptr)
+	f.I32Load8U(0)
+	f.I32Add()
+	f.Set(sum)
+	f.Get(ptr)
+	f.I32(1)
+	f.I32Add()
+	f.Set(ptr)
+	f.Br(bLoop)
+	f.End()
+	f.End()
+	f.Get(out)
+	f.Get(r)
+	f.I32(2)
+	f.I32Shl()
+	f.I32Add()
+	f.Get(sum)
+	f.I32Store(0)
+	f.Get(r)
+	f.I32(1)
+	f.I32Add()
+	f.Set(r)
+	f.Br(rLoop)
+	f.End()
+	f.End()
 }
 
 // dotCheck emits dotcheck(a, b, c) = lane 0 of i32x4.relaxed_dot_i8x16_i7x16_add_s(splat a, splat b, splat c):
@@ -70,6 +166,7 @@ func qgemmDot(m *wasmgen.Module, mr, nr int) {
 	p := paramFunc(f, QGemmDotParams)
 	x, rows, k, w, bias, scale, n := p("x"), p("rows"), p("k"), p("w"), p("bias"), p("scale"), p("n")
 	out, outStride, zero, lo, hi := p("out"), p("outStride"), p("zero"), p("lo"), p("hi")
+	xsum, mult := p("xsum"), p("mult")
 	i32 := func() uint32 { return f.Local(wasmgen.I32) }
 	v128 := func() uint32 { return f.Local(wasmgen.V128) }
 	ob, wBlock, panelBytes, p0, wt, xEnd, tail, t, rem, sp, dst := i32(), i32(), i32(), i32(), i32(), i32(),
@@ -207,6 +304,38 @@ func qgemmDot(m *wasmgen.Module, mr, nr int) {
 			}
 		}
 	}
+	// Weights packed minus 128: acc += (row's input sum) * mult, per channel.
+	f.Get(xsum)
+	f.If()
+	for j := range mr {
+		f.Get(p0)
+		if j > 0 {
+			f.I32(int32(j))
+			f.I32Add()
+			clampLast(f, t, rows)
+		}
+		f.I32(2)
+		f.I32Shl()
+		f.Get(xsum)
+		f.I32Add()
+		f.I32Load(0)
+		f.I32x4Splat()
+		f.Set(tmp)
+		for v := range nv {
+			f.Get(acc[j][v])
+			f.Get(tmp)
+			f.Get(mult)
+			f.Get(ob)
+			f.I32(2)
+			f.I32Shl()
+			f.I32Add()
+			f.V128Load(uint32(16 * v))
+			f.I32x4Mul()
+			f.I32x4Add()
+			f.Set(acc[j][v])
+		}
+	}
+	f.End()
 	f.Get(wBlock)
 	f.Set(wt)
 	// xEnd = xr[0] + (k &^ 3): row 0's first byte past its full groups.

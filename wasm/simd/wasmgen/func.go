@@ -257,10 +257,15 @@ func (f *Func) I8x16Splat()            { f.simd(0x0F) }
 func (f *Func) I16x8ExtendLowI8x16U()  { f.simd(0x89) }
 func (f *Func) I16x8ExtendHighI8x16U() { f.simd(0x8A) }
 
+// I16x8ExtaddPairwiseI8x16U and I32x4ExtaddPairwiseI16x8U add adjacent unsigned lanes into lanes twice as wide.
+func (f *Func) I16x8ExtaddPairwiseI8x16U() { f.simd(0x7D) }
+func (f *Func) I32x4ExtaddPairwiseI16x8U() { f.simd(0x7F) }
+
 // i32 memory access and bit operations.
 func (f *Func) I32Load8U(offset uint32)  { f.mem(0x2D, 0, offset) }
 func (f *Func) I32Load16U(offset uint32) { f.mem(0x2F, 0, offset) }
 func (f *Func) I32Store(offset uint32)   { f.mem(0x36, 0, offset) }
+func (f *Func) I32Load(offset uint32)    { f.mem(0x28, 0, offset) }
 func (f *Func) I32ShrU()                 { f.op(0x76) }
 
 // I32x4RelaxedDotI8x16I7x16AddS pops c, b, a and pushes c plus, per i32 lane i, the sum of the four products
