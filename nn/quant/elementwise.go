@@ -1,10 +1,10 @@
 package quant
 
-// requantizeStep is QUANTIZE between integer types (uint8 <-> int8 or a change of scale).
+// requantizeStep is QUANTIZE between integer types (uint8 <-> int8 or a change of scale). An output byte
+// depends only on the input byte, so the step is a table of the 256 answers.
 type requantizeStep struct {
 	in, out slot
-	mult    int32
-	shift   int
+	table   [256]uint8
 }
 
 func (c *compiler) buildQuantize(op Op) (step, error) {
@@ -30,7 +30,11 @@ func (c *compiler) buildQuantize(op Op) (step, error) {
 		return nil, err
 	}
 	s := &requantizeStep{in: in, out: out}
-	s.mult, s.shift = QuantizeMultiplier(float64(in.scale[0]) / float64(out.scale[0]))
+	mult, shift := QuantizeMultiplier(float64(in.scale[0]) / float64(out.scale[0]))
+	for x := range s.table {
+		v := MultiplyByQuantizedMultiplier(int32(x)-in.zp, mult, shift) + out.zp
+		s.table[x] = uint8(min(max(v, 0), out.max))
+	}
 	return s, nil
 }
 
@@ -38,8 +42,7 @@ func (s *requantizeStep) run(p *Program) {
 	in, out := s.in.data(p), s.out.data(p)
 	out = out[:len(in)]
 	for i, x := range in {
-		v := MultiplyByQuantizedMultiplier(int32(x)-s.in.zp, s.mult, s.shift) + s.out.zp
-		out[i] = uint8(min(max(v, 0), s.out.max))
+		out[i] = s.table[x]
 	}
 }
 
@@ -51,10 +54,32 @@ type quantizeFloatStep struct {
 }
 
 func (s *quantizeFloatStep) run(p *Program) {
-	x, out := s.in.float32s(p), s.out.data(p)
-	zp, top := float32(s.out.zp)+0.5, float32(s.out.max)+0.5
-	for i, v := range x[:len(out)] {
-		out[i] = clampByte(v*s.inv+zp, top)
+	a := QuantizeArgs{X: s.in.float32s(p), Out: s.out.data(p), Inv: s.inv,
+		Zero: float32(s.out.zp) + 0.5, Top: float32(s.out.max) + 0.5}
+	if p.kernels.Quantize != nil {
+		p.kernels.Quantize(&a)
+	} else {
+		QuantizeFloat(&a)
+	}
+}
+
+// QuantizeArgs is QUANTIZE of float32 values, in float32:
+//
+//	Out[i] = trunc(clamp(X[i]*Inv + Zero, 0, Top))
+//
+// for i < len(Out), NaN giving 0; Zero and Top are the zero point and the
+// largest value plus 0.5, which makes the truncation round half up.
+type QuantizeArgs struct {
+	X         []float32
+	Out       []uint8
+	Inv       float32
+	Zero, Top float32
+}
+
+// QuantizeFloat is the pure-Go Quantize kernel.
+func QuantizeFloat(a *QuantizeArgs) {
+	for i, v := range a.X[:len(a.Out)] {
+		a.Out[i] = clampByte(v*a.Inv+a.Zero, a.Top)
 	}
 }
 

@@ -29,6 +29,8 @@ type KernelSet struct {
 	MaxPool func(a *PoolArgs)
 	// AvgPool is AVERAGE_POOL_2D, exactly as AvgPoolDivRound does.
 	AvgPool func(a *PoolArgs)
+	// Quantize is QUANTIZE of the float32 input, exactly as QuantizeFloat does.
+	Quantize func(a *QuantizeArgs)
 }
 
 // Kernels is the kernel set a Program is compiled for (the wasm worker installs the SIMD one at start). Compile

@@ -24,7 +24,8 @@ func Install() bool {
 // quantKernels is the int8 kernel set of the attached module: with GemmDot where relaxed SIMD's dot product
 // is there and right, otherwise the SIMD128 GEMM over int16 panels for every convolution.
 func quantKernels(name string) quant.KernelSet {
-	k := quant.KernelSet{Name: name, Gemm: QGemm, Depthwise: QDepthwise, Add: QAdd, MaxPool: QMaxPool, AvgPool: QAvgPool}
+	k := quant.KernelSet{Name: name, Gemm: QGemm, Depthwise: QDepthwise, Add: QAdd, MaxPool: QMaxPool, AvgPool: QAvgPool,
+		Quantize: QQuantize}
 	if RelaxedDot() {
 		k.GemmDot = QGemmDot
 		k.GemmDotUnsigned = js.Global().Get("SIMDKernels").Get("relaxedDotUnsigned").Truthy()

@@ -35,6 +35,9 @@ func wasmQDepthwise5x5(in, h, w, c, out, oh, ow, kh, kw, sh, sw, dh, dw, padT, p
 //go:wasmimport simdkernels qadd
 func wasmQAdd(a, b, out, n, azero, bzero, amult, bmult, shift, zero, lo, hi uint32)
 
+//go:wasmimport simdkernels qquantize
+func wasmQQuantize(x, out, n uint32, inv, zero, top float32)
+
 // widened holds a block of GEMM inputs as int16, interleaved in tiles as qgemm reads them.
 var widened []int16
 
@@ -148,6 +151,19 @@ func QAdd(a *quant.AddArgs) {
 		tail := *a
 		tail.A, tail.B, tail.Out = a.A[n:], a.B[n:], a.Out[n:]
 		quant.AddXNNPACKRule(&tail)
+	}
+}
+
+// QQuantize is quant.KernelSet.Quantize on the SIMD kernel module.
+func QQuantize(a *quant.QuantizeArgs) {
+	n := len(a.Out) &^ 15
+	wasmQQuantize(addrF(a.X), addr8(a.Out), uint32(n), a.Inv, a.Zero, a.Top)
+	runtime.KeepAlive(a.X)
+	runtime.KeepAlive(a.Out)
+	if n < len(a.Out) { // the last few elements
+		tail := *a
+		tail.X, tail.Out = a.X[n:], a.Out[n:]
+		quant.QuantizeFloat(&tail)
 	}
 }
 

@@ -5,6 +5,7 @@ package simd
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -165,4 +166,41 @@ func TestQAddMatchesGo(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestQQuantizeMatchesGo: the SIMD QUANTIZE gives QuantizeFloat's bytes, ties, NaN, infinities and
+// out-of-range values included, for every length's tail.
+func TestQQuantizeMatchesGo(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	specials := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0,
+		float32(math.Copysign(0, -1)), 1e30, -1e30, 0.5, 254.5, 255.5, -0.5}
+	for trial := range 60 {
+		n := r.IntN(200)
+		if trial == 0 {
+			n = 224 * 224 * 3
+		}
+		scale := 0.005 + r.Float32()*0.05
+		zp := int32(r.IntN(256))
+		a := quant.QuantizeArgs{X: make([]float32, n), Inv: 1 / scale, Zero: float32(zp) + 0.5,
+			Top: float32([]int{127, 255}[trial%2]) + 0.5}
+		for i := range a.X {
+			switch r.IntN(4) {
+			case 0:
+				a.X[i] = specials[r.IntN(len(specials))]
+			case 1: // exactly half-way between two steps
+				a.X[i] = (float32(r.IntN(300)-150) + 0.5) * scale
+			default:
+				a.X[i] = (r.Float32()*2 - 1) * 300 * scale
+			}
+		}
+		want := make([]uint8, n)
+		a.Out = want
+		quant.QuantizeFloat(&a)
+		got := make([]uint8, n)
+		a.Out = got
+		QQuantize(&a)
+		if i := firstDiff(got, want); i >= 0 {
+			t.Fatalf("n %d: x[%d] = %v -> %d, want %d", n, i, a.X[i], got[i], want[i])
+		}
+	}
 }

@@ -37,6 +37,7 @@ func Module(relaxed bool) []byte {
 		qdepthwise(m, k)
 	}
 	qadd(m)
+	qquantize(m)
 	qpool(m, false)
 	qpool(m, true)
 	if relaxed {

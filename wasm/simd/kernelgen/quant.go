@@ -716,6 +716,76 @@ func qdepthwise(m *wasmgen.Module, k int) {
 	})
 }
 
+// QQuantizeParams are the parameters of qquantize: nn/quant.QuantizeArgs, n a multiple of 16; inv, zero and
+// top are f32.
+var QQuantizeParams = []string{"x", "out", "n", "inv", "zero", "top"}
+
+// qquantize emits QUANTIZE of float32 inputs, 16 per iteration: clamp(x*inv + zero, 0, top) truncated, as
+// nn/quant.QuantizeFloat (the 0.5 of rounding half up is in zero and top; pmax against 0 sends NaN to 0).
+func qquantize(m *wasmgen.Module) {
+	params := i32Params(len(QQuantizeParams))
+	for i := 3; i < 6; i++ {
+		params[i] = wasmgen.F32
+	}
+	f := m.Func("qquantize", params, nil)
+	p := paramFunc(f, QQuantizeParams)
+	x, out, n := p("x"), p("out"), p("n")
+	end := f.Local(wasmgen.I32)
+	v128 := func() uint32 { return f.Local(wasmgen.V128) }
+	inv, zero, top, zeros := v128(), v128(), v128(), v128()
+	q := [4]uint32{v128(), v128(), v128(), v128()}
+	for _, c := range []struct{ src, dst uint32 }{{p("inv"), inv}, {p("zero"), zero}, {p("top"), top}} {
+		f.Get(c.src)
+		f.F32x4Splat()
+		f.Set(c.dst)
+	}
+	f.V128Zero()
+	f.Set(zeros)
+	f.Get(out)
+	f.Get(n)
+	f.I32Add()
+	f.Set(end)
+	done := f.Block()
+	loop := f.Loop()
+	f.Get(out)
+	f.Get(end)
+	f.I32GeU()
+	f.BrIf(done)
+	for i := range q {
+		f.Get(zeros)
+		f.Get(x)
+		f.V128Load(uint32(16 * i))
+		f.Get(inv)
+		f.F32x4Mul()
+		f.Get(zero)
+		f.F32x4Add()
+		f.F32x4Pmax()
+		f.Get(top)
+		f.F32x4Pmin()
+		f.I32x4TruncSatF32x4S()
+		f.Set(q[i])
+	}
+	f.Get(out)
+	for i := range 2 {
+		f.Get(q[2*i])
+		f.Get(q[2*i+1])
+		f.I16x8NarrowI32x4S()
+	}
+	f.I8x16NarrowI16x8U()
+	f.V128Store(0)
+	f.Get(x)
+	f.I32(64)
+	f.I32Add()
+	f.Set(x)
+	f.Get(out)
+	f.I32(16)
+	f.I32Add()
+	f.Set(out)
+	f.Br(loop)
+	f.End()
+	f.End()
+}
+
 // QAddParams are the parameters of the exported qadd function: nn/quant.AddArgs, n a multiple of 8.
 var QAddParams = []string{"a", "b", "out", "n", "azero", "bzero", "amult", "bmult", "shift", "zero", "lo", "hi"}
 
