@@ -4,6 +4,9 @@
 #
 #   wasm/simd/chromium_bench.sh -test.run=- -test.bench=InceptionV3 -test.benchtime=3x
 #
+# PKG names another package to run the same way (PKG=./nn/webgpu), WEBGPU=1 gives the page SwiftShader's
+# WebGPU adapter.
+#
 # Needs Debian's chromium, python3 and the shared reference folder ($SHARED, default ../shared beside the
 # module root), served to the page (a static file server on 127.0.0.1:$PORT, by default a free port, so that
 # several runs on one machine do not meet).
@@ -20,7 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 (cd "$dir" && GOOS= GOARCH= go run ./gen -o "$work")
-(cd "$dir" && GOOS=js GOARCH=wasm go test -c -o "$work/test.wasm" .)
+(cd "$dir/../.." && GOOS=js GOARCH=wasm go test -c -o "$work/test.wasm" "${PKG:-./wasm/simd}")
 cp "$(go env GOROOT)/lib/wasm/wasm_exec.js" "$dir/simd_loader.js" "$work/"
 # The reference material (model sources for the MobileNetV2 tests), served read-only as shared/.
 ln -s "$(cd "${SHARED:-$dir/../../../shared}" && pwd)" "$work/shared"
@@ -42,7 +45,11 @@ port=${PORT:-$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind((
 (cd "$work" && exec /usr/bin/python3 -m http.server -b 127.0.0.1 "$port" >/dev/null 2>&1) &
 server=$!
 sleep 1
-/usr/lib/chromium/chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+gpu=--disable-gpu
+if [ -n "$WEBGPU" ]; then # SwiftShader's WebGPU adapter (a CPU implementation) on this secure origin
+	gpu="--enable-unsafe-webgpu --use-webgpu-adapter=swiftshader"
+fi
+/usr/lib/chromium/chromium --headless --no-sandbox $gpu --disable-quic --no-first-run \
 	--disable-background-networking --disable-component-update --disable-sync --disable-dev-shm-usage \
 	--user-data-dir="$work/profile" --enable-logging=stderr --v=0 \
 	"http://127.0.0.1:$port/index.html" 2>"$work/log" &

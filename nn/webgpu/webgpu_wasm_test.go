@@ -1,0 +1,273 @@
+//go:build js && wasm
+
+package webgpu
+
+// These tests need a browser with WebGPU: `PKG=./nn/webgpu WEBGPU=1 wasm/simd/chromium_bench.sh -test.v` runs
+// them in headless Chromium on SwiftShader (a CPU adapter). Elsewhere (Node) they skip.
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"inceptionweb/nn/googlenet"
+	"inceptionweb/nn/graph"
+	"inceptionweb/nn/inception"
+	"inceptionweb/nn/inceptionv3"
+	"inceptionweb/nn/quant"
+)
+
+var (
+	deviceOnce sync.Once
+	device     *Device
+	deviceErr  error
+)
+
+func testDevice(t *testing.T) *Device {
+	deviceOnce.Do(func() { device, deviceErr = Open() })
+	if errors.Is(deviceErr, ErrNoAdapter) {
+		t.Skip("no WebGPU adapter here")
+	}
+	if deviceErr != nil {
+		t.Fatal(deviceErr)
+	}
+	return device
+}
+
+// builder makes small float graphs with random constants.
+type builder struct {
+	g      *quant.Graph
+	consts map[string][]float32
+	r      *rand.Rand
+}
+
+func newBuilder(seed uint64) *builder {
+	return &builder{g: &quant.Graph{}, consts: map[string][]float32{}, r: rand.New(rand.NewPCG(seed, 1))}
+}
+
+func (b *builder) tensor(shape ...int) int {
+	b.g.Tensors = append(b.g.Tensors, quant.Tensor{Name: fmt.Sprintf("t%d", len(b.g.Tensors)), Type: quant.Float32, Shape: shape})
+	return len(b.g.Tensors) - 1
+}
+
+func (b *builder) constant(scale float32, shape ...int) int {
+	t := b.tensor(shape...)
+	b.g.Tensors[t].Const = true
+	v := make([]float32, numElements(shape))
+	for i := range v {
+		v[i] = scale * (2*b.r.Float32() - 1)
+	}
+	b.consts[b.g.Tensors[t].Name] = v
+	return t
+}
+
+func (b *builder) op(name string, pr quant.Params, out int, in ...int) int {
+	b.g.Ops = append(b.g.Ops, quant.Op{Op: name, Inputs: in, Outputs: []int{out}, Params: pr})
+	return out
+}
+
+// conv adds a CONV_2D of n kh x kw filters over x (h x w x c) with output oh x ow.
+func (b *builder) conv(x, c, n, kh, kw, oh, ow int, pr quant.Params) int {
+	scale := float32(math.Sqrt(3 / float64(kh*kw*c)))
+	w := b.constant(scale, n, kh, kw, c)
+	bias := b.constant(0.1, n)
+	return b.op("CONV_2D", pr, b.tensor(1, oh, ow, n), x, w, bias)
+}
+
+func (b *builder) weight(name string, shape []int) ([]float32, error) {
+	v, ok := b.consts[name]
+	if !ok {
+		return nil, fmt.Errorf("no constant %q", name)
+	}
+	return v, nil
+}
+
+// compare runs g on the CPU (nn/graph, pure Go) and on the GPU on one random input and checks the logits agree
+// within tol of the largest; it returns both.
+func compare(t *testing.T, d *Device, g *quant.Graph, weight func(string, []int) ([]float32, error), tol float64) (got, want []float32) {
+	t.Helper()
+	cpu, err := graph.Compile(g, weight)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	x := make([]float32, len(cpu.Input().Data))
+	for i := range x {
+		x[i] = 2*r.Float32() - 1
+	}
+	copy(cpu.Input().Data, x) // the CPU reuses the input's buffer once it is read
+	cpu.Run()
+	want = cpu.Logits()
+	plan, err := Compile(g, weight)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog, err := d.Load(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer prog.Release()
+	got, err = prog.Run(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d outputs, want %d", len(got), len(want))
+	}
+	worst, scale, at := 0.0, 0.0, 0
+	for i := range want {
+		if e := math.Abs(float64(got[i] - want[i])); e > worst || math.IsNaN(e) {
+			worst, at = e, i
+		}
+		scale = max(scale, math.Abs(float64(want[i])))
+	}
+	if !(worst <= tol*max(scale, 1)) {
+		t.Errorf("output %d = %g, CPU %g: off by %g (largest %g, %d kernels)", at, got[at], want[at], worst, scale, len(plan.Kernels))
+	}
+	return got, want
+}
+
+func explicit(t, l, b, r int) quant.Params {
+	return quant.Params{Padding: "EXPLICIT", Pads: []int{t, l, b, r}, StrideH: 1, StrideW: 1}
+}
+
+// TestLayers checks each operator's shader against the CPU on small shapes with odd sizes (tails in every
+// tile), channel slices and strides.
+func TestLayers(t *testing.T) {
+	d := testDevice(t)
+	type layer func(b *builder, x int) int
+	same := func(s int, act string) quant.Params {
+		return quant.Params{Padding: "SAME", StrideH: s, StrideW: s, Activation: act}
+	}
+	cases := []struct {
+		name    string
+		h, w, c int
+		build   layer
+	}{
+		{"conv 3x3 same relu", 9, 11, 5, func(b *builder, x int) int { return b.conv(x, 5, 7, 3, 3, 9, 11, same(1, "RELU")) }},
+		{"conv 3x3/2 valid", 17, 17, 3, func(b *builder, x int) int {
+			return b.conv(x, 3, 32, 3, 3, 8, 8, quant.Params{Padding: "VALID", StrideH: 2, StrideW: 2})
+		}},
+		{"conv 1x7 and 7x1", 12, 10, 16, func(b *builder, x int) int {
+			y := b.conv(x, 16, 19, 1, 7, 12, 10, explicit(0, 3, 0, 3))
+			return b.conv(y, 19, 21, 7, 1, 12, 10, explicit(3, 0, 3, 0))
+		}},
+		{"conv 1x1 relu6", 8, 8, 64, func(b *builder, x int) int { return b.conv(x, 64, 100, 1, 1, 8, 8, same(1, "RELU6")) }},
+		{"conv 7x7/2", 20, 20, 3, func(b *builder, x int) int {
+			p := explicit(3, 3, 3, 3)
+			p.StrideH, p.StrideW = 2, 2
+			return b.conv(x, 3, 8, 7, 7, 10, 10, p)
+		}},
+		{"depthwise 3x3 relu6, /2", 15, 14, 13, func(b *builder, x int) int {
+			w := b.constant(0.5, 13, 3, 3, 1)
+			y := b.op("DEPTHWISE_CONV_2D", same(1, "RELU6"), b.tensor(1, 15, 14, 13), x, w, b.constant(0.1, 13))
+			w2 := b.constant(0.5, 13, 3, 3, 1)
+			return b.op("DEPTHWISE_CONV_2D", same(2, ""), b.tensor(1, 8, 7, 13), y, w2, b.constant(0.1, 13))
+		}},
+		{"max pool 3x3/2 ceil", 14, 14, 6, func(b *builder, x int) int {
+			p := explicit(0, 0, 1, 1)
+			p.StrideH, p.StrideW, p.FilterH, p.FilterW = 2, 2, 3, 3
+			return b.op("MAX_POOL_2D", p, b.tensor(1, 7, 7, 6), x)
+		}},
+		{"avg pool 3x3 same, with and without padding counted", 9, 7, 5, func(b *builder, x int) int {
+			p := explicit(1, 1, 1, 1)
+			p.FilterH, p.FilterW, p.CountPadding = 3, 3, true
+			y := b.op("AVERAGE_POOL_2D", p, b.tensor(1, 9, 7, 5), x)
+			q := same(1, "RELU")
+			q.FilterH, q.FilterW = 3, 3
+			return b.op("AVERAGE_POOL_2D", q, b.tensor(1, 9, 7, 5), y)
+		}},
+		{"lrn", 5, 5, 20, func(b *builder, x int) int {
+			y := b.op("LOCAL_RESPONSE_NORMALIZATION", quant.Params{Size: 5, Alpha: 1e-4, Beta: 0.75, Bias: 1}, b.tensor(1, 5, 5, 20), x)
+			return b.op("LOCAL_RESPONSE_NORMALIZATION", quant.Params{Size: 3, Alpha: 0.5, Beta: 0.5, Bias: 2}, b.tensor(1, 5, 5, 20), y)
+		}},
+		{"inception block: branches written into their concatenation", 9, 9, 12, func(b *builder, x int) int {
+			a := b.conv(x, 12, 5, 1, 1, 9, 9, same(1, "RELU"))
+			s := b.conv(x, 12, 6, 1, 1, 9, 9, same(1, "RELU"))
+			c := b.conv(s, 6, 7, 3, 3, 9, 9, same(1, "RELU"))
+			p := same(1, "")
+			p.FilterH, p.FilterW = 3, 3
+			m := b.op("MAX_POOL_2D", p, b.tensor(1, 9, 9, 12), x)
+			cat := b.op("CONCATENATION", quant.Params{Axis: 3}, b.tensor(1, 9, 9, 5+7+12+12), a, c, m, x)
+			return b.conv(cat, 36, 9, 3, 3, 9, 9, same(1, "RELU"))
+		}},
+		{"add", 6, 6, 10, func(b *builder, x int) int {
+			y := b.conv(x, 10, 10, 1, 1, 6, 6, same(1, ""))
+			return b.op("ADD", quant.Params{Activation: "RELU"}, b.tensor(1, 6, 6, 10), x, y)
+		}},
+		{"classifier head", 7, 7, 40, func(b *builder, x int) int {
+			m := b.op("MEAN", quant.Params{Axes: []int{1, 2}}, b.tensor(1, 1, 1, 40), x)
+			f := b.op("RESHAPE", quant.Params{}, b.tensor(1, 40), m)
+			l := b.op("FULLY_CONNECTED", quant.Params{}, b.tensor(1, 37), f, b.constant(0.3, 37, 40), b.constant(0.1, 37))
+			return b.op("SOFTMAX", quant.Params{Beta: 1}, b.tensor(1, 37), l)
+		}},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b := newBuilder(uint64(i))
+			x := b.tensor(1, c.h, c.w, c.c)
+			out := c.build(b, x)
+			b.g.Inputs, b.g.Outputs = []int{x}, []int{out}
+			compare(t, d, b.g, b.weight, 1e-5)
+		})
+	}
+}
+
+// randomParams gives a network of inception blocks random parameters of the right scale, seeded by name.
+type randomParams struct{}
+
+func (randomParams) Has(string) bool { return true }
+
+func (randomParams) Float32(name string, shape []int) ([]float32, error) {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	r := rand.New(rand.NewPCG(h.Sum64(), 7))
+	fanIn := numElements(shape[1:])
+	v := make([]float32, numElements(shape))
+	for i := range v {
+		u := 2*r.Float32() - 1
+		switch {
+		case len(shape) > 1:
+			v[i] = u * float32(math.Sqrt(6/float64(fanIn)))
+		case len(name) > 10 && name[len(name)-10:] == "bn.weight":
+			v[i] = 1 + 0.1*u
+		case len(name) > 11 && name[len(name)-11:] == "running_var":
+			v[i] = 1.5 + 0.5*u
+		default:
+			v[i] = 0.1 * u
+		}
+	}
+	return v, nil
+}
+
+// TestNetworks runs whole networks once on the GPU: the logits within 1e-3 of the CPU's (relative to the
+// largest), the same top class.
+func TestNetworks(t *testing.T) {
+	d := testDevice(t)
+	for _, arch := range []*inception.Arch{googlenet.Arch, inceptionv3.Arch} {
+		t.Run(arch.Name, func(t *testing.T) {
+			g, consts, err := arch.Graph(randomParams{}, inception.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			weight := func(name string, _ []int) ([]float32, error) { return consts[name], nil }
+			got, want := compare(t, d, g, weight, 1e-3)
+			top := func(v []float32) int {
+				best := 0
+				for i := range v {
+					if v[i] > v[best] {
+						best = i
+					}
+				}
+				return best
+			}
+			if a, b := top(got), top(want); a != b {
+				t.Errorf("top class %d, CPU %d", a, b)
+			}
+		})
+	}
+}
