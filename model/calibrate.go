@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 
+	"inceptionweb/nn"
 	"inceptionweb/nn/calibrate"
 	"inceptionweb/nn/inception"
 	"inceptionweb/nn/inceptionv3"
@@ -47,7 +48,7 @@ func QuantizeActivations(name string, data []byte, images []image.Image, o calib
 			mf.Input.FloatInput(rgba, inputs[i])
 		}
 	}
-	ranges, err := calibrate.Observe(g, consts, inputs)
+	ranges, err := calibrate.Observe(g, consts, inputs, nn.KernelSet{})
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}

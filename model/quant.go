@@ -12,8 +12,8 @@ import (
 	"inceptionweb/weights"
 )
 
-// buildQuant compiles an integer graph (TFLite semantics) whose input is raw RGB pixels.
-func buildQuant(name string, mf *weights.Model) (*Model, error) {
+// buildQuant compiles an integer graph (TFLite semantics) for b whose input is raw RGB pixels.
+func buildQuant(name string, mf *weights.Model, b Backend) (*Model, error) {
 	var g quant.Graph
 	if err := json.Unmarshal(mf.Config, &g); err != nil {
 		return nil, fmt.Errorf("%s: bad graph: %w", name, err)
@@ -34,7 +34,7 @@ func buildQuant(name string, mf *weights.Model) (*Model, error) {
 	if logits >= 0 {
 		keep = append(keep, logits)
 	}
-	prog, err := quant.Compile(&g, consts, keep...)
+	prog, err := quant.Compile(&g, consts, quant.Options{Kernels: b.Int8, Float: b.Float, Keep: keep})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -198,9 +198,9 @@ func (t classifierTaps) attach(m *Model, g *quant.Graph, prog *quant.Program, co
 	return nil
 }
 
-// buildFloatGraph compiles a float graph (nn/graph); pixels map to the input's real values through the
-// input's own quantization, as in the integer model it came from.
-func buildFloatGraph(name string, mf *weights.Model) (*Model, error) {
+// buildFloatGraph compiles a float graph (nn/graph) for the kernel set k; pixels map to the input's real values
+// through the input's own quantization, as in the integer model it came from.
+func buildFloatGraph(name string, mf *weights.Model, k nn.KernelSet) (*Model, error) {
 	var g quant.Graph
 	if err := json.Unmarshal(mf.Config, &g); err != nil {
 		return nil, fmt.Errorf("%s: bad graph: %w", name, err)
@@ -212,7 +212,7 @@ func buildFloatGraph(name string, mf *weights.Model) (*Model, error) {
 	if len(in.Scale) != 1 || len(in.ZeroPoint) != 1 {
 		return nil, fmt.Errorf("%s: the graph's input does not say how pixels map to values", name)
 	}
-	prog, err := graph.Compile(&g, mf.Float32)
+	prog, err := graph.Compile(&g, mf.Float32, k)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}

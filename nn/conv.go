@@ -21,6 +21,18 @@ type Conv struct {
 	Weight []float32 // HWIO: [KH][KW][InC][OutC]
 	Bias   []float32 // [OutC]
 	Packed any       // the weights in the layout of the kernel set that prepared them (see Prepare)
+
+	kernels *KernelSet // the set Prepare was given (nil: pure Go)
+}
+
+// Prepare makes k the convolution's kernel set, once its weights are final: k may pack them into its own
+// layout and drop Weight, so from then on the convolution runs only with k. Without Prepare it runs the pure-Go
+// kernel.
+func (c *Conv) Prepare(k *KernelSet) {
+	c.kernels = k
+	if k != nil && k.Prepare != nil {
+		k.Prepare(c)
+	}
 }
 
 // OutSize is the spatial size of the output for an h x w input.
@@ -49,8 +61,8 @@ func (c *Conv) Forward(in, out *Tensor, off int) {
 		panic(fmt.Sprintf("nn: conv %dx%d %d->%d: input %s, output %s at channel %d",
 			c.KH, c.KW, c.InC, c.OutC, in.Shape(), out.Shape(), off))
 	}
-	if Kernels.Conv != nil {
-		Kernels.Conv(c, in, out, off)
+	if c.kernels != nil && c.kernels.Conv != nil {
+		c.kernels.Conv(c, in, out, off)
 	} else {
 		convGo(c, in, out, off)
 	}

@@ -14,6 +14,7 @@ import (
 	"math"
 	"slices"
 
+	"inceptionweb/nn"
 	"inceptionweb/nn/graph"
 	"inceptionweb/nn/quant"
 )
@@ -42,9 +43,9 @@ type Ranges struct {
 	hist   [][]uint64 // of |x| over [0, max|x|] in bins, by tensor index
 }
 
-// Observe runs the float graph over the inputs (NHWC float32, preprocessed as the model expects) twice: once
-// for every tensor's range, once for the histograms within it.
-func Observe(g *quant.Graph, consts map[string][]float32, inputs [][]float32) (*Ranges, error) {
+// Observe runs the float graph with the kernel set k over the inputs (NHWC float32, preprocessed as the model
+// expects) twice: once for every tensor's range, once for the histograms within it.
+func Observe(g *quant.Graph, consts map[string][]float32, inputs [][]float32, k nn.KernelSet) (*Ranges, error) {
 	if len(inputs) == 0 {
 		return nil, fmt.Errorf("calibrate: no calibration inputs")
 	}
@@ -54,7 +55,7 @@ func Observe(g *quant.Graph, consts map[string][]float32, inputs [][]float32) (*
 			return nil, fmt.Errorf("constant %q has no values", name)
 		}
 		return v, nil
-	})
+	}, k)
 	if err != nil {
 		return nil, err
 	}

@@ -11,16 +11,18 @@ import (
 // Program is a compiled float graph. Activations share buffers when their lifetimes do not overlap; a Run
 // allocates nothing. It is not safe for concurrent use.
 type Program struct {
-	steps  []func()
-	writes []int        // the tensor each step writes
-	ts     []*nn.Tensor // by graph tensor index
-	input  int
-	output int
-	logits int // the input of a final softmax, else the output
+	steps   []func()
+	writes  []int        // the tensor each step writes
+	ts      []*nn.Tensor // by graph tensor index
+	input   int
+	output  int
+	logits  int // the input of a final softmax, else the output
+	kernels *nn.KernelSet
 }
 
-// Compile builds a program; weight returns a constant's values for the shape the graph declares.
-func Compile(g *quant.Graph, weight func(name string, shape []int) ([]float32, error)) (*Program, error) {
+// Compile builds a program that runs with the kernel set k (the zero value is pure Go); weight returns a
+// constant's values for the shape the graph declares.
+func Compile(g *quant.Graph, weight func(name string, shape []int) ([]float32, error), k nn.KernelSet) (*Program, error) {
 	if len(g.Inputs) != 1 || len(g.Outputs) != 1 {
 		return nil, fmt.Errorf("graph: want one input and one output, have %d and %d", len(g.Inputs), len(g.Outputs))
 	}
@@ -36,7 +38,7 @@ func Compile(g *quant.Graph, weight func(name string, shape []int) ([]float32, e
 			return nil, fmt.Errorf("graph: input or output %d is not an activation tensor of %d", t, len(g.Tensors))
 		}
 	}
-	p := &Program{ts: make([]*nn.Tensor, len(g.Tensors)), input: g.Inputs[0], output: g.Outputs[0]}
+	p := &Program{ts: make([]*nn.Tensor, len(g.Tensors)), input: g.Inputs[0], output: g.Outputs[0], kernels: &k}
 	p.logits = p.output
 	lastUse := make([]int, len(g.Tensors))
 	for i, op := range g.Ops {
@@ -197,7 +199,7 @@ func (p *Program) compileOp(g *quant.Graph, op quant.Op, weight func(string, []i
 		if err := checkOut(out)(c.OutSize(x.H, x.W)); err != nil {
 			return nil, err
 		}
-		nn.Prepare(c)
+		c.Prepare(p.kernels)
 		return func() { c.Forward(x, out, 0) }, nil
 	case "FULLY_CONNECTED":
 		w, ws, err := constant(1)
@@ -240,7 +242,7 @@ func (p *Program) compileOp(g *quant.Graph, op quant.Op, weight func(string, []i
 		}
 		pool := &nn.Pool{Max: op.Op == "MAX_POOL_2D", KH: op.Params.FilterH, KW: op.Params.FilterW,
 			StrideH: op.Params.StrideH, StrideW: op.Params.StrideW, PadH: ph, PadW: pw, ExtraPadH: eh, ExtraPadW: ew,
-			CountPad: op.Params.CountPadding}
+			CountPad: op.Params.CountPadding, Kernels: p.kernels}
 		if err := checkOut(out)(pool.OutSize(x.H, x.W)); err != nil {
 			return nil, err
 		}
@@ -284,7 +286,7 @@ func (p *Program) compileOp(g *quant.Graph, op quant.Op, weight func(string, []i
 		if out.H != x.H || out.W != x.W || out.C != x.C {
 			return nil, fmt.Errorf("%s -> %s", x.Shape(), out.Shape())
 		}
-		l := &nn.LRN{Size: pr.Size, Alpha: pr.Alpha, Beta: pr.Beta, K: pr.Bias}
+		l := &nn.LRN{Size: pr.Size, Alpha: pr.Alpha, Beta: pr.Beta, K: pr.Bias, Kernels: p.kernels}
 		return func() { l.Forward(x, out, 0) }, nil
 	case "MEAN":
 		if !slices.Equal(op.Params.Axes, []int{1, 2}) || out.C != x.C || out.H*out.W != 1 {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"inceptionweb/internal/parity"
+	"inceptionweb/nn"
 	"inceptionweb/nn/googlenet"
 	"inceptionweb/nn/graph"
 	"inceptionweb/nn/inception"
@@ -73,7 +74,7 @@ func TestGraphTransformInput(t *testing.T) {
 // logits, the graph's, and the graph's probabilities.
 func runBoth(t *testing.T, net *inception.Net, g *quant.Graph, consts map[string][]float32) (want, got, probs []float32) {
 	t.Helper()
-	prog, err := graph.Compile(g, func(name string, shape []int) ([]float32, error) { return consts[name], nil })
+	prog, err := graph.Compile(g, func(name string, shape []int) ([]float32, error) { return consts[name], nil }, nn.KernelSet{})
 	if err != nil {
 		t.Fatal(err)
 	}

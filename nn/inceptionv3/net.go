@@ -34,11 +34,13 @@ type Config struct {
 	Classes int
 	// Split builds one part of a network run by several workers; the zero value is the whole network.
 	Split Split
+	// Kernels is the kernel set the network is built for; the zero value is pure Go.
+	Kernels nn.KernelSet
 }
 
 // Inception is the configuration of the generic network builder.
 func (c Config) Inception() inception.Config {
-	cfg := inception.Config{Classes: c.Classes, Split: c.Split}
+	cfg := inception.Config{Classes: c.Classes, Split: c.Split, Kernels: c.Kernels}
 	if c.TransformInput {
 		cfg.Input = transformInput
 	}

@@ -143,13 +143,6 @@ func TestGemmDotMatchesGemm(t *testing.T) {
 	}
 }
 
-// withKernels sets Kernels to k until the test ends.
-func withKernels(t *testing.T, k KernelSet) {
-	saved := Kernels
-	t.Cleanup(func() { Kernels = saved })
-	Kernels = k
-}
-
 // int16Gemm is a kernel set that runs the int16 panels (the pure-Go loops,
 // standing in for a SIMD Gemm without GemmDot).
 func int16Gemm() KernelSet {
@@ -208,9 +201,9 @@ func dotConvGraph(r *rand.Rand, fc bool, h, w, c, n, kh, kw, stride int, pad str
 	return g, map[string][]byte{"w": wb, "b": bb}, x
 }
 
-func runDotConv(t *testing.T, g *Graph, consts map[string][]byte, x []byte) ([]byte, bool) {
+func runDotConv(t *testing.T, k KernelSet, g *Graph, consts map[string][]byte, x []byte) ([]byte, bool) {
 	t.Helper()
-	p, err := Compile(g, func(name string) ([]byte, error) { return consts[name], nil })
+	p, err := Compile(g, func(name string) ([]byte, error) { return consts[name], nil }, Options{Kernels: k})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,13 +229,11 @@ func TestConvDot(t *testing.T) {
 		}
 		g, consts, x := dotConvGraph(r, fc, h, w, c, n, kh, kw, stride, pad, 7)
 		name := fmt.Sprintf("trial %d fc %v %dx%dx%d %dx%d/%d %s -> %d", trial, fc, h, w, c, kh, kw, stride, pad, n)
-		withKernels(t, KernelSet{})
-		got, dot := runDotConv(t, g, consts, x)
+		got, dot := runDotConv(t, KernelSet{}, g, consts, x)
 		if !dot {
 			t.Fatalf("%s: the pure-Go kernels did not pack int8 panels", name)
 		}
-		withKernels(t, int16Gemm())
-		want, dot := runDotConv(t, g, consts, x)
+		want, dot := runDotConv(t, int16Gemm(), g, consts, x)
 		if dot {
 			t.Fatalf("%s: a kernel set without GemmDot got int8 panels", name)
 		}
@@ -276,15 +267,12 @@ func dotGemm(unsigned bool) KernelSet {
 func TestConvDotNeeds7Bits(t *testing.T) {
 	r := rand.New(rand.NewPCG(25, 26))
 	g, consts, x := dotConvGraph(r, false, 5, 5, 8, 8, 3, 3, 1, "SAME", 0)
-	withKernels(t, dotGemm(false))
-	if _, dot := runDotConv(t, g, consts, x); dot {
+	if _, dot := runDotConv(t, dotGemm(false), g, consts, x); dot {
 		t.Error("an input without Bits got int8 panels from a dot product that needs 7-bit inputs")
 	}
-	withKernels(t, int16Gemm())
-	want, _ := runDotConv(t, g, consts, x)
+	want, _ := runDotConv(t, int16Gemm(), g, consts, x)
 	for _, k := range []KernelSet{dotGemm(true), {}} {
-		withKernels(t, k)
-		got, dot := runDotConv(t, g, consts, x)
+		got, dot := runDotConv(t, k, g, consts, x)
 		if !dot {
 			t.Errorf("an input without Bits kept int16 panels with kernels %+v", k.GemmDotUnsigned)
 		}
@@ -292,20 +280,18 @@ func TestConvDotNeeds7Bits(t *testing.T) {
 			t.Error("8-bit inputs: int8 and int16 panels differ")
 		}
 	}
-	withKernels(t, KernelSet{})
 	g, consts, x = dotConvGraph(r, false, 5, 5, 8, 8, 3, 3, 1, "SAME", 7)
 	g.Tensors[1] = Tensor{Name: "w", Type: Uint8, Shape: g.Tensors[1].Shape, Scale: []float32{0.01}, ZeroPoint: []int32{100}, Const: true}
 	consts["w"][0] = 255 // 155 after the zero point
-	if _, dot := runDotConv(t, g, consts, x); dot {
+	if _, dot := runDotConv(t, KernelSet{}, g, consts, x); dot {
 		t.Error("uint8 weights with zero point 100 got int8 panels")
 	}
 	g.Tensors[1].ZeroPoint[0] = 128
-	got, dot := runDotConv(t, g, consts, x)
+	got, dot := runDotConv(t, KernelSet{}, g, consts, x)
 	if !dot {
 		t.Error("uint8 weights with zero point 128 kept int16 panels")
 	}
-	withKernels(t, int16Gemm())
-	if want, _ := runDotConv(t, g, consts, x); string(got) != string(want) {
+	if want, _ := runDotConv(t, int16Gemm(), g, consts, x); string(got) != string(want) {
 		t.Error("uint8 weights with zero point 128: int8 and int16 panels differ")
 	}
 }

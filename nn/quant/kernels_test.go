@@ -100,7 +100,7 @@ func TestConvMatchesNaive(t *testing.T) {
 				return wb, nil
 			}
 			return bb, nil
-		})
+		}, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,7 +144,7 @@ func TestSoftmaxFloat(t *testing.T) {
 			{Name: "x", Type: typ, Shape: []int{1, n}, Scale: []float32{scale}, ZeroPoint: []int32{lo + 100}},
 			{Name: "y", Type: typ, Shape: []int{1, n}, Scale: []float32{1.0 / 256}, ZeroPoint: []int32{lo}},
 		}, Ops: []Op{{Op: "SOFTMAX", Inputs: []int{0}, Outputs: []int{1}, Params: Params{Beta: 1}}}, Inputs: []int{0}, Outputs: []int{1}}
-		p, err := Compile(g, nil)
+		p, err := Compile(g, nil, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,13 +12,13 @@ import (
 
 // runKernel builds op alone over g's tensors, each in its own arena region,
 // writes the given inputs (declared-type bytes, by tensor index) and returns
-// the output as declared values.
-func runKernel(t *testing.T, g *Graph, op Op, consts map[string][]byte, inputs map[int][]int32) []int32 {
+// the output as declared values, with the kernel set k.
+func runKernel(t *testing.T, k KernelSet, g *Graph, op Op, consts map[string][]byte, inputs map[int][]int32) []int32 {
 	t.Helper()
 	if err := checkRules(g); err != nil {
 		t.Fatal(err)
 	}
-	c := &compiler{g: g, consts: func(name string) ([]byte, error) { return consts[name], nil }, p: &Program{kernels: Kernels}}
+	c := &compiler{g: g, consts: func(name string) ([]byte, error) { return consts[name], nil }, p: &Program{kernels: k}}
 	c.slots = make([]slot, len(g.Tensors))
 	off := 0
 	for i, tt := range g.Tensors {
@@ -121,7 +121,7 @@ func TestDepthwiseMatchesNaive(t *testing.T) {
 		op := Op{Op: "DEPTHWISE_CONV_2D", Inputs: []int{0, 1, 2}, Outputs: []int{3},
 			Params: Params{Padding: pad, StrideH: stride, StrideW: stride, DepthMultiplier: 1, Activation: act}}
 		x := randomValues(r, inT.Type, h*w*c)
-		got := runKernel(t, g, op, map[string][]byte{"w": wt, "b": bb}, map[int][]int32{0: x})
+		got := runKernel(t, KernelSet{}, g, op, map[string][]byte{"w": wt, "b": bb}, map[int][]int32{0: x})
 
 		// Naive: reference_integer_ops::DepthwiseConvPerChannel.
 		lo, hi := typeRange(outT.Type)
@@ -191,7 +191,7 @@ func TestAddMatchesNaive(t *testing.T) {
 		g := &Graph{Add: rule, Tensors: []Tensor{aT, bT, oT}}
 		op := Op{Op: "ADD", Inputs: []int{0, 1}, Outputs: []int{2}, Params: Params{Activation: act}}
 		a, b := randomValues(r, typ, n), randomValues(r, typ, n)
-		got := runKernel(t, g, op, nil, map[int][]int32{0: a, 1: b})
+		got := runKernel(t, KernelSet{}, g, op, nil, map[int][]int32{0: a, 1: b})
 
 		lo, hi := typeRange(typ)
 		if act == "RELU" {
@@ -245,7 +245,7 @@ func TestAveragePoolMatchesNaive(t *testing.T) {
 		op := Op{Op: "AVERAGE_POOL_2D", Inputs: []int{0}, Outputs: []int{1},
 			Params: Params{Padding: pad, StrideH: stride, StrideW: stride, FilterH: fh, FilterW: fw}}
 		x := randomValues(r, inT.Type, h*w*c)
-		got := runKernel(t, g, op, nil, map[int][]int32{0: x})
+		got := runKernel(t, KernelSet{}, g, op, nil, map[int][]int32{0: x})
 		// reference_integer_ops::AveragePool: padding is left out of the count.
 		for oy := 0; oy < oh; oy++ {
 			for ox := 0; ox < ow; ox++ {
@@ -281,7 +281,7 @@ func TestMeanMatchesNaive(t *testing.T) {
 		g := &Graph{Mean: rule, Tensors: []Tensor{inT, outT}}
 		op := Op{Op: "MEAN", Inputs: []int{0}, Outputs: []int{1}, Params: Params{Axes: []int{1, 2}, KeepDims: true}}
 		x := randomValues(r, typ, h*w*c)
-		got := runKernel(t, g, op, nil, map[int][]int32{0: x})
+		got := runKernel(t, KernelSet{}, g, op, nil, map[int][]int32{0: x})
 		lo, hi := typeRange(typ)
 		n := int32(h * w)
 		for ch := 0; ch < c; ch++ {
@@ -318,7 +318,7 @@ func TestQuantizeMatchesNaive(t *testing.T) {
 		g := &Graph{Tensors: []Tensor{inT, outT}}
 		op := Op{Op: "QUANTIZE", Inputs: []int{0}, Outputs: []int{1}}
 		x := randomValues(r, inT.Type, shape[1])
-		got := runKernel(t, g, op, nil, map[int][]int32{0: x})
+		got := runKernel(t, KernelSet{}, g, op, nil, map[int][]int32{0: x})
 		lo, hi := typeRange(outT.Type)
 		q, s := QuantizeMultiplier(float64(inT.Scale[0]) / float64(outT.Scale[0]))
 		for i, v := range x {

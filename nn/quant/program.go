@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 	"unsafe"
+
+	"inceptionweb/nn"
 )
 
 // Activations are stored as bytes in one arena. An int8 tensor is stored as
@@ -25,7 +27,8 @@ type Program struct {
 	outBuf   []byte       // output in the model's own type
 	outFloat []float32    // a float32 output
 	kept     map[int]slot // tensors Compile was asked to keep readable after Run
-	kernels  KernelSet    // the kernel set when the program was compiled: its packings are made for it
+	kernels  KernelSet    // the kernel set the program was compiled for: its packings are made for it
+	float    nn.KernelSet // the float kernels of LRN
 }
 
 type step interface {
@@ -70,11 +73,20 @@ func (s slot) activation(act string) (int32, int32, error) {
 
 const arenaAlign = 16
 
+// Options are what a Program is compiled for. The zero value runs the pure-Go kernels.
+type Options struct {
+	// Kernels is the integer kernel set: the Program packs its weights for it and runs with it.
+	Kernels KernelSet
+	// Float is the float kernel set of the operators that compute in float32 (LRN).
+	Float nn.KernelSet
+	// Keep lists activation tensors that stay readable after Run (see Dequantize): their bytes are not reused.
+	Keep []int
+}
+
 // Compile checks g, loads its constants through consts (raw little-endian
-// bytes of the named tensor) and builds a Program. The activation tensors in
-// keep stay readable after Run (see Dequantize): their bytes are not reused.
-func Compile(g *Graph, consts func(name string) ([]byte, error), keep ...int) (*Program, error) {
-	c := &compiler{g: g, consts: consts, p: &Program{kernels: Kernels}, keep: keep}
+// bytes of the named tensor) and builds a Program for o.
+func Compile(g *Graph, consts func(name string) ([]byte, error), o Options) (*Program, error) {
+	c := &compiler{g: g, consts: consts, p: &Program{kernels: o.Kernels, float: o.Float}, keep: o.Keep}
 	if err := c.compile(); err != nil {
 		return nil, err
 	}

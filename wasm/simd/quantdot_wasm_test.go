@@ -56,7 +56,7 @@ func TestQGemmDotMatchesGo(t *testing.T) {
 }
 
 // TestQGemmDotUnsignedMatchesGo checks 8-bit inputs where the engine's dot product takes them unsigned without
-// saturating (AVX-VNNI: this machine's Chromium), which is when Install lets 8-bit activations use the kernel.
+// saturating (AVX-VNNI: this machine's Chromium), which is when Kernels lets 8-bit activations use the kernel.
 func TestQGemmDotUnsignedMatchesGo(t *testing.T) {
 	useRelaxedDot(t)
 	defer useVariant(t, "relaxed")
@@ -168,10 +168,7 @@ func TestConvDotMatchesGo(t *testing.T) {
 		name := fmt.Sprintf("%+v", c)
 		g, consts, x := dotConv(r, c.fc, c.h, c.w, c.c, c.n, c.kh, c.kw, c.stride)
 		run := func(k quant.KernelSet) []byte {
-			saved := quant.Kernels
-			defer func() { quant.Kernels = saved }()
-			quant.Kernels = k
-			p, err := quant.Compile(g, consts)
+			p, err := quant.Compile(g, consts, quant.Options{Kernels: k})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -247,11 +244,9 @@ func BenchmarkConvDot(b *testing.B) {
 		ops := float64(c.h * c.w * c.c * c.kh * c.kw * c.n)
 		for _, v := range []string{"plain", "relaxed"} {
 			b.Run(fmt.Sprintf("%dx%dx%d_%dx%d_to%d/%s", c.h, c.w, c.c, c.kh, c.kw, c.n, v), func(b *testing.B) {
-				saved := quant.Kernels
-				defer func() { quant.Kernels = saved; useVariant(b, "relaxed") }()
+				defer useVariant(b, "relaxed")
 				useVariant(b, v)
-				quant.Kernels = quantKernels(v)
-				p, err := quant.Compile(g, consts)
+				p, err := quant.Compile(g, consts, quant.Options{Kernels: quantKernels(v)})
 				if err != nil {
 					b.Fatal(err)
 				}

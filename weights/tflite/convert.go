@@ -128,8 +128,9 @@ func int32Data(t Tensor) ([]int, error) {
 	return out, nil
 }
 
-// Compile reads a quantized TFLite file and compiles its graph, with the constants from the file.
-func Compile(data []byte) (*quant.Program, error) {
+// Compile reads a quantized TFLite file and compiles its graph for the kernel set k, with the constants from
+// the file.
+func Compile(data []byte, k quant.KernelSet) (*quant.Program, error) {
 	m, err := Read(data)
 	if err != nil {
 		return nil, err
@@ -144,5 +145,5 @@ func Compile(data []byte) (*quant.Program, error) {
 			return nil, fmt.Errorf("tflite: no constant %q", name)
 		}
 		return c.Data, nil
-	})
+	}, quant.Options{Kernels: k})
 }
