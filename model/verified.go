@@ -9,7 +9,9 @@ import (
 // OpenVerified is Open for a model file whose bytes the caller has matched by sha256 against a list of files
 // that passed Open before (the page's models.json, or the person's own models, stored after conversion): the
 // file's own digest is not computed again (see weights.ReadVerified). Everything else is checked as by Open.
-func OpenVerified(name string, data []byte) (*Model, error) { return Backend{}.OpenVerified(name, data) }
+func OpenVerified(name string, data []byte) (*Model, error) {
+	return Backend{}.OpenVerified(name, data)
+}
 
 // OpenVerified is the package's OpenVerified for the kernel sets of b.
 func (b Backend) OpenVerified(name string, data []byte) (*Model, error) {

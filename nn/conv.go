@@ -46,14 +46,6 @@ func (c *Conv) FLOPs(h, w int) int64 {
 	return 2 * int64(oh*ow) * int64(c.KH*c.KW*c.InC) * int64(c.OutC)
 }
 
-// SamePadding returns TensorFlow's SAME padding for an input of n, a kernel of k and a stride s: the padding
-// before, and the extra one after when the total is odd.
-func SamePadding(n, k, s int) (pad, extra int) {
-	out := (n + s - 1) / s
-	total := max((out-1)*s+k-n, 0)
-	return total / 2, total % 2
-}
-
 // Forward writes the convolution of in into channels [off, off+OutC) of out, whose spatial size must match.
 func (c *Conv) Forward(in, out *Tensor, off int) {
 	oh, ow := c.OutSize(in.H, in.W)

@@ -11,8 +11,8 @@ import (
 	"inceptionweb/internal/testmodels"
 	"inceptionweb/nn"
 	"inceptionweb/nn/calibrate"
+	"inceptionweb/nn/float"
 	"inceptionweb/nn/googlenet"
-	"inceptionweb/nn/graph"
 	"inceptionweb/nn/inception"
 	"inceptionweb/nn/quant"
 	"inceptionweb/weights"
@@ -78,7 +78,7 @@ func TestGoogLeNet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fp, err := graph.Compile(g, func(name string, shape []int) ([]float32, error) { return consts[name], nil }, nn.KernelSet{})
+	fp, err := float.Compile(g, func(name string, shape []int) ([]float32, error) { return consts[name], nil }, nn.KernelSet{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"inceptionweb/nn/graph"
 )
 
 // randomDotGemm gives a GEMM with inputs below 128 and int8 weights as both
@@ -158,7 +160,7 @@ func int16Gemm() KernelSet {
 // dotConvGraph is one CONV_2D (or FULLY_CONNECTED) with int8 per-channel
 // weights and the fp32 rule, its input declared with bits (0: none), and its
 // constants.
-func dotConvGraph(r *rand.Rand, fc bool, h, w, c, n, kh, kw, stride int, pad string, bits int) (*Graph, map[string][]byte, []byte) {
+func dotConvGraph(r *rand.Rand, fc bool, h, w, c, n, kh, kw, stride int, pad graph.Padding, bits int) (*Graph, map[string][]byte, []byte) {
 	size := func(in, k int) int {
 		if pad == "VALID" {
 			return (in - k + stride) / stride
@@ -168,7 +170,7 @@ func dotConvGraph(r *rand.Rand, fc bool, h, w, c, n, kh, kw, stride int, pad str
 	oh, ow := size(h, kh), size(w, kw)
 	inShape, wShape, outShape := []int{1, h, w, c}, []int{n, kh, kw, c}, []int{1, oh, ow, n}
 	params := Params{Padding: pad, StrideH: stride, StrideW: stride, Activation: "RELU"}
-	op := "CONV_2D"
+	op := graph.Conv2D
 	if fc {
 		inShape, wShape, outShape, params, op = []int{h, c}, []int{n, c}, []int{h, n}, Params{}, "FULLY_CONNECTED"
 	}
@@ -223,7 +225,7 @@ func TestConvDot(t *testing.T) {
 		fc := trial%4 == 3
 		h, w, c, n := 1+r.IntN(9), 1+r.IntN(9), 1+r.IntN(40), 1+r.IntN(40)
 		kh, kw := []int{1, 3, 5}[r.IntN(3)], []int{1, 3}[r.IntN(2)]
-		stride, pad := 1+r.IntN(2), []string{"SAME", "VALID"}[r.IntN(2)]
+		stride, pad := 1+r.IntN(2), []graph.Padding{graph.Same, graph.Valid}[r.IntN(2)]
 		if pad == "VALID" && (kh > h || kw > w) {
 			pad = "SAME"
 		}

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"inceptionweb/nn/graph"
 )
 
 // Standalone tests of the depthwise, ADD, AVERAGE_POOL_2D, MEAN and QUANTIZE
@@ -91,12 +93,12 @@ func TestDepthwiseMatchesNaive(t *testing.T) {
 		h, w, c := 1+r.IntN(9), 1+r.IntN(9), 1+r.IntN(19)
 		k := []int{1, 3, 5}[r.IntN(3)]
 		stride := 1 + r.IntN(2)
-		pad := []string{"SAME", "VALID"}[r.IntN(2)]
+		pad := []graph.Padding{graph.Same, graph.Valid}[r.IntN(2)]
 		if pad == "VALID" && (k > h || k > w) {
 			pad = "SAME"
 		}
 		rule := []string{RequantizeGemmlowp, RequantizeFP32}[r.IntN(2)]
-		act := []string{"NONE", "RELU6"}[r.IntN(2)]
+		act := []graph.Activation{graph.None, graph.ReLU6}[r.IntN(2)]
 		oh, pt, _ := Params{Padding: pad}.Window(0, h, k, stride, 1)
 		ow, pl, _ := Params{Padding: pad}.Window(1, w, k, stride, 1)
 		inT := randomQuant(r, "x", randomType(r), []int{1, h, w, c})
@@ -187,7 +189,7 @@ func TestAddMatchesNaive(t *testing.T) {
 			// Ratios of exactly 1/2 make many sums land on a half: the rules' tie breaking shows.
 			aT.Scale[0], bT.Scale[0] = oT.Scale[0]/2, oT.Scale[0]/2
 		}
-		act := []string{"NONE", "RELU"}[r.IntN(2)]
+		act := []graph.Activation{graph.None, graph.ReLU}[r.IntN(2)]
 		g := &Graph{Add: rule, Tensors: []Tensor{aT, bT, oT}}
 		op := Op{Op: "ADD", Inputs: []int{0, 1}, Outputs: []int{2}, Params: Params{Activation: act}}
 		a, b := randomValues(r, typ, n), randomValues(r, typ, n)
@@ -235,7 +237,7 @@ func TestAveragePoolMatchesNaive(t *testing.T) {
 		h, w, c := 1+r.IntN(9), 1+r.IntN(9), 1+r.IntN(9)
 		fh, fw := 1+r.IntN(min(h, 4)), 1+r.IntN(min(w, 4))
 		stride := 1 + r.IntN(2)
-		pad := []string{"SAME", "VALID"}[r.IntN(2)]
+		pad := []graph.Padding{graph.Same, graph.Valid}[r.IntN(2)]
 		oh, pt, _ := Params{Padding: pad}.Window(0, h, fh, stride, 1)
 		ow, pl, _ := Params{Padding: pad}.Window(1, w, fw, stride, 1)
 		inT := randomQuant(r, "x", randomType(r), []int{1, h, w, c})

@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"inceptionweb/nn/graph"
 )
 
 // TestPoolKernels runs MAX_POOL_2D and AVERAGE_POOL_2D (Caffe's ceil-mode
@@ -29,7 +31,7 @@ func TestPoolKernels(t *testing.T) {
 		outT.Name, outT.Shape = "y", []int{1, oh, ow, c}
 		g := &Graph{Tensors: []Tensor{inT, outT}}
 		x := randomValues(r, typ, h*w*c)
-		for _, kind := range []string{"MAX_POOL_2D", "AVERAGE_POOL_2D"} {
+		for _, kind := range []graph.Kind{graph.MaxPool2D, graph.AveragePool2D} {
 			op := Op{Op: kind, Inputs: []int{0}, Outputs: []int{1}, Params: pr}
 			want := runKernel(t, KernelSet{}, g, op, nil, map[int][]int32{0: x})
 			var calls []PoolArgs

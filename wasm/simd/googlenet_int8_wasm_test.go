@@ -10,13 +10,14 @@ import (
 	"inceptionweb/nn"
 	"inceptionweb/nn/calibrate"
 	"inceptionweb/nn/googlenet"
+	"inceptionweb/nn/graph"
 	"inceptionweb/nn/inception"
 	"inceptionweb/nn/quant"
 )
 
 // int8GoogLeNet is GoogLeNet's integer graph (random weights, activation ranges calibrated on two random
 // inputs, as tools/quantize does) and a third input.
-func int8GoogLeNet(tb testing.TB) (*quant.Graph, func(string) ([]byte, error), []float32) {
+func int8GoogLeNet(tb testing.TB) (*graph.Graph, func(string) ([]byte, error), []float32) {
 	g, consts, err := googlenet.Arch.Graph(randomParams{}, inception.Config{})
 	if err != nil {
 		tb.Fatal(err)
@@ -52,7 +53,7 @@ func int8Options(k quant.KernelSet) quant.Options {
 	return quant.Options{Kernels: k, Float: nn.KernelSet{LRN: LRN}}
 }
 
-func runInt8(tb testing.TB, k quant.KernelSet, g *quant.Graph, consts func(string) ([]byte, error), x []float32) (*quant.Program, []float32) {
+func runInt8(tb testing.TB, k quant.KernelSet, g *graph.Graph, consts func(string) ([]byte, error), x []float32) (*quant.Program, []float32) {
 	prog, err := quant.Compile(g, consts, int8Options(k))
 	if err != nil {
 		tb.Fatal(err)
