@@ -98,6 +98,13 @@ func (p *Program) compileOp(g *graph.Graph, op graph.Op, weight func(string, []i
 		v, err := weight(t.Name, t.Shape)
 		return v, t.Shape, err
 	}
+	// weights are a convolution's or fully connected layer's filter (with its shape) and bias.
+	weights := func() (w []float32, ws []int, b []float32, err error) {
+		if w, ws, err = constant(1); err == nil {
+			b, _, err = constant(2)
+		}
+		return w, ws, b, err
+	}
 	x, err := in(0)
 	if err != nil {
 		return nil, err
@@ -109,11 +116,7 @@ func (p *Program) compileOp(g *graph.Graph, op graph.Op, weight func(string, []i
 	}
 	switch op.Op {
 	case graph.Conv2D, graph.DepthwiseConv2D:
-		w, ws, err := constant(1)
-		if err != nil {
-			return nil, err
-		}
-		b, _, err := constant(2)
+		w, ws, b, err := weights()
 		if err != nil {
 			return nil, err
 		}
@@ -153,11 +156,7 @@ func (p *Program) compileOp(g *graph.Graph, op graph.Op, weight func(string, []i
 		c.Prepare(p.kernels)
 		return func() { c.Forward(x, out, 0) }, nil
 	case graph.FullyConnected:
-		w, ws, err := constant(1)
-		if err != nil {
-			return nil, err
-		}
-		b, _, err := constant(2)
+		w, ws, b, err := weights()
 		if err != nil {
 			return nil, err
 		}
