@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"image"
 
+	"inceptionweb/nn"
 	"inceptionweb/nn/calibrate"
+	"inceptionweb/nn/graph"
 	"inceptionweb/nn/inception"
 	"inceptionweb/nn/inceptionv3"
-	"inceptionweb/nn/quant"
 	"inceptionweb/weights"
 	"inceptionweb/weights/safetensors"
 )
@@ -47,7 +48,7 @@ func QuantizeActivations(name string, data []byte, images []image.Image, o calib
 			mf.Input.FloatInput(rgba, inputs[i])
 		}
 	}
-	ranges, err := calibrate.Observe(g, consts, inputs)
+	ranges, err := calibrate.Observe(g, consts, inputs, nn.KernelSet{})
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -67,9 +68,9 @@ func QuantizeActivations(name string, data []byte, images []image.Image, o calib
 }
 
 // floatGraph is a float model file's network as an operator graph with its constants.
-func floatGraph(name string, mf *weights.Model) (*quant.Graph, map[string][]float32, error) {
+func floatGraph(name string, mf *weights.Model) (*graph.Graph, map[string][]float32, error) {
 	if mf.Architecture == weights.FloatGraph {
-		var g quant.Graph
+		var g graph.Graph
 		if err := json.Unmarshal(mf.Config, &g); err != nil {
 			return nil, nil, fmt.Errorf("%s: bad graph: %w", name, err)
 		}
@@ -90,7 +91,7 @@ func floatGraph(name string, mf *weights.Model) (*quant.Graph, map[string][]floa
 	if err != nil {
 		return nil, nil, err
 	}
-	var g *quant.Graph
+	var g *graph.Graph
 	var consts map[string][]float32
 	if arch == inceptionv3.Arch {
 		// Its transform_input folds into the first convolution.

@@ -7,11 +7,11 @@ import (
 	"slices"
 	"strings"
 
+	"inceptionweb/nn/float"
 	"inceptionweb/nn/googlenet"
 	"inceptionweb/nn/graph"
 	"inceptionweb/nn/imagenet"
 	"inceptionweb/nn/inceptionv3"
-	"inceptionweb/nn/quant"
 	"inceptionweb/weights"
 	"inceptionweb/weights/caffejs"
 	"inceptionweb/weights/safetensors"
@@ -19,7 +19,7 @@ import (
 )
 
 // QuantDTypes maps the integer graph's element types to safetensors dtypes.
-var QuantDTypes = map[quant.DType]string{quant.Uint8: "U8", quant.Int8: "I8", quant.Int32: "I32"}
+var QuantDTypes = map[graph.DType]string{graph.Uint8: "U8", graph.Int8: "I8", graph.Int32: "I32"}
 
 // FromTFLite converts a quantized TFLite ImageNet classifier into a model file running it with TFLite's
 // integer semantics; its input is the raw RGB pixels of TensorFlow's central 87.5% crop.
@@ -45,7 +45,7 @@ func FromTFLite(meta weights.Meta, data []byte) ([]byte, error) {
 }
 
 // FloatFromTFLite converts a quantized TFLite classifier into its float32 reference: the same graph with every
-// constant dequantized, run by nn/graph. The quantization tool measures int8 weights against it.
+// constant dequantized, run by nn/float. The quantization tool measures int8 weights against it.
 func FloatFromTFLite(meta weights.Meta, data []byte) ([]byte, error) {
 	g, consts, err := readTFLite(data)
 	if err != nil {
@@ -54,20 +54,20 @@ func FloatFromTFLite(meta weights.Meta, data []byte) ([]byte, error) {
 	if err := tfliteMeta(&meta, g); err != nil {
 		return nil, err
 	}
-	fg, fc, err := graph.Dequantize(g, consts)
+	fg, fc, err := float.Dequantize(g, consts)
 	if err != nil {
 		return nil, err
 	}
 	tensors := make([]safetensors.Tensor, 0, len(fc))
 	for _, n := range sortedKeys(fc) {
-		shape := fg.Tensors[slices.IndexFunc(fg.Tensors, func(t quant.Tensor) bool { return t.Name == n })].Shape
+		shape := fg.Tensors[slices.IndexFunc(fg.Tensors, func(t graph.Tensor) bool { return t.Name == n })].Shape
 		tensors = append(tensors, safetensors.FromFloat32(n, shape, fc[n]))
 	}
 	meta.Architecture, meta.Quantization = weights.FloatGraph, "float32"
 	return writeGraph(meta, fg, tensors)
 }
 
-func readTFLite(data []byte) (*quant.Graph, map[string]quant.ConstTensor, error) {
+func readTFLite(data []byte) (*graph.Graph, map[string]graph.ConstTensor, error) {
 	m, err := tflite.Read(data)
 	if err != nil {
 		return nil, nil, err
@@ -76,12 +76,12 @@ func readTFLite(data []byte) (*quant.Graph, map[string]quant.ConstTensor, error)
 }
 
 // tfliteMeta fills in what an ImageNet classifier from TFLite needs: input size, crop, labels.
-func tfliteMeta(meta *weights.Meta, g *quant.Graph) error {
+func tfliteMeta(meta *weights.Meta, g *graph.Graph) error {
 	if len(g.Inputs) != 1 || len(g.Outputs) != 1 {
 		return fmt.Errorf("want one input and one output, the graph has %d and %d", len(g.Inputs), len(g.Outputs))
 	}
 	in, out := g.Tensors[g.Inputs[0]], g.Tensors[g.Outputs[0]].Shape
-	if len(in.Shape) != 4 || in.Shape[0] != 1 || in.Shape[1] != in.Shape[2] || in.Shape[3] != 3 || in.Type != quant.Uint8 {
+	if len(in.Shape) != 4 || in.Shape[0] != 1 || in.Shape[1] != in.Shape[2] || in.Shape[3] != 3 || in.Type != graph.Uint8 {
 		return fmt.Errorf("input %v of %s is not [1,N,N,3] uint8 pixels", in.Shape, in.Type)
 	}
 	classes := out[len(out)-1]
@@ -93,7 +93,7 @@ func tfliteMeta(meta *weights.Meta, g *quant.Graph) error {
 	return nil
 }
 
-func writeGraph(meta weights.Meta, g *quant.Graph, tensors []safetensors.Tensor) ([]byte, error) {
+func writeGraph(meta weights.Meta, g *graph.Graph, tensors []safetensors.Tensor) ([]byte, error) {
 	raw, err := json.Marshal(g)
 	if err != nil {
 		return nil, err

@@ -5,25 +5,25 @@ import (
 	"encoding/json"
 	"testing"
 
+	"inceptionweb/nn/graph"
 	"inceptionweb/nn/imagenet"
-	"inceptionweb/nn/quant"
 	"inceptionweb/weights"
 	"inceptionweb/weights/safetensors"
 )
 
 // tinyGraph is a model file of a three-operator integer graph over 2x2 pixels: average pool, reshape, softmax.
 func tinyGraph(t testing.TB, arch string) []byte {
-	g := &quant.Graph{
-		Tensors: []quant.Tensor{
-			{Name: "input", Type: quant.Uint8, Shape: []int{1, 2, 2, 3}, Scale: []float32{1.0 / 255}, ZeroPoint: []int32{0}},
-			{Name: "pool", Type: quant.Uint8, Shape: []int{1, 1, 1, 3}, Scale: []float32{1.0 / 255}, ZeroPoint: []int32{0}},
-			{Name: "flat", Type: quant.Uint8, Shape: []int{1, 3}, Scale: []float32{1.0 / 255}, ZeroPoint: []int32{0}},
-			{Name: "probs", Type: quant.Uint8, Shape: []int{1, 3}, Scale: []float32{1.0 / 256}, ZeroPoint: []int32{0}},
+	g := &graph.Graph{
+		Tensors: []graph.Tensor{
+			{Name: "input", Type: graph.Uint8, Shape: []int{1, 2, 2, 3}, Scale: []float32{1.0 / 255}, ZeroPoint: []int32{0}},
+			{Name: "pool", Type: graph.Uint8, Shape: []int{1, 1, 1, 3}, Scale: []float32{1.0 / 255}, ZeroPoint: []int32{0}},
+			{Name: "flat", Type: graph.Uint8, Shape: []int{1, 3}, Scale: []float32{1.0 / 255}, ZeroPoint: []int32{0}},
+			{Name: "probs", Type: graph.Uint8, Shape: []int{1, 3}, Scale: []float32{1.0 / 256}, ZeroPoint: []int32{0}},
 		},
-		Ops: []quant.Op{
-			{Op: "AVERAGE_POOL_2D", Inputs: []int{0}, Outputs: []int{1}, Params: quant.Params{Padding: "VALID", StrideH: 1, StrideW: 1, FilterH: 2, FilterW: 2}},
+		Ops: []graph.Op{
+			{Op: "AVERAGE_POOL_2D", Inputs: []int{0}, Outputs: []int{1}, Params: graph.Params{Padding: "VALID", StrideH: 1, StrideW: 1, FilterH: 2, FilterW: 2}},
 			{Op: "RESHAPE", Inputs: []int{1}, Outputs: []int{2}},
-			{Op: "SOFTMAX", Inputs: []int{2}, Outputs: []int{3}, Params: quant.Params{Beta: 1}},
+			{Op: "SOFTMAX", Inputs: []int{2}, Outputs: []int{3}, Params: graph.Params{Beta: 1}},
 		},
 		Inputs: []int{0}, Outputs: []int{3},
 	}

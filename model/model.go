@@ -15,6 +15,7 @@ import (
 	"inceptionweb/nn/imagenet"
 	"inceptionweb/nn/inception"
 	"inceptionweb/nn/inceptionv3"
+	"inceptionweb/nn/quant"
 	"inceptionweb/weights"
 	"inceptionweb/weights/safetensors"
 	"inceptionweb/weights/torch"
@@ -81,28 +82,39 @@ func (m *Model) ClassCAM(index int) (CAM, error) {
 	return m.cam(index), nil
 }
 
-// Open builds a model from a file: a model file of this product (see package weights), or torchvision
-// InceptionV3 weights as people have them (a torch.save state_dict, zip or legacy, or safetensors with the
-// same names).
-func Open(name string, data []byte) (*Model, error) { return open(name, data, false) }
+// Backend is the kernel sets a model is built for: its layers are prepared for them when it is opened and run
+// with them from then on. The zero value is the pure-Go kernels; the page's worker passes the SIMD sets of
+// wasm/simd when the browser has them.
+type Backend struct {
+	Float nn.KernelSet    // float32 convolution, pooling and LRN
+	Int8  quant.KernelSet // the integer graphs' kernels
+}
+
+// Open builds a model from a file with the pure-Go kernels: a model file of this product (see package weights),
+// or torchvision InceptionV3 weights as people have them (a torch.save state_dict, zip or legacy, or
+// safetensors with the same names).
+func Open(name string, data []byte) (*Model, error) { return Backend{}.open(name, data, false) }
+
+// Open is the package's Open for the kernel sets of b.
+func (b Backend) Open(name string, data []byte) (*Model, error) { return b.open(name, data, false) }
 
 // OpenForLogits opens a float model for LogitsNCHW: the input reaches the first convolution unchanged, so
 // transform_input is off whatever the weights ask for.
-func OpenForLogits(name string, data []byte) (*Model, error) { return open(name, data, true) }
+func OpenForLogits(name string, data []byte) (*Model, error) { return Backend{}.open(name, data, true) }
 
-func open(name string, data []byte, rawInput bool) (*Model, error) {
+func (b Backend) open(name string, data []byte, rawInput bool) (*Model, error) {
 	if weights.IsModelFile(data) {
 		m, err := weights.Read(name, data)
 		if err != nil {
 			return nil, err
 		}
-		return build(name, m.Meta, m, rawInput)
+		return b.build(name, m.Meta, m, rawInput)
 	}
 	tensors, err := ReadStateDict(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return build(name, TorchvisionMeta(name), TensorParams(tensors), rawInput)
+	return b.build(name, TorchvisionMeta(name), TensorParams(tensors), rawInput)
 }
 
 // ReadStateDict reads named tensors from a safetensors file or a PyTorch state_dict (zip or legacy format).
@@ -145,13 +157,14 @@ func TorchvisionMeta(name string) weights.Meta {
 	}
 }
 
-func build(name string, meta weights.Meta, p inception.Params, rawInput bool) (*Model, error) {
+func (b Backend) build(name string, meta weights.Meta, p inception.Params, rawInput bool) (*Model, error) {
 	switch meta.Architecture {
 	case weights.InceptionV3, weights.GoogLeNet:
 		arch, cfg, err := netConfig(name, meta, rawInput, inception.Split{})
 		if err != nil {
 			return nil, err
 		}
+		cfg.Kernels = b.Float
 		return buildNet(name, meta, arch, p, cfg)
 	case weights.QuantGraph, weights.FloatGraph:
 		mf, ok := p.(*weights.Model)
@@ -159,9 +172,9 @@ func build(name string, meta weights.Meta, p inception.Params, rawInput bool) (*
 			return nil, fmt.Errorf("%s: a graph needs a model file", name)
 		}
 		if meta.Architecture == weights.FloatGraph {
-			return buildFloatGraph(name, mf)
+			return buildFloatGraph(name, mf, b.Float)
 		}
-		return buildQuant(name, mf)
+		return buildQuant(name, mf, b)
 	}
 	return nil, fmt.Errorf("%s: unknown architecture %q", name, meta.Architecture)
 }

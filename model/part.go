@@ -23,21 +23,27 @@ func (m *Model) CanSplit() bool {
 	return m.meta.Architecture == weights.InceptionV3 || m.meta.Architecture == weights.GoogLeNet
 }
 
-// OpenPart builds part `part` of `parts` of a model file of InceptionV3 or GoogLeNet; it holds only that
-// part's weights.
+// OpenPart builds part `part` of `parts` of a model file of InceptionV3 or GoogLeNet with the pure-Go kernels;
+// it holds only that part's weights.
 func OpenPart(name string, data []byte, part, parts int) (*Part, error) {
+	return Backend{}.OpenPart(name, data, part, parts)
+}
+
+// OpenPart is the package's OpenPart for the kernel sets of b.
+func (b Backend) OpenPart(name string, data []byte, part, parts int) (*Part, error) {
 	mf, err := weights.Read(name, data)
 	if err != nil {
 		return nil, err
 	}
-	return openPart(name, mf, part, parts)
+	return b.openPart(name, mf, part, parts)
 }
 
-func openPart(name string, mf *weights.Model, part, parts int) (*Part, error) {
+func (b Backend) openPart(name string, mf *weights.Model, part, parts int) (*Part, error) {
 	arch, cfg, err := netConfig(name, mf.Meta, false, inception.Split{Part: part, Parts: parts})
 	if err != nil {
 		return nil, fmt.Errorf("%s: only networks of inception blocks can be split across workers: %w", name, err)
 	}
+	cfg.Kernels = b.Float
 	net, err := inception.New(arch, mf, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)

@@ -7,14 +7,15 @@ import (
 	"slices"
 
 	"inceptionweb/nn"
+	"inceptionweb/nn/float"
 	"inceptionweb/nn/graph"
 	"inceptionweb/nn/quant"
 	"inceptionweb/weights"
 )
 
-// buildQuant compiles an integer graph (TFLite semantics) whose input is raw RGB pixels.
-func buildQuant(name string, mf *weights.Model) (*Model, error) {
-	var g quant.Graph
+// buildQuant compiles an integer graph (TFLite semantics) for b whose input is raw RGB pixels.
+func buildQuant(name string, mf *weights.Model, b Backend) (*Model, error) {
+	var g graph.Graph
 	if err := json.Unmarshal(mf.Config, &g); err != nil {
 		return nil, fmt.Errorf("%s: bad graph: %w", name, err)
 	}
@@ -34,14 +35,14 @@ func buildQuant(name string, mf *weights.Model) (*Model, error) {
 	if logits >= 0 {
 		keep = append(keep, logits)
 	}
-	prog, err := quant.Compile(&g, consts, keep...)
+	prog, err := quant.Compile(&g, consts, quant.Options{Kernels: b.Int8, Float: b.Float, Keep: keep})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	s := mf.Input.Size
 	// The input is raw RGB pixels (TFLite's graphs) or the model's float preprocessing, which the graph's first
 	// QUANTIZE reads (the Inception networks quantized by calibration).
-	floatInput := g.Tensors[g.Inputs[0]].Type == quant.Float32
+	floatInput := g.Tensors[g.Inputs[0]].Type == graph.Float32
 	if want := []int{1, s, s, 3}; !slices.Equal(prog.InputShape(), want) || (mf.Input.Normalize == "float") != floatInput {
 		return nil, fmt.Errorf("%s: graph input %v (float %v), metadata says %v %s input", name, prog.InputShape(), floatInput, want, mf.Input.Normalize)
 	}
@@ -72,7 +73,7 @@ func buildQuant(name string, mf *weights.Model) (*Model, error) {
 		data, typ, scale, zp := prog.Output()
 		for i, q := range data {
 			v := int32(q)
-			if typ == quant.Int8 {
+			if typ == graph.Int8 {
 				v = int32(int8(q))
 			}
 			probs[i] = scale * float32(v-zp)
@@ -80,7 +81,7 @@ func buildQuant(name string, mf *weights.Model) (*Model, error) {
 		return probs, nil
 	}
 	m.scores = m.probs
-	if g.Tensors[g.Outputs[0]].Type == quant.Float32 {
+	if g.Tensors[g.Outputs[0]].Type == graph.Float32 {
 		// The graph ends in float32 logits (an Inception network quantized by calibration).
 		m.scores = func(rgba []byte) ([]float32, error) {
 			if _, err := m.probs(rgba); err != nil {
@@ -125,18 +126,18 @@ func dropAlpha(rgb, rgba []byte) {
 // findClassifier finds the head MobileNetV2 has (AVERAGE_POOL_2D or MEAN over the whole map, then a 1x1
 // CONV_2D) or the Inception networks' (MEAN, then FULLY_CONNECTED); graphs without one have no features or
 // class activation maps.
-func findClassifier(g *quant.Graph) (classifierTaps, bool) {
+func findClassifier(g *graph.Graph) (classifierTaps, bool) {
 	for i := len(g.Ops) - 1; i > 0; i-- {
 		op, prev := g.Ops[i], g.Ops[i-1]
-		if (op.Op != "CONV_2D" && op.Op != "FULLY_CONNECTED") || len(op.Inputs) < 2 ||
-			(prev.Op != "AVERAGE_POOL_2D" && prev.Op != "MEAN") ||
+		if (op.Op != graph.Conv2D && op.Op != graph.FullyConnected) || len(op.Inputs) < 2 ||
+			(prev.Op != graph.AveragePool2D && prev.Op != graph.Mean) ||
 			len(prev.Outputs) != 1 || prev.Outputs[0] != op.Inputs[0] || len(prev.Inputs) < 1 {
 			continue
 		}
 		fmap, pooled, w := prev.Inputs[0], op.Inputs[0], op.Inputs[1]
 		fs, ps, ws := g.Tensors[fmap].Shape, g.Tensors[pooled].Shape, g.Tensors[w].Shape
 		if len(fs) != 4 || !g.Tensors[w].Const || ps[len(ps)-1] != fs[3] || ws[len(ws)-1] != fs[3] ||
-			numElements(ps) != fs[3] || numElements(ws) != ws[0]*fs[3] {
+			graph.NumElements(ps) != fs[3] || graph.NumElements(ws) != ws[0]*fs[3] {
 			return classifierTaps{}, false
 		}
 		return classifierTaps{fmap, pooled, w}, true
@@ -144,31 +145,23 @@ func findClassifier(g *quant.Graph) (classifierTaps, bool) {
 	return classifierTaps{}, false
 }
 
-func numElements(shape []int) int {
-	n := 1
-	for _, d := range shape {
-		n *= d
-	}
-	return n
-}
-
 // logitsOf is the input of the graph's final SOFTMAX, or -1.
-func logitsOf(g *quant.Graph) int {
-	if n := len(g.Ops); n > 0 && g.Ops[n-1].Op == "SOFTMAX" && len(g.Ops[n-1].Inputs) == 1 && g.Ops[n-1].Outputs[0] == g.Outputs[0] {
+func logitsOf(g *graph.Graph) int {
+	if n := len(g.Ops); n > 0 && g.Ops[n-1].Op == graph.Softmax && len(g.Ops[n-1].Inputs) == 1 && g.Ops[n-1].Outputs[0] == g.Outputs[0] {
 		return g.Ops[n-1].Inputs[0]
 	}
 	return -1
 }
 
 // attach gives m its features and class activation maps from the kept tensors and the dequantized classifier.
-func (t classifierTaps) attach(m *Model, g *quant.Graph, prog *quant.Program, consts func(string) ([]byte, error)) error {
+func (t classifierTaps) attach(m *Model, g *graph.Graph, prog *quant.Program, consts func(string) ([]byte, error)) error {
 	wt := g.Tensors[t.weight]
 	data, err := consts(wt.Name)
 	if err != nil {
 		return err
 	}
 	outC, inC := wt.Shape[0], wt.Shape[len(wt.Shape)-1]
-	if len(data) != outC*inC || (wt.Type != quant.Uint8 && wt.Type != quant.Int8) || len(wt.Scale) == 0 ||
+	if len(data) != outC*inC || (wt.Type != graph.Uint8 && wt.Type != graph.Int8) || len(wt.Scale) == 0 ||
 		(len(wt.Scale) != 1 && len(wt.Scale) != outC) || len(wt.ZeroPoint) != len(wt.Scale) {
 		return fmt.Errorf("classifier weights %q: %s %v with %d scales", wt.Name, wt.Type, wt.Shape, len(wt.Scale))
 	}
@@ -180,7 +173,7 @@ func (t classifierTaps) attach(m *Model, g *quant.Graph, prog *quant.Program, co
 		k := min(o, len(wt.Scale)-1)
 		for i := range row {
 			v := int32(q[o*inC+i])
-			if wt.Type == quant.Int8 {
+			if wt.Type == graph.Int8 {
 				v = int32(int8(q[o*inC+i]))
 			}
 			row[i] = wt.Scale[k] * float32(v-wt.ZeroPoint[k])
@@ -205,10 +198,10 @@ func (t classifierTaps) attach(m *Model, g *quant.Graph, prog *quant.Program, co
 	return nil
 }
 
-// buildFloatGraph compiles a float graph (nn/graph); pixels map to the input's real values through the
-// input's own quantization, as in the integer model it came from.
-func buildFloatGraph(name string, mf *weights.Model) (*Model, error) {
-	var g quant.Graph
+// buildFloatGraph compiles a float graph (nn/float) for the kernel set k; pixels map to the input's real values
+// through the input's own quantization, as in the integer model it came from.
+func buildFloatGraph(name string, mf *weights.Model, k nn.KernelSet) (*Model, error) {
+	var g graph.Graph
 	if err := json.Unmarshal(mf.Config, &g); err != nil {
 		return nil, fmt.Errorf("%s: bad graph: %w", name, err)
 	}
@@ -219,7 +212,7 @@ func buildFloatGraph(name string, mf *weights.Model) (*Model, error) {
 	if len(in.Scale) != 1 || len(in.ZeroPoint) != 1 {
 		return nil, fmt.Errorf("%s: the graph's input does not say how pixels map to values", name)
 	}
-	prog, err := graph.Compile(&g, mf.Float32)
+	prog, err := float.Compile(&g, mf.Float32, k)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -229,8 +222,7 @@ func buildFloatGraph(name string, mf *weights.Model) (*Model, error) {
 		return nil, fmt.Errorf("%s: graph input %s, metadata says %dx%d raw pixels", name, x.Shape(), s, s)
 	}
 	scale, zp := in.Scale[0], float32(in.ZeroPoint[0])
-	out := prog.Run()
-	m := &Model{meta: mf.Meta, classes: len(out)}
+	m := &Model{meta: mf.Meta, classes: g.Tensors[g.Outputs[0]].Elements()}
 	m.probs = func(rgba []byte) ([]float32, error) {
 		for i := 0; i < s*s; i++ {
 			for c := 0; c < 3; c++ {

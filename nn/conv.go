@@ -21,6 +21,18 @@ type Conv struct {
 	Weight []float32 // HWIO: [KH][KW][InC][OutC]
 	Bias   []float32 // [OutC]
 	Packed any       // the weights in the layout of the kernel set that prepared them (see Prepare)
+
+	kernels *KernelSet // the set Prepare was given (nil: pure Go)
+}
+
+// Prepare makes k the convolution's kernel set, once its weights are final: k may pack them into its own
+// layout and drop Weight, so from then on the convolution runs only with k. Without Prepare it runs the pure-Go
+// kernel.
+func (c *Conv) Prepare(k *KernelSet) {
+	c.kernels = k
+	if k != nil && k.Prepare != nil {
+		k.Prepare(c)
+	}
 }
 
 // OutSize is the spatial size of the output for an h x w input.
@@ -34,14 +46,6 @@ func (c *Conv) FLOPs(h, w int) int64 {
 	return 2 * int64(oh*ow) * int64(c.KH*c.KW*c.InC) * int64(c.OutC)
 }
 
-// SamePadding returns TensorFlow's SAME padding for an input of n, a kernel of k and a stride s: the padding
-// before, and the extra one after when the total is odd.
-func SamePadding(n, k, s int) (pad, extra int) {
-	out := (n + s - 1) / s
-	total := max((out-1)*s+k-n, 0)
-	return total / 2, total % 2
-}
-
 // Forward writes the convolution of in into channels [off, off+OutC) of out, whose spatial size must match.
 func (c *Conv) Forward(in, out *Tensor, off int) {
 	oh, ow := c.OutSize(in.H, in.W)
@@ -49,8 +53,8 @@ func (c *Conv) Forward(in, out *Tensor, off int) {
 		panic(fmt.Sprintf("nn: conv %dx%d %d->%d: input %s, output %s at channel %d",
 			c.KH, c.KW, c.InC, c.OutC, in.Shape(), out.Shape(), off))
 	}
-	if Kernels.Conv != nil {
-		Kernels.Conv(c, in, out, off)
+	if c.kernels != nil && c.kernels.Conv != nil {
+		c.kernels.Conv(c, in, out, off)
 	} else {
 		convGo(c, in, out, off)
 	}

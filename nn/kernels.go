@@ -1,13 +1,14 @@
 package nn
 
-// KernelSet is the compute routines a forward pass uses. The pure-Go set is the reference, the native path and
-// the fallback for browsers without SIMD; the wasm build installs a SIMD set when the browser supports it.
-// A nil routine falls back to the pure-Go one.
+// KernelSet is the compute routines of the float layers. The pure-Go set is the reference, the native path and
+// the fallback for browsers without SIMD; the wasm worker passes a SIMD set when the browser supports it. A layer
+// runs with the set it was built for (Conv.Prepare, Pool.Kernels, LRN.Kernels), so two networks in one program
+// may use different sets. A nil routine, or a nil set, is the pure-Go one.
 type KernelSet struct {
 	Name string
 	// Prepare, when set, is called once for every convolution when a model is built, after its weights are
 	// final: a kernel may move the weights into its own layout (c.Packed) and drop c.Weight, so a model holds
-	// its weights once.
+	// its weights once. Only this set's Conv can run the convolution afterwards, which is why it keeps the set.
 	Prepare func(c *Conv)
 	// Conv computes c over in into channels [off, off+c.OutC) of out; shapes are already checked.
 	Conv func(c *Conv, in, out *Tensor, off int)
@@ -19,16 +20,6 @@ type KernelSet struct {
 
 // GoKernels is the pure-Go kernel set.
 var GoKernels = KernelSet{Name: "go", Conv: convGo, Pool: poolGo, LRN: lrnGo}
-
-// Kernels is the kernel set in use. Choose it before building models.
-var Kernels = GoKernels
-
-// Prepare hands a finished convolution to the kernel set in use.
-func Prepare(c *Conv) {
-	if Kernels.Prepare != nil {
-		Kernels.Prepare(c)
-	}
-}
 
 // convGo walks the output four pixels at a time; for each kernel tap and input channel it adds the four input
 // values times one row of weights to the four output rows. Taps that fall in the padding read a row of zeros.

@@ -11,6 +11,7 @@ type LRN struct {
 	Size        int
 	Alpha, Beta float32
 	K           float32
+	Kernels     *KernelSet // nil: pure Go
 }
 
 // Forward normalises in into channels [off, off+in.C) of out, whose spatial size must match.
@@ -18,8 +19,8 @@ func (l *LRN) Forward(in, out *Tensor, off int) {
 	if out.H != in.H || out.W != in.W || off+in.C > out.C {
 		panic(fmt.Sprintf("nn: lrn: input %s, output %s at channel %d", in.Shape(), out.Shape(), off))
 	}
-	if Kernels.LRN != nil {
-		Kernels.LRN(l, in, out, off)
+	if l.Kernels != nil && l.Kernels.LRN != nil {
+		l.Kernels.LRN(l, in, out, off)
 	} else {
 		lrnGo(l, in, out, off)
 	}

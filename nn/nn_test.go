@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"inceptionweb/nn/graph"
 )
 
 // naiveConv is the definition of a convolution, written as plainly as possible.
@@ -106,21 +108,16 @@ func TestPool(t *testing.T) {
 	}
 }
 
-func TestSamePadding(t *testing.T) {
-	for _, tc := range []struct{ n, k, s, pad, extra int }{{224, 3, 2, 0, 1}, {112, 3, 1, 1, 0}, {7, 1, 1, 0, 0}, {299, 3, 2, 1, 0}} {
-		pad, extra := SamePadding(tc.n, tc.k, tc.s)
-		if pad != tc.pad || extra != tc.extra {
-			t.Errorf("SamePadding(%d,%d,%d) = %d,%d want %d,%d", tc.n, tc.k, tc.s, pad, extra, tc.pad, tc.extra)
-		}
-	}
-}
-
 func TestDepthwise(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for trial := 0; trial < 50; trial++ {
 		C, k, s := 1+r.IntN(9), 1+2*r.IntN(2), 1+r.IntN(2)
 		in := NewTensor(3+r.IntN(8), 3+r.IntN(8), C)
-		pad, extra := SamePadding(in.H, k, s)
+		_, pad, after, err := graph.Params{Padding: graph.Same}.Pad(0, in.H, k, s, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		extra := after - pad
 		d := &Depthwise{C: C, KH: k, KW: k, StrideH: s, StrideW: s, PadH: pad, PadW: pad, ExtraPadH: extra, ExtraPadW: extra,
 			ReLU: true, Clip: 6, Weight: make([]float32, k*k*C), Bias: make([]float32, C)}
 		randomize(r, in.Data)

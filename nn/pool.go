@@ -16,6 +16,7 @@ type Pool struct {
 	// pooling's output size up. Kernels clamp every window to the input, so only OutSize needs to know.
 	ExtraPadH, ExtraPadW int
 	CountPad             bool
+	Kernels              *KernelSet // nil: pure Go
 }
 
 // OutSize is the spatial size of the output for an h x w input.
@@ -29,8 +30,8 @@ func (p *Pool) Forward(in, out *Tensor, off int) {
 	if out.H != oh || out.W != ow || off+in.C > out.C {
 		panic(fmt.Sprintf("nn: pool %dx%d: input %s, output %s at channel %d", p.KH, p.KW, in.Shape(), out.Shape(), off))
 	}
-	if Kernels.Pool != nil {
-		Kernels.Pool(p, in, out, off)
+	if p.Kernels != nil && p.Kernels.Pool != nil {
+		p.Kernels.Pool(p, in, out, off)
 	} else {
 		poolGo(p, in, out, off)
 	}

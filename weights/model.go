@@ -29,7 +29,7 @@ const (
 	InceptionV3 = "inception_v3" // nn/inceptionv3, float32 compute; weights float32, float16 or int8
 	GoogLeNet   = "googlenet"    // nn/googlenet (BVLC's Caffe model), the same compute and encodings
 	QuantGraph  = "quant_graph"  // nn/quant integer graph imported from TFLite
-	FloatGraph  = "float_graph"  // the same kind of graph in float32 (nn/graph); weights float32, float16 or int8
+	FloatGraph  = "float_graph"  // the same kind of graph in float32 (nn/float); weights float32, float16 or int8
 )
 
 // Meta is a model file's description of itself.

@@ -1,6 +1,6 @@
 // Package calibrate turns a float operator graph into an integer one for nn/quant (post-training static
 // quantization): weights int8 per output channel, activations 8-bit per tensor with ranges measured by running
-// the float graph (nn/graph) on a calibration set, biases int32 in the scale of input times weight.
+// the float graph (nn/float) on a calibration set, biases int32 in the scale of input times weight.
 //
 // Every activation that the calibration set never saw negative (the output of every ReLU, and the pools,
 // concatenations and normalisations of such outputs) becomes uint8 with zero point 0 over [0, limit]: all 8
@@ -14,6 +14,8 @@ import (
 	"math"
 	"slices"
 
+	"inceptionweb/nn"
+	"inceptionweb/nn/float"
 	"inceptionweb/nn/graph"
 	"inceptionweb/nn/quant"
 )
@@ -42,19 +44,19 @@ type Ranges struct {
 	hist   [][]uint64 // of |x| over [0, max|x|] in bins, by tensor index
 }
 
-// Observe runs the float graph over the inputs (NHWC float32, preprocessed as the model expects) twice: once
-// for every tensor's range, once for the histograms within it.
-func Observe(g *quant.Graph, consts map[string][]float32, inputs [][]float32) (*Ranges, error) {
+// Observe runs the float graph with the kernel set k over the inputs (NHWC float32, preprocessed as the model
+// expects) twice: once for every tensor's range, once for the histograms within it.
+func Observe(g *graph.Graph, consts map[string][]float32, inputs [][]float32, k nn.KernelSet) (*Ranges, error) {
 	if len(inputs) == 0 {
 		return nil, fmt.Errorf("calibrate: no calibration inputs")
 	}
-	prog, err := graph.Compile(g, func(name string, shape []int) ([]float32, error) {
+	prog, err := float.Compile(g, func(name string, shape []int) ([]float32, error) {
 		v, ok := consts[name]
 		if !ok {
 			return nil, fmt.Errorf("constant %q has no values", name)
 		}
 		return v, nil
-	})
+	}, k)
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +171,7 @@ var Default = Options{Method: MSE, Bits: 8}
 // Quantize returns the integer graph of g, with its constants, for the ranges observed and the options. The
 // graph keeps its float32 input (the preprocessed image), which a QUANTIZE op turns into the first
 // convolution's uint8 input.
-func Quantize(g *quant.Graph, consts map[string][]float32, r *Ranges, o Options) (*quant.Graph, map[string]quant.ConstTensor, error) {
+func Quantize(g *graph.Graph, consts map[string][]float32, r *Ranges, o Options) (*graph.Graph, map[string]graph.ConstTensor, error) {
 	m := o.Method
 	if !slices.Contains(Methods, m) {
 		return nil, nil, fmt.Errorf("calibrate: unknown method %q (want one of %q)", m, Methods)
@@ -180,7 +182,7 @@ func Quantize(g *quant.Graph, consts map[string][]float32, r *Ranges, o Options)
 	if len(g.Inputs) != 1 || len(g.Outputs) != 1 || len(r.lo) != len(g.Tensors) {
 		return nil, nil, fmt.Errorf("calibrate: the ranges are not of this graph")
 	}
-	q := &quant.Graph{Requantize: quant.RequantizeFP32, Add: quant.AddXNNPACK, Mean: quant.MeanFP32, Softmax: quant.SoftmaxTable,
+	q := &graph.Graph{Requantize: graph.RequantizeFP32, Add: graph.AddXNNPACK, Mean: graph.MeanFP32, Softmax: graph.SoftmaxTable,
 		Inputs: g.Inputs, Outputs: g.Outputs}
 	q.Tensors = slices.Clone(g.Tensors)
 	producer := make([]int, len(g.Tensors))
@@ -200,9 +202,9 @@ func Quantize(g *quant.Graph, consts map[string][]float32, r *Ranges, o Options)
 	// clipped (the top class's logit is the one that matters most); probabilities are TFLite's 1/256.
 	logits := map[int]bool{}
 	for _, op := range g.Ops {
-		if op.Op == "SOFTMAX" {
+		if op.Op == graph.Softmax {
 			logits[op.Inputs[0]] = true
-			if p := producer[op.Inputs[0]]; p >= 0 && g.Ops[p].Op == "RESHAPE" {
+			if p := producer[op.Inputs[0]]; p >= 0 && g.Ops[p].Op == graph.Reshape {
 				logits[g.Ops[p].Inputs[0]] = true // MobileNetV2's 1x1 classifier, reshaped
 			}
 		}
@@ -218,19 +220,19 @@ func Quantize(g *quant.Graph, consts map[string][]float32, r *Ranges, o Options)
 		q.Tensors[t] = activation(tt, r, t, method, o.Bits)
 	}
 	for _, op := range g.Ops {
-		if op.Op == "SOFTMAX" {
-			q.Tensors[op.Outputs[0]] = quant.Tensor{Name: g.Tensors[op.Outputs[0]].Name, Type: quant.Uint8,
+		if op.Op == graph.Softmax {
+			q.Tensors[op.Outputs[0]] = graph.Tensor{Name: g.Tensors[op.Outputs[0]].Name, Type: graph.Uint8,
 				Shape: g.Tensors[op.Outputs[0]].Shape, Scale: []float32{1.0 / 256}, ZeroPoint: []int32{0}}
 		}
 	}
 	// A convolution that only feeds a concatenation writes in the concatenation's quantization, so the
 	// concatenation copies bytes; pooling keeps its input's quantization (nn/quant requires it).
 	for _, op := range g.Ops {
-		if op.Op != "CONCATENATION" {
+		if op.Op != graph.Concatenation {
 			continue
 		}
 		for _, t := range op.Inputs {
-			if p := producer[t]; p >= 0 && g.Ops[p].Op == "CONV_2D" && users[t] == 1 {
+			if p := producer[t]; p >= 0 && g.Ops[p].Op == graph.Conv2D && users[t] == 1 {
 				q.Tensors[t] = requantized(q.Tensors[t], q.Tensors[op.Outputs[0]])
 			}
 		}
@@ -239,17 +241,17 @@ func Quantize(g *quant.Graph, consts map[string][]float32, r *Ranges, o Options)
 	// themselves; otherwise the float input is quantized by a new first op.
 	in, qin := g.Inputs[0], g.Inputs[0]
 	if t := g.Tensors[in]; len(t.Scale) == 1 && len(t.ZeroPoint) == 1 {
-		q.Tensors[in] = quant.Tensor{Name: t.Name, Type: quant.Uint8, Shape: t.Shape, Scale: t.Scale, ZeroPoint: t.ZeroPoint}
+		q.Tensors[in] = graph.Tensor{Name: t.Name, Type: graph.Uint8, Shape: t.Shape, Scale: t.Scale, ZeroPoint: t.ZeroPoint}
 	} else {
 		qin = len(q.Tensors)
 		q.Tensors = append(q.Tensors, activation(t, r, in, MinMax, 8))
 		q.Tensors[qin].Name = t.Name + "_quantized"
-		q.Tensors[in] = quant.Tensor{Name: t.Name, Type: quant.Float32, Shape: t.Shape}
-		q.Ops = append(q.Ops, quant.Op{Op: "QUANTIZE", Inputs: []int{in}, Outputs: []int{qin}})
+		q.Tensors[in] = graph.Tensor{Name: t.Name, Type: graph.Float32, Shape: t.Shape}
+		q.Ops = append(q.Ops, graph.Op{Op: graph.Quantize, Inputs: []int{in}, Outputs: []int{qin}})
 	}
 	for _, op := range g.Ops {
 		switch op.Op {
-		case "MAX_POOL_2D", "AVERAGE_POOL_2D", "RESHAPE":
+		case graph.MaxPool2D, graph.AveragePool2D, graph.Reshape:
 			x := op.Inputs[0]
 			if x == in {
 				x = qin
@@ -257,7 +259,7 @@ func Quantize(g *quant.Graph, consts map[string][]float32, r *Ranges, o Options)
 			q.Tensors[op.Outputs[0]] = requantized(q.Tensors[op.Outputs[0]], q.Tensors[x])
 		}
 	}
-	qc := map[string]quant.ConstTensor{}
+	qc := map[string]graph.ConstTensor{}
 	for _, op := range g.Ops {
 		op.Inputs = slices.Clone(op.Inputs)
 		for k, t := range op.Inputs {
@@ -266,11 +268,11 @@ func Quantize(g *quant.Graph, consts map[string][]float32, r *Ranges, o Options)
 			}
 		}
 		switch op.Op {
-		case "CONV_2D", "FULLY_CONNECTED", "DEPTHWISE_CONV_2D":
+		case graph.Conv2D, graph.FullyConnected, graph.DepthwiseConv2D:
 			if err := quantizeWeights(q, op, consts, qc); err != nil {
 				return nil, nil, err
 			}
-		case "RESHAPE":
+		case graph.Reshape:
 			op.Inputs = op.Inputs[:1] // a TFLite RESHAPE's shape input became its output's shape
 		default:
 			for _, t := range op.Inputs {
@@ -283,18 +285,18 @@ func Quantize(g *quant.Graph, consts map[string][]float32, r *Ranges, o Options)
 	}
 	// A classifier's logits stay float32 (nn/quant dequantizes its accumulators) and the graph ends there:
 	// 8-bit logits or probabilities would tie classes whose scores are close; the caller takes the softmax.
-	if n := len(q.Ops); n > 1 && q.Ops[n-1].Op == "SOFTMAX" && q.Ops[n-2].Op == "FULLY_CONNECTED" &&
+	if n := len(q.Ops); n > 1 && q.Ops[n-1].Op == graph.Softmax && q.Ops[n-2].Op == graph.FullyConnected &&
 		q.Ops[n-1].Inputs[0] == q.Ops[n-2].Outputs[0] && q.Ops[n-1].Outputs[0] == q.Outputs[0] {
 		logits := q.Ops[n-2].Outputs[0]
-		q.Tensors[logits] = quant.Tensor{Name: q.Tensors[logits].Name, Type: quant.Float32, Shape: q.Tensors[logits].Shape}
+		q.Tensors[logits] = graph.Tensor{Name: q.Tensors[logits].Name, Type: graph.Float32, Shape: q.Tensors[logits].Shape}
 		q.Ops, q.Outputs = q.Ops[:n-1], []int{logits}
 	}
 	return q, qc, nil
 }
 
 // activation is the quantization of tensor t for its observed range.
-func activation(tt quant.Tensor, r *Ranges, t int, m Method, bits int) quant.Tensor {
-	out := quant.Tensor{Name: tt.Name, Type: quant.Uint8, Shape: tt.Shape}
+func activation(tt graph.Tensor, r *Ranges, t int, m Method, bits int) graph.Tensor {
+	out := graph.Tensor{Name: tt.Name, Type: graph.Uint8, Shape: tt.Shape}
 	lo, hi := min(r.lo[t], 0), max(r.hi[t], 0)
 	if lo == 0 {
 		levels := 1<<bits - 1
@@ -320,13 +322,13 @@ func activation(tt quant.Tensor, r *Ranges, t int, m Method, bits int) quant.Ten
 }
 
 // requantized is t in the quantization of like.
-func requantized(t, like quant.Tensor) quant.Tensor {
+func requantized(t, like graph.Tensor) graph.Tensor {
 	t.Type, t.Scale, t.ZeroPoint, t.Bits = like.Type, like.Scale, like.ZeroPoint, like.Bits
 	return t
 }
 
 // quantizeWeights makes a convolution's or classifier's int8 weights and int32 bias.
-func quantizeWeights(q *quant.Graph, op quant.Op, consts map[string][]float32, qc map[string]quant.ConstTensor) error {
+func quantizeWeights(q *graph.Graph, op graph.Op, consts map[string][]float32, qc map[string]graph.ConstTensor) error {
 	if len(op.Inputs) != 3 {
 		return fmt.Errorf("calibrate: %s needs an input, weights and a bias", op.Op)
 	}
@@ -338,7 +340,7 @@ func quantizeWeights(q *quant.Graph, op quant.Op, consts map[string][]float32, q
 	}
 	data, scales := quant.QuantizeInt8(w, outC)
 	shape, axis := wt.Shape, 0
-	if op.Op == "DEPTHWISE_CONV_2D" {
+	if op.Op == graph.DepthwiseConv2D {
 		// A float graph keeps depthwise filters channel first, [C,KH,KW,1], so that they quantize per channel
 		// like the others; nn/quant takes TFLite's [1,KH,KW,C].
 		if len(shape) != 4 || shape[3] != 1 {
@@ -363,9 +365,9 @@ func quantizeWeights(q *quant.Graph, op quant.Op, consts map[string][]float32, q
 		v := int32(max(min(math.Round(float64(b[o]/bscale[o])), math.MaxInt32/2), -math.MaxInt32/2))
 		bias[4*o], bias[4*o+1], bias[4*o+2], bias[4*o+3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
 	}
-	*wt = quant.Tensor{Name: wt.Name, Type: quant.Int8, Shape: shape, Scale: scales, ZeroPoint: make([]int32, outC), Axis: axis, Const: true}
-	*bt = quant.Tensor{Name: bt.Name, Type: quant.Int32, Shape: bt.Shape, Scale: bscale, ZeroPoint: make([]int32, outC), Const: true}
-	qc[wt.Name] = quant.ConstTensor{Type: quant.Int8, Shape: shape, Data: data}
-	qc[bt.Name] = quant.ConstTensor{Type: quant.Int32, Shape: bt.Shape, Data: bias}
+	*wt = graph.Tensor{Name: wt.Name, Type: graph.Int8, Shape: shape, Scale: scales, ZeroPoint: make([]int32, outC), Axis: axis, Const: true}
+	*bt = graph.Tensor{Name: bt.Name, Type: graph.Int32, Shape: bt.Shape, Scale: bscale, ZeroPoint: make([]int32, outC), Const: true}
+	qc[wt.Name] = graph.ConstTensor{Type: graph.Int8, Shape: shape, Data: data}
+	qc[bt.Name] = graph.ConstTensor{Type: graph.Int32, Shape: bt.Shape, Data: bias}
 	return nil
 }

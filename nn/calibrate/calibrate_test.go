@@ -11,8 +11,8 @@ import (
 	"inceptionweb/internal/testmodels"
 	"inceptionweb/nn"
 	"inceptionweb/nn/calibrate"
+	"inceptionweb/nn/float"
 	"inceptionweb/nn/googlenet"
-	"inceptionweb/nn/graph"
 	"inceptionweb/nn/inception"
 	"inceptionweb/nn/quant"
 	"inceptionweb/weights"
@@ -48,7 +48,7 @@ func TestGoogLeNet(t *testing.T) {
 		mf.Input.FloatInput(mf.Input.CropResize(img), x)
 		inputs = append(inputs, x)
 	}
-	r, err := calibrate.Observe(g, consts, inputs)
+	r, err := calibrate.Observe(g, consts, inputs, nn.KernelSet{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,11 +74,11 @@ func TestGoogLeNet(t *testing.T) {
 			}
 		}
 	}
-	prog, err := quant.Compile(q, func(name string) ([]byte, error) { return qc[name].Data, nil })
+	prog, err := quant.Compile(q, func(name string) ([]byte, error) { return qc[name].Data, nil }, quant.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fp, err := graph.Compile(g, func(name string, shape []int) ([]float32, error) { return consts[name], nil })
+	fp, err := float.Compile(g, func(name string, shape []int) ([]float32, error) { return consts[name], nil }, nn.KernelSet{})
 	if err != nil {
 		t.Fatal(err)
 	}

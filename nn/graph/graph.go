@@ -1,110 +1,125 @@
-// Package graph runs in float32 the operator graphs that nn/quant runs in integers. Dequantize turns an
-// imported integer model into its float reference (real = scale*(q - zero point)); the quantization tool
-// measures int8 weights against that reference, and any float graph can be run, or quantized, the same way.
+// Package graph is the operator graph format that both executors run: numbered tensors with their type, shape
+// and quantization, TFLite-named operators with typed parameters, constants by name. nn/float runs a graph in
+// float32, nn/quant in integers. A Graph is plain data (JSON in a model file); the rules every executor
+// shares live here too: the window and padding formula (Params.Pad), fused activations (Activation.Bounds),
+// the structural and shape checks (Check) and the arena planner (Plan).
 package graph
 
 import (
+	"errors"
 	"fmt"
-	"slices"
-
-	"inceptionweb/nn/quant"
 )
 
-// Dequantize returns the float version of an integer graph: constants become real values, activations
-// float32. Every weight tensor is stored output channel first (convolutions OHWI, fully connected [O,I],
-// depthwise filters [C,KH,KW,1] instead of TFLite's [1,KH,KW,C]) so per-output-channel quantization applies to
-// all of them alike. The input keeps its scale and zero point: they say how pixels map to real values.
-func Dequantize(g *quant.Graph, consts map[string]quant.ConstTensor) (*quant.Graph, map[string][]float32, error) {
-	fg := &quant.Graph{Inputs: g.Inputs, Outputs: g.Outputs, Ops: g.Ops}
-	fc := map[string][]float32{}
-	depthwise := map[int]bool{}
-	weight := map[int]bool{} // constants that operators compute with (others, like RESHAPE's shape, became parameters)
-	for _, op := range g.Ops {
-		switch op.Op {
-		case "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED":
-			for _, t := range op.Inputs[1:] {
-				weight[t] = true
-			}
-			if op.Op == "DEPTHWISE_CONV_2D" && len(op.Inputs) > 1 {
-				depthwise[op.Inputs[1]] = true
-			}
-		}
+// DType is a tensor element type.
+type DType string
+
+const (
+	Uint8   DType = "uint8"
+	Int8    DType = "int8"
+	Int32   DType = "int32"
+	Float32 DType = "float32" // a float graph's tensors; in an integer graph only the input, which QUANTIZE reads
+)
+
+// Size is the bytes of one element, 0 for an unknown type.
+func (d DType) Size() int {
+	switch d {
+	case Uint8, Int8:
+		return 1
+	case Int32, Float32:
+		return 4
 	}
-	for i, t := range g.Tensors {
-		ft := quant.Tensor{Name: t.Name, Type: quant.Float32, Shape: slices.Clone(t.Shape), Const: t.Const}
-		if slices.Contains(g.Inputs, i) {
-			ft.Scale, ft.ZeroPoint = t.Scale, t.ZeroPoint
-		}
-		if t.Const && weight[i] {
-			c, ok := consts[t.Name]
-			if !ok {
-				return nil, nil, fmt.Errorf("graph: constant %q has no data", t.Name)
-			}
-			v, err := dequantize(t, c)
-			if err != nil {
-				return nil, nil, err
-			}
-			if depthwise[i] {
-				if len(t.Shape) != 4 || t.Shape[0] != 1 {
-					return nil, nil, fmt.Errorf("graph: depthwise filter %q has shape %v", t.Name, t.Shape)
-				}
-				v = transposeLast(v, t.Shape[1]*t.Shape[2], t.Shape[3])
-				ft.Shape = []int{t.Shape[3], t.Shape[1], t.Shape[2], 1}
-			}
-			fc[t.Name] = v
-		}
-		fg.Tensors = append(fg.Tensors, ft)
-	}
-	return fg, fc, nil
+	return 0
 }
 
-func dequantize(t quant.Tensor, c quant.ConstTensor) ([]float32, error) {
+// Graph is a network as a list of operators over numbered tensors.
+type Graph struct {
+	Tensors []Tensor `json:"tensors"`
+	Ops     []Op     `json:"ops"`
+	Inputs  []int    `json:"inputs"`
+	Outputs []int    `json:"outputs"`
+	// The rounding rules below choose which runtime the integer arithmetic
+	// reproduces. Their zero values are TFLite's reference kernels; the TFLite
+	// runtime hands most operators to XNNPACK, whose rules differ in the last bit.
+
+	// Requantize is how CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED rescale
+	// their int32 accumulators: RequantizeGemmlowp or RequantizeFP32.
+	Requantize string `json:"requantize,omitempty"`
+	// Add is ADD's rescaling: AddTFLite or AddXNNPACK.
+	Add string `json:"add,omitempty"`
+	// Mean is MEAN's rescaling: MeanTFLite or MeanFP32.
+	Mean string `json:"mean,omitempty"`
+	// Softmax is SOFTMAX's arithmetic: SoftmaxFixedPoint or SoftmaxTable.
+	Softmax string `json:"softmax,omitempty"`
+}
+
+const (
+	// RequantizeGemmlowp is TFLite's reference rule: a Q31 multiplier and
+	// shift derived from input*filter/output scale in double, rounded twice.
+	RequantizeGemmlowp = ""
+	// RequantizeFP32 is XNNPACK's: the scale input*filter/output computed in
+	// float32, acc*scale in float32, rounded to nearest even.
+	RequantizeFP32 = "fp32"
+
+	// AddTFLite shifts both inputs left 20 bits and rescales each and the sum
+	// with Q31 multipliers.
+	AddTFLite = ""
+	// AddXNNPACK is XNNPACK's qs8/qu8 vadd: 21-bit multipliers for each
+	// input/output scale ratio, one arithmetic shift rounding half up. XNNPACK
+	// only takes ratios in [2^-10, 2^8); other ADDs keep TFLite's rule, as in
+	// the runtime.
+	AddXNNPACK = "xnnpack"
+
+	// MeanTFLite is TFLite's reference integer mean: rescale the sum by the
+	// input/output scale, divide by the count rounding half away from zero.
+	MeanTFLite = ""
+	// MeanFP32 is XNNPACK's global average pooling: the sum times
+	// input/(output*count) in float32, rounded to nearest even.
+	MeanFP32 = "fp32"
+
+	// SoftmaxFixedPoint is TFLite's reference softmax with gemmlowp's
+	// fixed-point exp.
+	SoftmaxFixedPoint = ""
+	// SoftmaxTable is TFLite's optimized softmax (the runtime's: XNNPACK has no
+	// quantized softmax): a float32 table of exp, a float32 sum, float32 scaling.
+	SoftmaxTable = "table"
+)
+
+// Tensor describes one tensor. real = Scale*(q-ZeroPoint); with several scales
+// the quantization is per channel along dimension Axis. Const tensors get their
+// data from the executor's caller, by Name.
+type Tensor struct {
+	Name      string    `json:"name"`
+	Type      DType     `json:"type"`
+	Shape     []int     `json:"shape"`
+	Scale     []float32 `json:"scale,omitempty"`
+	ZeroPoint []int32   `json:"zero_point,omitempty"`
+	Axis      int       `json:"axis,omitempty"`
+	Const     bool      `json:"const,omitempty"`
+	// Bits, when set (1..7), bounds a uint8 activation with zero point 0 to
+	// [0, 2^Bits-1]: its producer clamps there, and a consumer may rely on the
+	// top bit being clear (relaxed SIMD's i8 x i7 dot product needs that).
+	Bits int `json:"bits,omitempty"`
+}
+
+// Elements is the number of elements of the tensor.
+func (t *Tensor) Elements() int { return NumElements(t.Shape) }
+
+// ConstTensor is the data of a constant tensor: little-endian elements of Type.
+type ConstTensor struct {
+	Type  DType
+	Shape []int
+	Data  []byte
+}
+
+// NumElements is the product of the dimensions.
+func NumElements(shape []int) int {
 	n := 1
-	for _, d := range c.Shape {
+	for _, d := range shape {
 		n *= d
 	}
-	if len(t.Scale) == 0 {
-		return nil, fmt.Errorf("graph: constant %q has no quantization", t.Name)
-	}
-	// Per-channel parameters run along t.Axis; the index of an element's channel is (i / inner) % channels.
-	inner := 1
-	for _, d := range c.Shape[t.Axis+1:] {
-		inner *= d
-	}
-	v := make([]float32, n)
-	for i := range v {
-		var q int32
-		switch c.Type {
-		case quant.Uint8:
-			q = int32(c.Data[i])
-		case quant.Int8:
-			q = int32(int8(c.Data[i]))
-		case quant.Int32:
-			b := c.Data[4*i:]
-			q = int32(uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24)
-		default:
-			return nil, fmt.Errorf("graph: constant %q of type %q", t.Name, c.Type)
-		}
-		ch := 0
-		if len(t.Scale) > 1 {
-			ch = (i / inner) % len(t.Scale)
-		}
-		zp := int32(0)
-		if len(t.ZeroPoint) > ch {
-			zp = t.ZeroPoint[ch]
-		}
-		v[i] = t.Scale[ch] * float32(q-zp)
-	}
-	return v, nil
+	return n
 }
 
-// transposeLast turns [rows][cols] into [cols][rows].
-func transposeLast(v []float32, rows, cols int) []float32 {
-	out := make([]float32, len(v))
-	for r := 0; r < rows; r++ {
-		for c := 0; c < cols; c++ {
-			out[c*rows+r] = v[r*cols+c]
-		}
-	}
-	return out
+func errorf(format string, args ...any) error {
+	return errors.New("graph: " + fmt.Sprintf(format, args...))
 }

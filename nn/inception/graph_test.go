@@ -6,11 +6,12 @@ import (
 	"testing"
 
 	"inceptionweb/internal/parity"
+	"inceptionweb/nn"
+	"inceptionweb/nn/float"
 	"inceptionweb/nn/googlenet"
 	"inceptionweb/nn/graph"
 	"inceptionweb/nn/inception"
 	"inceptionweb/nn/inceptionv3"
-	"inceptionweb/nn/quant"
 )
 
 // TestGraph runs each network's operator graph through the float graph executor and checks it gives the
@@ -71,9 +72,9 @@ func TestGraphTransformInput(t *testing.T) {
 
 // runBoth runs the network and its graph (float executor) on the same deterministic input: the network's
 // logits, the graph's, and the graph's probabilities.
-func runBoth(t *testing.T, net *inception.Net, g *quant.Graph, consts map[string][]float32) (want, got, probs []float32) {
+func runBoth(t *testing.T, net *inception.Net, g *graph.Graph, consts map[string][]float32) (want, got, probs []float32) {
 	t.Helper()
-	prog, err := graph.Compile(g, func(name string, shape []int) ([]float32, error) { return consts[name], nil })
+	prog, err := float.Compile(g, func(name string, shape []int) ([]float32, error) { return consts[name], nil }, nn.KernelSet{})
 	if err != nil {
 		t.Fatal(err)
 	}

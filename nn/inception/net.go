@@ -20,6 +20,8 @@ type Config struct {
 	Input func(x *nn.Tensor)
 	// Split builds one part of a network run by several workers; the zero value is the whole network.
 	Split Split
+	// Kernels is the kernel set the layers are prepared for and run with; the zero value is pure Go.
+	Kernels nn.KernelSet
 }
 
 // Split names one part of Parts. Each part computes whole branches of the inception blocks (balanced by
@@ -276,6 +278,7 @@ func New(a *Arch, p Params, cfg Config) (*Net, error) {
 		return nil, fmt.Errorf("%s: part %d of %d", a.Name, me, parts)
 	}
 	n := &Net{cfg: cfg}
+	kernels := &n.cfg.Kernels
 	maxOut, maxScratch := 0, 0
 	for _, ps := range a.plan() {
 		owner, channelSplit := assign(ps, parts)
@@ -294,7 +297,7 @@ func New(a *Arch, p Params, cfg Config) (*Net, error) {
 							return nil, err
 						}
 						o.conv = sliceChannels(c, lo, hi)
-						nn.Prepare(o.conv)
+						o.conv.Prepare(kernels)
 					}
 					cb.leaves = []op{o}
 					st.branches = append(st.branches, cb)
@@ -303,7 +306,7 @@ func New(a *Arch, p Params, cfg Config) (*Net, error) {
 				cb := compiledBranch{part: owner[bi]}
 				mine := cb.part == everyPart || cb.part == me
 				for _, pl := range pb.stem {
-					o, err := a.compile(p, pl, mine)
+					o, err := a.compile(p, pl, mine, kernels)
 					if err != nil {
 						return nil, err
 					}
@@ -317,7 +320,7 @@ func New(a *Arch, p Params, cfg Config) (*Net, error) {
 					}
 				}
 				for _, pl := range pb.leaves {
-					o, err := a.compile(p, pl, mine)
+					o, err := a.compile(p, pl, mine, kernels)
 					if err != nil {
 						return nil, err
 					}
@@ -358,8 +361,8 @@ func New(a *Arch, p Params, cfg Config) (*Net, error) {
 	return n, nil
 }
 
-// compile makes the layer; layers of other parts keep only their shape.
-func (a *Arch) compile(p Params, pl plannedLayer, mine bool) (op, error) {
+// compile makes the layer for the kernel set k; layers of other parts keep only their shape.
+func (a *Arch) compile(p Params, pl plannedLayer, mine bool, k *nn.KernelSet) (op, error) {
 	o := op{h: pl.h, w: pl.w, c: pl.outC}
 	if !mine {
 		return o, nil
@@ -368,16 +371,17 @@ func (a *Arch) compile(p Params, pl plannedLayer, mine bool) (op, error) {
 	switch l.Kind {
 	case MaxPool, AvgPool:
 		o.pool = &nn.Pool{Max: l.Kind == MaxPool, KH: l.KH, KW: l.KW, StrideH: l.Stride, StrideW: l.Stride,
-			PadH: l.PH, PadW: l.PW, ExtraPadH: pl.extraH, ExtraPadW: pl.extraW, CountPad: true}
+			PadH: l.PH, PadW: l.PW, ExtraPadH: pl.extraH, ExtraPadW: pl.extraW, CountPad: true, Kernels: k}
 		return o, nil
 	case LRN:
 		lrn := a.LRN
+		lrn.Kernels = k
 		o.lrn = &lrn
 		return o, nil
 	}
 	var err error
 	if o.conv, err = a.loadConv(p, pl); err == nil {
-		nn.Prepare(o.conv) // now, so that one convolution's weights at a time exist in two layouts
+		o.conv.Prepare(k) // now, so that one convolution's weights at a time exist in two layouts
 	}
 	return o, err
 }

@@ -8,8 +8,8 @@ import (
 	"slices"
 
 	"inceptionweb/nn"
+	"inceptionweb/nn/graph"
 	"inceptionweb/nn/inception"
-	"inceptionweb/nn/quant"
 )
 
 // Params gives the network its parameters by torchvision name, in PyTorch's layout (OIHW convolutions).
@@ -34,11 +34,13 @@ type Config struct {
 	Classes int
 	// Split builds one part of a network run by several workers; the zero value is the whole network.
 	Split Split
+	// Kernels is the kernel set the network is built for; the zero value is pure Go.
+	Kernels nn.KernelSet
 }
 
 // Inception is the configuration of the generic network builder.
 func (c Config) Inception() inception.Config {
-	cfg := inception.Config{Classes: c.Classes, Split: c.Split}
+	cfg := inception.Config{Classes: c.Classes, Split: c.Split, Kernels: c.Kernels}
 	if c.TransformInput {
 		cfg.Input = transformInput
 	}
@@ -73,14 +75,14 @@ func transformInput(x *nn.Tensor) {
 // Graph is the network as a float operator graph (see inception.Arch.Graph). transform_input becomes part of
 // the first convolution: it is an affine map per input channel, and that convolution has no padding, so
 // w*(x*scale+shift) = (w*scale)*x + w*shift exactly.
-func Graph(p Params, cfg Config) (*quant.Graph, map[string][]float32, error) {
+func Graph(p Params, cfg Config) (*graph.Graph, map[string][]float32, error) {
 	g, consts, err := Arch.Graph(p, inception.Config{Classes: cfg.Classes})
 	if err != nil || !cfg.TransformInput {
 		return g, consts, err
 	}
 	scale, shift := transformConstants()
 	for _, op := range g.Ops {
-		if op.Op != "CONV_2D" || op.Inputs[0] != g.Inputs[0] {
+		if op.Op != graph.Conv2D || op.Inputs[0] != g.Inputs[0] {
 			continue
 		}
 		if slices.Max(op.Params.Pads) != 0 {

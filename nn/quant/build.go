@@ -1,34 +1,36 @@
 package quant
 
+import "inceptionweb/nn/graph"
+
 // build compiles one op into a step.
 func (c *compiler) build(op Op) (step, error) {
 	switch op.Op {
-	case "CONV_2D":
+	case graph.Conv2D:
 		return c.buildConv(op, false)
-	case "FULLY_CONNECTED":
+	case graph.FullyConnected:
 		if len(op.Outputs) == 1 && op.Outputs[0] >= 0 && c.g.Tensors[op.Outputs[0]].Type == Float32 {
 			return c.buildFloatFC(op)
 		}
 		return c.buildConv(op, true)
-	case "DEPTHWISE_CONV_2D":
+	case graph.DepthwiseConv2D:
 		return c.buildDepthwise(op)
-	case "ADD":
+	case graph.Add:
 		return c.buildAdd(op)
-	case "AVERAGE_POOL_2D":
+	case graph.AveragePool2D:
 		return c.buildAvgPool(op)
-	case "MAX_POOL_2D":
+	case graph.MaxPool2D:
 		return c.buildMaxPool(op)
-	case "CONCATENATION":
+	case graph.Concatenation:
 		return c.buildConcat(op)
-	case "LOCAL_RESPONSE_NORMALIZATION":
+	case graph.LRN:
 		return c.buildLRN(op)
-	case "MEAN":
+	case graph.Mean:
 		return c.buildMean(op)
-	case "RESHAPE":
+	case graph.Reshape:
 		return c.buildReshape(op)
-	case "SOFTMAX":
+	case graph.Softmax:
 		return c.buildSoftmax(op)
-	case "QUANTIZE":
+	case graph.Quantize:
 		return c.buildQuantize(op)
 	}
 	return nil, errorf("unsupported operator")

@@ -1,6 +1,10 @@
 package quant
 
-import "math"
+import (
+	"math"
+
+	"inceptionweb/nn/graph"
+)
 
 // This file holds TFLite's integer arithmetic (tensorflow/lite/kernels/internal/common.h,
 // quantization_util.cc and gemmlowp's fixedpoint.h), reproduced bit for bit.
@@ -81,16 +85,16 @@ func quantizeValue(f, scale float32, zp int32) int32 {
 
 // activationRange is CalculateActivationRangeQuantized: the clamp bounds of a
 // fused activation for an output of the given quantization and type range.
-func activationRange(act string, scale float32, zp, qmin, qmax int32) (int32, int32, error) {
-	switch act {
-	case "", "NONE":
-		return qmin, qmax, nil
-	case "RELU":
-		return max(qmin, quantizeValue(0, scale, zp)), qmax, nil
-	case "RELU6":
-		return max(qmin, quantizeValue(0, scale, zp)), min(qmax, quantizeValue(6, scale, zp)), nil
-	case "RELU_N1_TO_1":
-		return max(qmin, quantizeValue(-1, scale, zp)), min(qmax, quantizeValue(1, scale, zp)), nil
+func activationRange(act graph.Activation, scale float32, zp, qmin, qmax int32) (int32, int32, error) {
+	lo, hi, err := act.Bounds()
+	if err != nil {
+		return 0, 0, err
 	}
-	return 0, 0, errorf("unsupported fused activation %q", act)
+	if !math.IsInf(float64(lo), -1) {
+		qmin = max(qmin, quantizeValue(lo, scale, zp))
+	}
+	if !math.IsInf(float64(hi), 1) {
+		qmax = min(qmax, quantizeValue(hi, scale, zp))
+	}
+	return qmin, qmax, nil
 }

@@ -2,7 +2,7 @@ package quant
 
 // The convolution inner loops are an integer GEMM with int32 accumulation
 // followed by a requantize step. The pure-Go code keeps the two apart; a
-// kernel set (see Kernels) may fuse them.
+// kernel set (see KernelSet) may fuse them.
 //
 // Weights are repacked once, at compile time, into panels of PanelWidth output
 // channels with pairs of reduction indices interleaved: panel j holds, for each

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"inceptionweb/nn/graph"
 )
 
 // randomDotGemm gives a GEMM with inputs below top as both GemmArgs (int16
@@ -153,13 +155,6 @@ func TestGemmDotMatchesGemm(t *testing.T) {
 	}
 }
 
-// withKernels sets Kernels to k until the test ends.
-func withKernels(t *testing.T, k KernelSet) {
-	saved := Kernels
-	t.Cleanup(func() { Kernels = saved })
-	Kernels = k
-}
-
 // int16Gemm is a kernel set that runs the int16 panels (the pure-Go loops,
 // standing in for a SIMD Gemm without GemmDot).
 func int16Gemm() KernelSet {
@@ -175,7 +170,7 @@ func int16Gemm() KernelSet {
 // dotConvGraph is one CONV_2D (or FULLY_CONNECTED) with int8 per-channel
 // weights and the fp32 rule, its input declared with bits (0: none), and its
 // constants.
-func dotConvGraph(r *rand.Rand, fc bool, h, w, c, n, kh, kw, stride int, pad string, bits int) (*Graph, map[string][]byte, []byte) {
+func dotConvGraph(r *rand.Rand, fc bool, h, w, c, n, kh, kw, stride int, pad graph.Padding, bits int) (*Graph, map[string][]byte, []byte) {
 	size := func(in, k int) int {
 		if pad == "VALID" {
 			return (in - k + stride) / stride
@@ -185,7 +180,7 @@ func dotConvGraph(r *rand.Rand, fc bool, h, w, c, n, kh, kw, stride int, pad str
 	oh, ow := size(h, kh), size(w, kw)
 	inShape, wShape, outShape := []int{1, h, w, c}, []int{n, kh, kw, c}, []int{1, oh, ow, n}
 	params := Params{Padding: pad, StrideH: stride, StrideW: stride, Activation: "RELU"}
-	op := "CONV_2D"
+	op := graph.Conv2D
 	if fc {
 		inShape, wShape, outShape, params, op = []int{h, c}, []int{n, c}, []int{h, n}, Params{}, "FULLY_CONNECTED"
 	}
@@ -218,9 +213,9 @@ func dotConvGraph(r *rand.Rand, fc bool, h, w, c, n, kh, kw, stride int, pad str
 	return g, map[string][]byte{"w": wb, "b": bb}, x
 }
 
-func runDotConv(t *testing.T, g *Graph, consts map[string][]byte, x []byte) ([]byte, bool) {
+func runDotConv(t *testing.T, k KernelSet, g *Graph, consts map[string][]byte, x []byte) ([]byte, bool) {
 	t.Helper()
-	p, err := Compile(g, func(name string) ([]byte, error) { return consts[name], nil })
+	p, err := Compile(g, func(name string) ([]byte, error) { return consts[name], nil }, Options{Kernels: k})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,19 +235,17 @@ func TestConvDot(t *testing.T) {
 		fc := trial%4 == 3
 		h, w, c, n := 1+r.IntN(9), 1+r.IntN(9), 1+r.IntN(40), 1+r.IntN(40)
 		kh, kw := []int{1, 3, 5}[r.IntN(3)], []int{1, 3}[r.IntN(2)]
-		stride, pad := 1+r.IntN(2), []string{"SAME", "VALID"}[r.IntN(2)]
+		stride, pad := 1+r.IntN(2), []graph.Padding{graph.Same, graph.Valid}[r.IntN(2)]
 		if pad == "VALID" && (kh > h || kw > w) {
 			pad = "SAME"
 		}
 		g, consts, x := dotConvGraph(r, fc, h, w, c, n, kh, kw, stride, pad, 7)
 		name := fmt.Sprintf("trial %d fc %v %dx%dx%d %dx%d/%d %s -> %d", trial, fc, h, w, c, kh, kw, stride, pad, n)
-		withKernels(t, KernelSet{})
-		got, dot := runDotConv(t, g, consts, x)
+		got, dot := runDotConv(t, KernelSet{}, g, consts, x)
 		if !dot {
 			t.Fatalf("%s: the pure-Go kernels did not pack int8 panels", name)
 		}
-		withKernels(t, int16Gemm())
-		want, dot := runDotConv(t, g, consts, x)
+		want, dot := runDotConv(t, int16Gemm(), g, consts, x)
 		if dot {
 			t.Fatalf("%s: a kernel set without GemmDot got int8 panels", name)
 		}
@@ -287,15 +280,12 @@ func dotGemm(unsigned bool) KernelSet {
 func TestConvDotNeeds7Bits(t *testing.T) {
 	r := rand.New(rand.NewPCG(25, 26))
 	g, consts, x := dotConvGraph(r, false, 5, 5, 8, 8, 3, 3, 1, "SAME", 0)
-	withKernels(t, dotGemm(false))
-	if _, dot := runDotConv(t, g, consts, x); dot {
+	if _, dot := runDotConv(t, dotGemm(false), g, consts, x); dot {
 		t.Error("an input without Bits got int8 panels from a dot product that needs 7-bit inputs")
 	}
-	withKernels(t, int16Gemm())
-	want, _ := runDotConv(t, g, consts, x)
+	want, _ := runDotConv(t, int16Gemm(), g, consts, x)
 	for _, k := range []KernelSet{dotGemm(true), {}} {
-		withKernels(t, k)
-		got, dot := runDotConv(t, g, consts, x)
+		got, dot := runDotConv(t, k, g, consts, x)
 		if !dot {
 			t.Errorf("an input without Bits kept int16 panels with kernels %+v", k.GemmDotUnsigned)
 		}
@@ -303,26 +293,22 @@ func TestConvDotNeeds7Bits(t *testing.T) {
 			t.Error("8-bit inputs: int8 and int16 panels differ")
 		}
 	}
-	withKernels(t, KernelSet{})
 	g, consts, x = dotConvGraph(r, false, 5, 5, 8, 8, 3, 3, 1, "SAME", 7)
 	g.Tensors[1] = Tensor{Name: "w", Type: Uint8, Shape: g.Tensors[1].Shape, Scale: []float32{0.01}, ZeroPoint: []int32{100}, Const: true}
 	consts["w"][0] = 255 // 155 after the zero point
-	wide, dot := runDotConv(t, g, consts, x)
+	wide, dot := runDotConv(t, KernelSet{}, g, consts, x)
 	if !dot {
 		t.Error("uint8 weights with zero point 100 kept int16 panels")
 	}
-	withKernels(t, int16Gemm())
-	if want, _ := runDotConv(t, g, consts, x); string(wide) != string(want) {
+	if want, _ := runDotConv(t, int16Gemm(), g, consts, x); string(wide) != string(want) {
 		t.Error("uint8 weights with zero point 100: int8 panels with the input-sum term and int16 panels differ")
 	}
-	withKernels(t, KernelSet{})
 	g.Tensors[1].ZeroPoint[0] = 128
-	got, dot := runDotConv(t, g, consts, x)
+	got, dot := runDotConv(t, KernelSet{}, g, consts, x)
 	if !dot {
 		t.Error("uint8 weights with zero point 128 kept int16 panels")
 	}
-	withKernels(t, int16Gemm())
-	if want, _ := runDotConv(t, g, consts, x); string(got) != string(want) {
+	if want, _ := runDotConv(t, int16Gemm(), g, consts, x); string(got) != string(want) {
 		t.Error("uint8 weights with zero point 128: int8 and int16 panels differ")
 	}
 }

@@ -33,10 +33,6 @@ type KernelSet struct {
 	Quantize func(a *QuantizeArgs)
 }
 
-// Kernels is the kernel set a Program is compiled for (the wasm worker installs the SIMD one at start). Compile
-// reads it once: a Program packs its weights for that set and keeps using it, whatever Kernels becomes later.
-var Kernels KernelSet
-
 // GemmArgs is a block of a convolution as a GEMM over weight panels:
 //
 //	Out[p*OutStride+o] = clamp(roundEven(float32(Bias[o] + sum_kk X[p*K+kk]*w[kk][o]) * Scale[o]) + Zero, Lo, Hi)

@@ -6,11 +6,13 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"inceptionweb/nn/graph"
 )
 
 // naiveConv is a direct transcription of TFLite's reference integer Conv:
 // sum (x-xzp)*(w-wzp) + bias, requantized per channel, clamped.
-func naiveConv(x []uint8, h, w, c int, wt []int8, n, kh, kw, stride int, pad string,
+func naiveConv(x []uint8, h, w, c int, wt []int8, n, kh, kw, stride int, pad graph.Padding,
 	bias []int32, xzp int32, inS float32, wS []float32, outS float32, ozp int32) ([]uint8, int, int) {
 	oh, pt, _ := Params{Padding: pad}.Window(0, h, kh, stride, 1)
 	ow, pl, _ := Params{Padding: pad}.Window(1, w, kw, stride, 1)
@@ -46,7 +48,7 @@ func TestConvMatchesNaive(t *testing.T) {
 		n := 1 + r.IntN(11)
 		k := []int{1, 3, 5}[r.IntN(3)]
 		stride := 1 + r.IntN(2)
-		pad := []string{"SAME", "VALID"}[r.IntN(2)]
+		pad := []graph.Padding{graph.Same, graph.Valid}[r.IntN(2)]
 		if pad == "VALID" && (k > h || k > w) {
 			pad = "SAME"
 		}
@@ -100,7 +102,7 @@ func TestConvMatchesNaive(t *testing.T) {
 				return wb, nil
 			}
 			return bb, nil
-		})
+		}, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -144,7 +146,7 @@ func TestSoftmaxFloat(t *testing.T) {
 			{Name: "x", Type: typ, Shape: []int{1, n}, Scale: []float32{scale}, ZeroPoint: []int32{lo + 100}},
 			{Name: "y", Type: typ, Shape: []int{1, n}, Scale: []float32{1.0 / 256}, ZeroPoint: []int32{lo}},
 		}, Ops: []Op{{Op: "SOFTMAX", Inputs: []int{0}, Outputs: []int{1}, Params: Params{Beta: 1}}}, Inputs: []int{0}, Outputs: []int{1}}
-		p, err := Compile(g, nil)
+		p, err := Compile(g, nil, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,8 +4,8 @@ import "inceptionweb/nn"
 
 // lrnStep is LOCAL_RESPONSE_NORMALIZATION. Its power of a sum of squares has no
 // integer form worth having for the two layers that use it (GoogLeNet's), so it
-// dequantizes (a table of the 256 values), runs the float kernel (nn.LRN, SIMD
-// where installed) and quantizes in float32, rounding half up.
+// dequantizes (a table of the 256 values), runs the float kernel (nn.LRN, with
+// Options.Float) and quantizes in float32, rounding half up.
 type lrnStep struct {
 	in, out slot
 	lrn     nn.LRN
@@ -29,7 +29,7 @@ func (c *compiler) buildLRN(op Op) (step, error) {
 		return nil, errorf("window %d, alpha %v, beta %v, bias %v: unsupported", pr.Size, pr.Alpha, pr.Beta, pr.Bias)
 	}
 	h, w, ch := in.shape[1], in.shape[2], in.shape[3]
-	s := &lrnStep{in: in, out: out, lrn: nn.LRN{Size: pr.Size, Alpha: pr.Alpha, Beta: pr.Beta, K: pr.Bias},
+	s := &lrnStep{in: in, out: out, lrn: nn.LRN{Size: pr.Size, Alpha: pr.Alpha, Beta: pr.Beta, K: pr.Bias, Kernels: &c.p.float},
 		x: nn.NewTensor(h, w, ch), y: nn.NewTensor(h, w, ch)}
 	for q := range s.real {
 		s.real[q] = in.scale[0] * float32(int32(q)-in.zp)

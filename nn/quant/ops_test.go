@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"inceptionweb/nn/graph"
 )
 
 // Standalone tests of the depthwise, ADD, AVERAGE_POOL_2D, MEAN and QUANTIZE
@@ -12,13 +14,13 @@ import (
 
 // runKernel builds op alone over g's tensors, each in its own arena region,
 // writes the given inputs (declared-type bytes, by tensor index) and returns
-// the output as declared values.
-func runKernel(t *testing.T, g *Graph, op Op, consts map[string][]byte, inputs map[int][]int32) []int32 {
+// the output as declared values, with the kernel set k.
+func runKernel(t *testing.T, k KernelSet, g *Graph, op Op, consts map[string][]byte, inputs map[int][]int32) []int32 {
 	t.Helper()
 	if err := checkRules(g); err != nil {
 		t.Fatal(err)
 	}
-	c := &compiler{g: g, consts: func(name string) ([]byte, error) { return consts[name], nil }, p: &Program{kernels: Kernels}}
+	c := &compiler{g: g, consts: func(name string) ([]byte, error) { return consts[name], nil }, p: &Program{kernels: k}}
 	c.slots = make([]slot, len(g.Tensors))
 	off := 0
 	for i, tt := range g.Tensors {
@@ -91,12 +93,12 @@ func TestDepthwiseMatchesNaive(t *testing.T) {
 		h, w, c := 1+r.IntN(9), 1+r.IntN(9), 1+r.IntN(19)
 		k := []int{1, 3, 5}[r.IntN(3)]
 		stride := 1 + r.IntN(2)
-		pad := []string{"SAME", "VALID"}[r.IntN(2)]
+		pad := []graph.Padding{graph.Same, graph.Valid}[r.IntN(2)]
 		if pad == "VALID" && (k > h || k > w) {
 			pad = "SAME"
 		}
 		rule := []string{RequantizeGemmlowp, RequantizeFP32}[r.IntN(2)]
-		act := []string{"NONE", "RELU6"}[r.IntN(2)]
+		act := []graph.Activation{graph.None, graph.ReLU6}[r.IntN(2)]
 		oh, pt, _ := Params{Padding: pad}.Window(0, h, k, stride, 1)
 		ow, pl, _ := Params{Padding: pad}.Window(1, w, k, stride, 1)
 		inT := randomQuant(r, "x", randomType(r), []int{1, h, w, c})
@@ -121,7 +123,7 @@ func TestDepthwiseMatchesNaive(t *testing.T) {
 		op := Op{Op: "DEPTHWISE_CONV_2D", Inputs: []int{0, 1, 2}, Outputs: []int{3},
 			Params: Params{Padding: pad, StrideH: stride, StrideW: stride, DepthMultiplier: 1, Activation: act}}
 		x := randomValues(r, inT.Type, h*w*c)
-		got := runKernel(t, g, op, map[string][]byte{"w": wt, "b": bb}, map[int][]int32{0: x})
+		got := runKernel(t, KernelSet{}, g, op, map[string][]byte{"w": wt, "b": bb}, map[int][]int32{0: x})
 
 		// Naive: reference_integer_ops::DepthwiseConvPerChannel.
 		lo, hi := typeRange(outT.Type)
@@ -187,11 +189,11 @@ func TestAddMatchesNaive(t *testing.T) {
 			// Ratios of exactly 1/2 make many sums land on a half: the rules' tie breaking shows.
 			aT.Scale[0], bT.Scale[0] = oT.Scale[0]/2, oT.Scale[0]/2
 		}
-		act := []string{"NONE", "RELU"}[r.IntN(2)]
+		act := []graph.Activation{graph.None, graph.ReLU}[r.IntN(2)]
 		g := &Graph{Add: rule, Tensors: []Tensor{aT, bT, oT}}
 		op := Op{Op: "ADD", Inputs: []int{0, 1}, Outputs: []int{2}, Params: Params{Activation: act}}
 		a, b := randomValues(r, typ, n), randomValues(r, typ, n)
-		got := runKernel(t, g, op, nil, map[int][]int32{0: a, 1: b})
+		got := runKernel(t, KernelSet{}, g, op, nil, map[int][]int32{0: a, 1: b})
 
 		lo, hi := typeRange(typ)
 		if act == "RELU" {
@@ -235,7 +237,7 @@ func TestAveragePoolMatchesNaive(t *testing.T) {
 		h, w, c := 1+r.IntN(9), 1+r.IntN(9), 1+r.IntN(9)
 		fh, fw := 1+r.IntN(min(h, 4)), 1+r.IntN(min(w, 4))
 		stride := 1 + r.IntN(2)
-		pad := []string{"SAME", "VALID"}[r.IntN(2)]
+		pad := []graph.Padding{graph.Same, graph.Valid}[r.IntN(2)]
 		oh, pt, _ := Params{Padding: pad}.Window(0, h, fh, stride, 1)
 		ow, pl, _ := Params{Padding: pad}.Window(1, w, fw, stride, 1)
 		inT := randomQuant(r, "x", randomType(r), []int{1, h, w, c})
@@ -245,7 +247,7 @@ func TestAveragePoolMatchesNaive(t *testing.T) {
 		op := Op{Op: "AVERAGE_POOL_2D", Inputs: []int{0}, Outputs: []int{1},
 			Params: Params{Padding: pad, StrideH: stride, StrideW: stride, FilterH: fh, FilterW: fw}}
 		x := randomValues(r, inT.Type, h*w*c)
-		got := runKernel(t, g, op, nil, map[int][]int32{0: x})
+		got := runKernel(t, KernelSet{}, g, op, nil, map[int][]int32{0: x})
 		// reference_integer_ops::AveragePool: padding is left out of the count.
 		for oy := 0; oy < oh; oy++ {
 			for ox := 0; ox < ow; ox++ {
@@ -281,7 +283,7 @@ func TestMeanMatchesNaive(t *testing.T) {
 		g := &Graph{Mean: rule, Tensors: []Tensor{inT, outT}}
 		op := Op{Op: "MEAN", Inputs: []int{0}, Outputs: []int{1}, Params: Params{Axes: []int{1, 2}, KeepDims: true}}
 		x := randomValues(r, typ, h*w*c)
-		got := runKernel(t, g, op, nil, map[int][]int32{0: x})
+		got := runKernel(t, KernelSet{}, g, op, nil, map[int][]int32{0: x})
 		lo, hi := typeRange(typ)
 		n := int32(h * w)
 		for ch := 0; ch < c; ch++ {
@@ -318,7 +320,7 @@ func TestQuantizeMatchesNaive(t *testing.T) {
 		g := &Graph{Tensors: []Tensor{inT, outT}}
 		op := Op{Op: "QUANTIZE", Inputs: []int{0}, Outputs: []int{1}}
 		x := randomValues(r, inT.Type, shape[1])
-		got := runKernel(t, g, op, nil, map[int][]int32{0: x})
+		got := runKernel(t, KernelSet{}, g, op, nil, map[int][]int32{0: x})
 		lo, hi := typeRange(outT.Type)
 		q, s := QuantizeMultiplier(float64(inT.Scale[0]) / float64(outT.Scale[0]))
 		for i, v := range x {

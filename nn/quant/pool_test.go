@@ -4,10 +4,12 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"inceptionweb/nn/graph"
 )
 
 // TestPoolKernels runs MAX_POOL_2D and AVERAGE_POOL_2D (Caffe's ceil-mode
-// padding, counted or not) through Kernels.MaxPool and Kernels.AvgPool: the
+// padding, counted or not) through KernelSet.MaxPool and KernelSet.AvgPool: the
 // kernels get the window, the zero point and the storage offset, and give
 // the pure-Go outputs; a naive max pool agrees.
 func TestPoolKernels(t *testing.T) {
@@ -29,17 +31,16 @@ func TestPoolKernels(t *testing.T) {
 		outT.Name, outT.Shape = "y", []int{1, oh, ow, c}
 		g := &Graph{Tensors: []Tensor{inT, outT}}
 		x := randomValues(r, typ, h*w*c)
-		for _, kind := range []string{"MAX_POOL_2D", "AVERAGE_POOL_2D"} {
+		for _, kind := range []graph.Kind{graph.MaxPool2D, graph.AveragePool2D} {
 			op := Op{Op: kind, Inputs: []int{0}, Outputs: []int{1}, Params: pr}
-			withKernels(t, KernelSet{})
-			want := runKernel(t, g, op, nil, map[int][]int32{0: x})
+			want := runKernel(t, KernelSet{}, g, op, nil, map[int][]int32{0: x})
 			var calls []PoolArgs
 			record := func(run func(*PoolArgs)) func(*PoolArgs) {
 				return func(a *PoolArgs) { calls = append(calls, *a); run(a) }
 			}
-			withKernels(t, KernelSet{MaxPool: record(MaxPool),
-				AvgPool: record(func(a *PoolArgs) { AvgPoolDivRound(a, make([]int32, a.C)) })})
-			got := runKernel(t, g, op, nil, map[int][]int32{0: x})
+			ks := KernelSet{MaxPool: record(MaxPool),
+				AvgPool: record(func(a *PoolArgs) { AvgPoolDivRound(a, make([]int32, a.C)) })}
+			got := runKernel(t, ks, g, op, nil, map[int][]int32{0: x})
 			if !slices.Equal(got, want) {
 				t.Fatalf("trial %d %s: outputs through the kernel set differ", trial, kind)
 			}

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"time"
 	"unsafe"
+
+	"inceptionweb/nn"
+	"inceptionweb/nn/graph"
 )
 
 // Activations are stored as bytes in one arena. An int8 tensor is stored as
@@ -25,7 +28,8 @@ type Program struct {
 	outBuf   []byte       // output in the model's own type
 	outFloat []float32    // a float32 output
 	kept     map[int]slot // tensors Compile was asked to keep readable after Run
-	kernels  KernelSet    // the kernel set when the program was compiled: its packings are made for it
+	kernels  KernelSet    // the kernel set the program was compiled for: its packings are made for it
+	float    nn.KernelSet // the float kernels of LRN
 }
 
 type step interface {
@@ -59,7 +63,7 @@ func (s slot) declaredZP() int32 {
 }
 
 // activation returns the stored-domain clamp bounds of a fused activation.
-func (s slot) activation(act string) (int32, int32, error) {
+func (s slot) activation(act graph.Activation) (int32, int32, error) {
 	off := int32(0)
 	if s.signed {
 		off = 128
@@ -68,13 +72,20 @@ func (s slot) activation(act string) (int32, int32, error) {
 	return lo + off, hi + off, err
 }
 
-const arenaAlign = 16
+// Options are what a Program is compiled for. The zero value runs the pure-Go kernels.
+type Options struct {
+	// Kernels is the integer kernel set: the Program packs its weights for it and runs with it.
+	Kernels KernelSet
+	// Float is the float kernel set of the operators that compute in float32 (LRN).
+	Float nn.KernelSet
+	// Keep lists activation tensors that stay readable after Run (see Dequantize): their bytes are not reused.
+	Keep []int
+}
 
 // Compile checks g, loads its constants through consts (raw little-endian
-// bytes of the named tensor) and builds a Program. The activation tensors in
-// keep stay readable after Run (see Dequantize): their bytes are not reused.
-func Compile(g *Graph, consts func(name string) ([]byte, error), keep ...int) (*Program, error) {
-	c := &compiler{g: g, consts: consts, p: &Program{kernels: Kernels}, keep: keep}
+// bytes of the named tensor) and builds a Program for o.
+func Compile(g *Graph, consts func(name string) ([]byte, error), o Options) (*Program, error) {
+	c := &compiler{g: g, consts: consts, p: &Program{kernels: o.Kernels, float: o.Float}, keep: o.Keep}
 	if err := c.compile(); err != nil {
 		return nil, err
 	}
@@ -93,49 +104,8 @@ type compiler struct {
 
 func (c *compiler) compile() error {
 	g := c.g
-	if len(g.Inputs) != 1 || len(g.Outputs) != 1 {
-		return errorf("graph has %d inputs and %d outputs, want 1 and 1", len(g.Inputs), len(g.Outputs))
-	}
-	for i, t := range g.Tensors {
-		if t.Type.size() == 0 {
-			return errorf("tensor %d %q: unsupported type %q", i, t.Name, t.Type)
-		}
-		n := 1
-		for _, d := range t.Shape {
-			if d <= 0 || d > 1<<24 {
-				return errorf("tensor %d %q: bad shape %v", i, t.Name, t.Shape)
-			}
-			// Far above a classifier's largest tensor, far below what a browser tab holds.
-			if n *= d; n > 1<<26 {
-				return errorf("tensor %d %q: shape %v is too large", i, t.Name, t.Shape)
-			}
-		}
-		if len(t.Scale) != len(t.ZeroPoint) {
-			return errorf("tensor %d %q: %d scales, %d zero points", i, t.Name, len(t.Scale), len(t.ZeroPoint))
-		}
-		if len(t.Scale) > 1 && (t.Axis < 0 || t.Axis >= len(t.Shape) || t.Shape[t.Axis] != len(t.Scale)) {
-			return errorf("tensor %d %q: %d scales do not match axis %d of %v", i, t.Name, len(t.Scale), t.Axis, t.Shape)
-		}
-		for _, s := range t.Scale {
-			if !(s > 0) {
-				return errorf("tensor %d %q: scale %v", i, t.Name, s)
-			}
-		}
-		if t.Bits != 0 && (t.Bits < 1 || t.Bits > 7 || t.Type != Uint8 || t.Const || len(t.ZeroPoint) != 1 || t.ZeroPoint[0] != 0) {
-			return errorf("tensor %d %q: %d bits needs a uint8 activation with zero point 0", i, t.Name, t.Bits)
-		}
-	}
-	for i, op := range g.Ops {
-		for _, x := range append(append([]int(nil), op.Inputs...), op.Outputs...) {
-			if x < -1 || x >= len(g.Tensors) {
-				return errorf("op %d %s: tensor index %d out of range", i, op.Op, x)
-			}
-		}
-		for _, x := range op.Outputs {
-			if x < 0 || g.Tensors[x].Const {
-				return errorf("op %d %s: output %d is not an activation tensor", i, op.Op, x)
-			}
-		}
+	if err := graph.Check(g); err != nil {
+		return err
 	}
 	if err := checkRules(g); err != nil {
 		return err
@@ -149,7 +119,7 @@ func (c *compiler) compile() error {
 			return fmt.Errorf("quant: op %d %s: %w", i, op.Op, err)
 		}
 		c.p.steps = append(c.p.steps, s)
-		c.p.ops = append(c.p.ops, op.Op)
+		c.p.ops = append(c.p.ops, string(op.Op))
 	}
 	c.p.kept = map[int]slot{}
 	for _, x := range c.keep {
@@ -166,68 +136,21 @@ func (c *compiler) compile() error {
 	return nil
 }
 
-// planArena gives every activation tensor an arena offset. Tensors whose
-// lifetimes (first write to last read, in op order) do not overlap may share
-// bytes; placement is first fit.
+// planArena gives every activation tensor its slot: its place in the arena
+// (graph.Plan) and its quantization in the stored domain.
 func (c *compiler) planArena() error {
 	g := c.g
-	n := len(g.Tensors)
-	first := make([]int, n)
-	last := make([]int, n)
-	for i := range first {
-		first[i], last[i] = -2, -2
+	offs, size, err := graph.Plan(g, func(x int) int { return g.Tensors[x].Elements() * g.Tensors[x].Type.Size() }, c.keep)
+	if err != nil {
+		return err
 	}
-	in, out := g.Inputs[0], g.Outputs[0]
-	if in < 0 || in >= n || out < 0 || out >= n || g.Tensors[in].Const || g.Tensors[out].Const {
-		return errorf("graph input %d or output %d is not an activation tensor", in, out)
-	}
-	first[in], last[in] = -1, -1
-	for i, op := range g.Ops {
-		for _, x := range op.Outputs {
-			if first[x] != -2 {
-				return errorf("tensor %d %q is written twice", x, g.Tensors[x].Name)
-			}
-			first[x], last[x] = i, i
+	c.slots = make([]slot, len(g.Tensors))
+	for x, off := range offs {
+		if off < 0 {
+			continue
 		}
-		for _, x := range op.Inputs {
-			if x < 0 || g.Tensors[x].Const {
-				continue
-			}
-			if first[x] == -2 || first[x] >= i {
-				return errorf("op %d %s reads tensor %d %q before it is written", i, op.Op, x, g.Tensors[x].Name)
-			}
-			last[x] = i
-		}
-	}
-	if first[out] == -2 {
-		return errorf("graph output %d is never written", out)
-	}
-	last[out] = len(g.Ops)
-	for _, x := range c.keep {
-		if x < 0 || x >= n || first[x] == -2 {
-			return errorf("tensor %d to keep is not an activation that is written", x)
-		}
-		last[x] = len(g.Ops)
-	}
-
-	type block struct{ off, end, last int }
-	var live []block // sorted by offset
-	c.slots = make([]slot, n)
-	arenaSize := 0
-	place := func(x int) {
 		t := g.Tensors[x]
-		size := numElements(t.Shape) * t.Type.size()
-		off := 0
-		pos := 0
-		for pos < len(live) && live[pos].off-off < size {
-			off = (live[pos].end + arenaAlign - 1) / arenaAlign * arenaAlign
-			pos++
-		}
-		live = append(live, block{})
-		copy(live[pos+1:], live[pos:])
-		live[pos] = block{off, off + size, last[x]}
-		arenaSize = max(arenaSize, off+size)
-		s := slot{off: off, size: size, shape: t.Shape, signed: t.Type == Int8, scale: t.Scale, max: 255, float: t.Type == Float32}
+		s := slot{off: off, size: t.Elements() * t.Type.Size(), shape: t.Shape, signed: t.Type == Int8, scale: t.Scale, max: 255, float: t.Type == Float32}
 		if t.Bits != 0 {
 			s.max = 1<<t.Bits - 1
 		}
@@ -239,23 +162,7 @@ func (c *compiler) planArena() error {
 		}
 		c.slots[x] = s
 	}
-	free := func(step int) {
-		kept := live[:0]
-		for _, b := range live {
-			if b.last > step {
-				kept = append(kept, b)
-			}
-		}
-		live = kept
-	}
-	place(in)
-	for i, op := range g.Ops {
-		for _, x := range op.Outputs {
-			place(x)
-		}
-		free(i)
-	}
-	c.p.arena = make([]byte, arenaSize)
+	c.p.arena = make([]byte, size)
 	return nil
 }
 
@@ -284,7 +191,7 @@ func (c *compiler) constant(x int) (Tensor, []byte, error) {
 	if err != nil {
 		return t, nil, fmt.Errorf("constant %q: %w", t.Name, err)
 	}
-	if want := numElements(t.Shape) * t.Type.size(); len(data) != want {
+	if want := t.Elements() * t.Type.Size(); len(data) != want {
 		return t, nil, errorf("constant %q: %d bytes, shape %v of %s needs %d", t.Name, len(data), t.Shape, t.Type, want)
 	}
 	return t, data, nil

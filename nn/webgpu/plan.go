@@ -10,8 +10,7 @@ import (
 	"fmt"
 	"slices"
 
-	"inceptionweb/nn"
-	"inceptionweb/nn/quant"
+	"inceptionweb/nn/graph"
 )
 
 // ErrUnsupported is wrapped by Compile's errors for graphs it cannot run.
@@ -65,7 +64,7 @@ const maxGroups = 65535
 
 // Compile plans g (a float graph, as nn/graph takes) for the GPU; weight returns a constant's values for the
 // shape the graph declares.
-func Compile(g *quant.Graph, weight func(name string, shape []int) ([]float32, error)) (*Plan, error) {
+func Compile(g *graph.Graph, weight func(name string, shape []int) ([]float32, error)) (*Plan, error) {
 	c := &compiler{g: g, weight: weight, places: make([]*place, len(g.Tensors)), plan: &Plan{}}
 	if err := c.compile(); err != nil {
 		return nil, err
@@ -74,7 +73,7 @@ func Compile(g *quant.Graph, weight func(name string, shape []int) ([]float32, e
 }
 
 type compiler struct {
-	g      *quant.Graph
+	g      *graph.Graph
 	weight func(string, []int) ([]float32, error)
 	places []*place
 	plan   *Plan
@@ -140,7 +139,7 @@ func (c *compiler) compile() error {
 	c.plan.Input, c.plan.InputLen = in.buf, in.h*in.w*in.c
 	logits := g.Outputs[0]
 	for i, op := range g.Ops {
-		if op.Op == "SOFTMAX" && op.Outputs[0] == g.Outputs[0] && i == len(g.Ops)-1 {
+		if op.Op == graph.Softmax && op.Outputs[0] == g.Outputs[0] && i == len(g.Ops)-1 {
 			// The caller's softmax: the logits are this operator's input.
 			logits = op.Inputs[0]
 			c.plan.Softmax, c.plan.Beta = true, op.Params.Beta
@@ -188,7 +187,7 @@ func (c *compiler) aliasConcatInputs() {
 		written[op.Outputs[0]] = true
 	}
 	for _, op := range g.Ops {
-		if op.Op != "CONCATENATION" || op.Params.Axis != 3 {
+		if op.Op != graph.Concatenation || op.Params.Axis != 3 {
 			continue
 		}
 		out := op.Outputs[0]
@@ -264,7 +263,7 @@ func (c *compiler) constBuffer(v []float32) int {
 	return buf
 }
 
-func (c *compiler) constant(op quant.Op, k int) ([]float32, []int, error) {
+func (c *compiler) constant(op graph.Op, k int) ([]float32, []int, error) {
 	if k >= len(op.Inputs) || !c.g.Tensors[op.Inputs[k]].Const {
 		return nil, nil, unsupported("input %d is not a constant", k)
 	}
@@ -273,36 +272,28 @@ func (c *compiler) constant(op quant.Op, k int) ([]float32, []int, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(v) != numElements(t.Shape) {
+	if len(v) != graph.NumElements(t.Shape) {
 		return nil, nil, fmt.Errorf("constant %q has %d values for shape %v", t.Name, len(v), t.Shape)
 	}
 	return v, t.Shape, nil
 }
 
-func numElements(shape []int) int {
-	n := 1
-	for _, d := range shape {
-		n *= d
-	}
-	return n
-}
-
-func (c *compiler) input(op quant.Op, k int) (*place, error) {
+func (c *compiler) input(op graph.Op, k int) (*place, error) {
 	if k >= len(op.Inputs) || c.g.Tensors[op.Inputs[k]].Const || c.places[op.Inputs[k]] == nil {
 		return nil, unsupported("input %d is not an activation computed earlier", k)
 	}
 	return c.places[op.Inputs[k]], nil
 }
 
-func (c *compiler) add(op quant.Op, code string, items int, bindings ...int) {
+func (c *compiler) add(op graph.Op, code string, items int, bindings ...int) {
 	groups := (items + workgroup - 1) / workgroup
 	c.addGroups(op, code, groups, bindings...)
 }
 
 // addGroups adds a kernel of n workgroups, laid out in rows of at most maxGroups.
-func (c *compiler) addGroups(op quant.Op, code string, n int, bindings ...int) {
+func (c *compiler) addGroups(op graph.Op, code string, n int, bindings ...int) {
 	x, y := min(n, maxGroups), (n+maxGroups-1)/maxGroups
-	c.plan.Kernels = append(c.plan.Kernels, Kernel{Name: op.Op + " " + c.g.Tensors[op.Outputs[0]].Name,
+	c.plan.Kernels = append(c.plan.Kernels, Kernel{Name: string(op.Op) + " " + c.g.Tensors[op.Outputs[0]].Name,
 		Code: code, Bindings: bindings, Groups: [2]int{x, max(y, 1)}})
 }
 
@@ -311,7 +302,7 @@ type window struct {
 	kh, kw, sh, sw, pt, pl int
 }
 
-func windowOf(p quant.Params, in, out *place, kh, kw int) (window, error) {
+func windowOf(p graph.Params, in, out *place, kh, kw int) (window, error) {
 	for _, v := range []int{kh, kw, p.StrideH, p.StrideW} {
 		if v < 1 || v > 64 {
 			return window{}, unsupported("window %dx%d with strides %dx%d", kh, kw, p.StrideH, p.StrideW)
@@ -321,41 +312,34 @@ func windowOf(p quant.Params, in, out *place, kh, kw int) (window, error) {
 		return window{}, unsupported("dilation %dx%d", p.DilationH, p.DilationW)
 	}
 	w := window{kh: kh, kw: kw, sh: p.StrideH, sw: p.StrideW}
-	var eh, ew int
-	switch p.Padding {
-	case "SAME":
-		w.pt, eh = nn.SamePadding(in.h, kh, w.sh)
-		w.pl, ew = nn.SamePadding(in.w, kw, w.sw)
-	case "EXPLICIT":
-		if len(p.Pads) != 4 || slices.Min(p.Pads) < 0 || p.Pads[0] >= kh || p.Pads[2] >= kh || p.Pads[1] >= kw || p.Pads[3] >= kw {
-			return window{}, unsupported("explicit padding %v for a %dx%d window", p.Pads, kh, kw)
-		}
-		w.pt, eh, w.pl, ew = p.Pads[0], p.Pads[2]-p.Pads[0], p.Pads[1], p.Pads[3]-p.Pads[1]
-	case "VALID", "":
-	default:
-		return window{}, unsupported("padding %q", p.Padding)
+	oh, pt, err := p.Window(0, in.h, kh, w.sh, 1)
+	if err != nil {
+		return window{}, fmt.Errorf("%w: %v", ErrUnsupported, err)
 	}
-	oh := (in.h+2*w.pt+eh-kh)/w.sh + 1
-	ow := (in.w+2*w.pl+ew-kw)/w.sw + 1
+	ow, pl, err := p.Window(1, in.w, kw, w.sw, 1)
+	if err != nil {
+		return window{}, fmt.Errorf("%w: %v", ErrUnsupported, err)
+	}
+	w.pt, w.pl = pt, pl
 	if oh != out.h || ow != out.w {
 		return window{}, fmt.Errorf("output %dx%d, the window gives %dx%d", out.h, out.w, oh, ow)
 	}
 	return w, nil
 }
 
-func activation(a string) (clip float32, relu bool, err error) {
+func activation(a graph.Activation) (clip float32, relu bool, err error) {
 	switch a {
-	case "", "NONE":
+	case "", graph.None:
 		return 0, false, nil
-	case "RELU":
+	case graph.ReLU:
 		return 0, true, nil
-	case "RELU6":
+	case graph.ReLU6:
 		return 6, true, nil
 	}
 	return 0, false, unsupported("activation %q", a)
 }
 
-func (c *compiler) op(op quant.Op) error {
+func (c *compiler) op(op graph.Op) error {
 	x, err := c.input(op, 0)
 	if err != nil {
 		return err
@@ -367,7 +351,7 @@ func (c *compiler) op(op quant.Op) error {
 	}
 	act := activationWGSL(relu, clip)
 	switch op.Op {
-	case "CONV_2D", "FULLY_CONNECTED":
+	case graph.Conv2D, graph.FullyConnected:
 		w, ws, err := c.constant(op, 1)
 		if err != nil {
 			return err
@@ -378,7 +362,7 @@ func (c *compiler) op(op quant.Op) error {
 		}
 		var win window
 		var n, k int
-		if op.Op == "CONV_2D" {
+		if op.Op == graph.Conv2D {
 			if len(ws) != 4 || ws[3] != x.c || ws[0] != out.c {
 				return fmt.Errorf("filter %v on %d channels to %d", ws, x.c, out.c)
 			}
@@ -398,7 +382,7 @@ func (c *compiler) op(op quant.Op) error {
 		}
 		code, groups := convWGSL(x, out, win, act)
 		c.addGroups(op, code, groups, x.buf, out.buf, c.constBuffer(packKN(w, n, k)), c.constBuffer(padTo4(b)))
-	case "DEPTHWISE_CONV_2D":
+	case graph.DepthwiseConv2D:
 		w, ws, err := c.constant(op, 1)
 		if err != nil {
 			return err
@@ -417,7 +401,7 @@ func (c *compiler) op(op quant.Op) error {
 		}
 		code, items := depthwiseWGSL(x, out, win, act)
 		c.add(op, code, items, x.buf, out.buf, c.constBuffer(packKN(w, x.c, ws[1]*ws[2])), c.constBuffer(padTo4(b)))
-	case "MAX_POOL_2D", "AVERAGE_POOL_2D":
+	case graph.MaxPool2D, graph.AveragePool2D:
 		win, err := windowOf(op.Params, x, out, op.Params.FilterH, op.Params.FilterW)
 		if err != nil {
 			return err
@@ -425,9 +409,9 @@ func (c *compiler) op(op quant.Op) error {
 		if x.c != out.c {
 			return fmt.Errorf("pooling %d channels to %d", x.c, out.c)
 		}
-		code, items := poolWGSL(x, out, win, op.Op == "MAX_POOL_2D", op.Params.CountPadding, act)
+		code, items := poolWGSL(x, out, win, op.Op == graph.MaxPool2D, op.Params.CountPadding, act)
 		c.add(op, code, items, x.buf, out.buf)
-	case "LOCAL_RESPONSE_NORMALIZATION":
+	case graph.LRN:
 		pr := op.Params
 		if pr.Size < 1 || pr.Size%2 == 0 || pr.Size > 64 || !(pr.Alpha >= 0) || !(pr.Beta >= 0) || !(pr.Bias > 0) {
 			return unsupported("window %d, alpha %v, beta %v, bias %v", pr.Size, pr.Alpha, pr.Beta, pr.Bias)
@@ -437,7 +421,7 @@ func (c *compiler) op(op quant.Op) error {
 		}
 		code, items := lrnWGSL(x, out, pr.Size, pr.Alpha, pr.Beta, pr.Bias)
 		c.add(op, code, items, x.buf, out.buf)
-	case "CONCATENATION":
+	case graph.Concatenation:
 		if op.Params.Axis != 3 {
 			return unsupported("concatenation along axis %d", op.Params.Axis)
 		}
@@ -460,7 +444,7 @@ func (c *compiler) op(op quant.Op) error {
 		if off != out.c {
 			return fmt.Errorf("%d channels into %d", off, out.c)
 		}
-	case "ADD":
+	case graph.Add:
 		y, err := c.input(op, 1)
 		if err != nil {
 			return err
@@ -470,20 +454,22 @@ func (c *compiler) op(op quant.Op) error {
 		}
 		code, items := addWGSL(x, y, out, act)
 		c.add(op, code, items, x.buf, y.buf, out.buf)
-	case "MEAN":
+	case graph.Mean:
 		if !slices.Equal(op.Params.Axes, []int{1, 2}) || out.c != x.c || out.h*out.w != 1 {
 			return unsupported("mean over axes %v", op.Params.Axes)
 		}
 		code, items := meanWGSL(x, out)
 		c.add(op, code, items, x.buf, out.buf)
-	case "RESHAPE", "QUANTIZE":
+	case graph.Reshape, graph.Quantize:
 		if x.h*x.w*x.c != out.h*out.w*out.c {
 			return fmt.Errorf("%d values -> %d", x.h*x.w*x.c, out.h*out.w*out.c)
 		}
 		if x.stride != x.c || out.stride != out.c {
 			return unsupported("reshape of a channel slice")
 		}
-		flat := func(p *place) *place { return &place{buf: p.buf, off: p.off, stride: 1, h: 1, w: p.h * p.w * p.c, c: 1} }
+		flat := func(p *place) *place {
+			return &place{buf: p.buf, off: p.off, stride: 1, h: 1, w: p.h * p.w * p.c, c: 1}
+		}
 		code, items := copyWGSL(flat(x), flat(out))
 		c.add(op, code, items, x.buf, out.buf)
 	default:

@@ -14,11 +14,12 @@ import (
 	"sync"
 	"testing"
 
+	"inceptionweb/nn"
+	"inceptionweb/nn/float"
 	"inceptionweb/nn/googlenet"
 	"inceptionweb/nn/graph"
 	"inceptionweb/nn/inception"
 	"inceptionweb/nn/inceptionv3"
-	"inceptionweb/nn/quant"
 )
 
 var (
@@ -40,24 +41,24 @@ func testDevice(t *testing.T) *Device {
 
 // builder makes small float graphs with random constants.
 type builder struct {
-	g      *quant.Graph
+	g      *graph.Graph
 	consts map[string][]float32
 	r      *rand.Rand
 }
 
 func newBuilder(seed uint64) *builder {
-	return &builder{g: &quant.Graph{}, consts: map[string][]float32{}, r: rand.New(rand.NewPCG(seed, 1))}
+	return &builder{g: &graph.Graph{}, consts: map[string][]float32{}, r: rand.New(rand.NewPCG(seed, 1))}
 }
 
 func (b *builder) tensor(shape ...int) int {
-	b.g.Tensors = append(b.g.Tensors, quant.Tensor{Name: fmt.Sprintf("t%d", len(b.g.Tensors)), Type: quant.Float32, Shape: shape})
+	b.g.Tensors = append(b.g.Tensors, graph.Tensor{Name: fmt.Sprintf("t%d", len(b.g.Tensors)), Type: graph.Float32, Shape: shape})
 	return len(b.g.Tensors) - 1
 }
 
 func (b *builder) constant(scale float32, shape ...int) int {
 	t := b.tensor(shape...)
 	b.g.Tensors[t].Const = true
-	v := make([]float32, numElements(shape))
+	v := make([]float32, graph.NumElements(shape))
 	for i := range v {
 		v[i] = scale * (2*b.r.Float32() - 1)
 	}
@@ -65,13 +66,13 @@ func (b *builder) constant(scale float32, shape ...int) int {
 	return t
 }
 
-func (b *builder) op(name string, pr quant.Params, out int, in ...int) int {
-	b.g.Ops = append(b.g.Ops, quant.Op{Op: name, Inputs: in, Outputs: []int{out}, Params: pr})
+func (b *builder) op(name string, pr graph.Params, out int, in ...int) int {
+	b.g.Ops = append(b.g.Ops, graph.Op{Op: graph.Kind(name), Inputs: in, Outputs: []int{out}, Params: pr})
 	return out
 }
 
 // conv adds a CONV_2D of n kh x kw filters over x (h x w x c) with output oh x ow.
-func (b *builder) conv(x, c, n, kh, kw, oh, ow int, pr quant.Params) int {
+func (b *builder) conv(x, c, n, kh, kw, oh, ow int, pr graph.Params) int {
 	scale := float32(math.Sqrt(3 / float64(kh*kw*c)))
 	w := b.constant(scale, n, kh, kw, c)
 	bias := b.constant(0.1, n)
@@ -88,9 +89,9 @@ func (b *builder) weight(name string, shape []int) ([]float32, error) {
 
 // compare runs g on the CPU (nn/graph, pure Go) and on the GPU on one random input and checks the logits agree
 // within tol of the largest; it returns both.
-func compare(t *testing.T, d *Device, g *quant.Graph, weight func(string, []int) ([]float32, error), tol float64) (got, want []float32) {
+func compare(t *testing.T, d *Device, g *graph.Graph, weight func(string, []int) ([]float32, error), tol float64) (got, want []float32) {
 	t.Helper()
-	cpu, err := graph.Compile(g, weight)
+	cpu, err := float.Compile(g, weight, nn.KernelSet{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,8 +132,8 @@ func compare(t *testing.T, d *Device, g *quant.Graph, weight func(string, []int)
 	return got, want
 }
 
-func explicit(t, l, b, r int) quant.Params {
-	return quant.Params{Padding: "EXPLICIT", Pads: []int{t, l, b, r}, StrideH: 1, StrideW: 1}
+func explicit(t, l, b, r int) graph.Params {
+	return graph.Params{Padding: "EXPLICIT", Pads: []int{t, l, b, r}, StrideH: 1, StrideW: 1}
 }
 
 // TestLayers checks each operator's shader against the CPU on small shapes with odd sizes (tails in every
@@ -140,8 +141,8 @@ func explicit(t, l, b, r int) quant.Params {
 func TestLayers(t *testing.T) {
 	d := testDevice(t)
 	type layer func(b *builder, x int) int
-	same := func(s int, act string) quant.Params {
-		return quant.Params{Padding: "SAME", StrideH: s, StrideW: s, Activation: act}
+	same := func(s int, act graph.Activation) graph.Params {
+		return graph.Params{Padding: "SAME", StrideH: s, StrideW: s, Activation: act}
 	}
 	cases := []struct {
 		name    string
@@ -150,7 +151,7 @@ func TestLayers(t *testing.T) {
 	}{
 		{"conv 3x3 same relu", 9, 11, 5, func(b *builder, x int) int { return b.conv(x, 5, 7, 3, 3, 9, 11, same(1, "RELU")) }},
 		{"conv 3x3/2 valid", 17, 17, 3, func(b *builder, x int) int {
-			return b.conv(x, 3, 32, 3, 3, 8, 8, quant.Params{Padding: "VALID", StrideH: 2, StrideW: 2})
+			return b.conv(x, 3, 32, 3, 3, 8, 8, graph.Params{Padding: "VALID", StrideH: 2, StrideW: 2})
 		}},
 		{"conv 1x7 and 7x1", 12, 10, 16, func(b *builder, x int) int {
 			y := b.conv(x, 16, 19, 1, 7, 12, 10, explicit(0, 3, 0, 3))
@@ -182,8 +183,8 @@ func TestLayers(t *testing.T) {
 			return b.op("AVERAGE_POOL_2D", q, b.tensor(1, 9, 7, 5), y)
 		}},
 		{"lrn", 5, 5, 20, func(b *builder, x int) int {
-			y := b.op("LOCAL_RESPONSE_NORMALIZATION", quant.Params{Size: 5, Alpha: 1e-4, Beta: 0.75, Bias: 1}, b.tensor(1, 5, 5, 20), x)
-			return b.op("LOCAL_RESPONSE_NORMALIZATION", quant.Params{Size: 3, Alpha: 0.5, Beta: 0.5, Bias: 2}, b.tensor(1, 5, 5, 20), y)
+			y := b.op("LOCAL_RESPONSE_NORMALIZATION", graph.Params{Size: 5, Alpha: 1e-4, Beta: 0.75, Bias: 1}, b.tensor(1, 5, 5, 20), x)
+			return b.op("LOCAL_RESPONSE_NORMALIZATION", graph.Params{Size: 3, Alpha: 0.5, Beta: 0.5, Bias: 2}, b.tensor(1, 5, 5, 20), y)
 		}},
 		{"inception block: branches written into their concatenation", 9, 9, 12, func(b *builder, x int) int {
 			a := b.conv(x, 12, 5, 1, 1, 9, 9, same(1, "RELU"))
@@ -192,18 +193,18 @@ func TestLayers(t *testing.T) {
 			p := same(1, "")
 			p.FilterH, p.FilterW = 3, 3
 			m := b.op("MAX_POOL_2D", p, b.tensor(1, 9, 9, 12), x)
-			cat := b.op("CONCATENATION", quant.Params{Axis: 3}, b.tensor(1, 9, 9, 5+7+12+12), a, c, m, x)
+			cat := b.op("CONCATENATION", graph.Params{Axis: 3}, b.tensor(1, 9, 9, 5+7+12+12), a, c, m, x)
 			return b.conv(cat, 36, 9, 3, 3, 9, 9, same(1, "RELU"))
 		}},
 		{"add", 6, 6, 10, func(b *builder, x int) int {
 			y := b.conv(x, 10, 10, 1, 1, 6, 6, same(1, ""))
-			return b.op("ADD", quant.Params{Activation: "RELU"}, b.tensor(1, 6, 6, 10), x, y)
+			return b.op("ADD", graph.Params{Activation: "RELU"}, b.tensor(1, 6, 6, 10), x, y)
 		}},
 		{"classifier head", 7, 7, 40, func(b *builder, x int) int {
-			m := b.op("MEAN", quant.Params{Axes: []int{1, 2}}, b.tensor(1, 1, 1, 40), x)
-			f := b.op("RESHAPE", quant.Params{}, b.tensor(1, 40), m)
-			l := b.op("FULLY_CONNECTED", quant.Params{}, b.tensor(1, 37), f, b.constant(0.3, 37, 40), b.constant(0.1, 37))
-			return b.op("SOFTMAX", quant.Params{Beta: 1}, b.tensor(1, 37), l)
+			m := b.op("MEAN", graph.Params{Axes: []int{1, 2}}, b.tensor(1, 1, 1, 40), x)
+			f := b.op("RESHAPE", graph.Params{}, b.tensor(1, 40), m)
+			l := b.op("FULLY_CONNECTED", graph.Params{}, b.tensor(1, 37), f, b.constant(0.3, 37, 40), b.constant(0.1, 37))
+			return b.op("SOFTMAX", graph.Params{Beta: 1}, b.tensor(1, 37), l)
 		}},
 	}
 	for i, c := range cases {
@@ -226,8 +227,8 @@ func (randomParams) Float32(name string, shape []int) ([]float32, error) {
 	h := fnv.New64a()
 	h.Write([]byte(name))
 	r := rand.New(rand.NewPCG(h.Sum64(), 7))
-	fanIn := numElements(shape[1:])
-	v := make([]float32, numElements(shape))
+	fanIn := graph.NumElements(shape[1:])
+	v := make([]float32, graph.NumElements(shape))
 	for i := range v {
 		u := 2*r.Float32() - 1
 		switch {

@@ -43,7 +43,7 @@ func prepare(c *nn.Conv) *packedConv {
 }
 
 // Prepare is nn.KernelSet.Prepare: it packs a model's convolution once and drops the HWIO weights, so the
-// model holds its weights once (the pure-Go kernels cannot run it afterwards).
+// model holds its weights once (only this set's Conv can run it afterwards, which nn.Conv.Prepare ensures).
 func Prepare(c *nn.Conv) {
 	p := packConv(c)
 	p.src = nil // it would keep the HWIO weights alive

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"inceptionweb/nn"
-	"inceptionweb/nn/quant"
 )
 
 // useVariant attaches kernel variant v ("plain" or "relaxed").
@@ -36,21 +35,22 @@ func variants(t *testing.T, run func(t *testing.T)) {
 	}
 }
 
-func TestInstall(t *testing.T) {
-	saved, savedQuant := nn.Kernels, quant.Kernels
-	defer func() { nn.Kernels, quant.Kernels = saved, savedQuant }()
-	if !Install() {
-		t.Fatal("Install reported no SIMD kernels")
+func TestKernels(t *testing.T) {
+	f, q, ok := Kernels()
+	if !ok {
+		t.Fatal("Kernels reported no SIMD kernels")
 	}
-	if quant.Kernels.Gemm == nil || quant.Kernels.Depthwise == nil || quant.Kernels.Add == nil ||
-		quant.Kernels.MaxPool == nil || quant.Kernels.AvgPool == nil {
-		t.Errorf("Install left the int8 kernels unset: %+v", quant.Kernels)
+	if q.Gemm == nil || q.Depthwise == nil || q.Add == nil || q.MaxPool == nil || q.AvgPool == nil {
+		t.Errorf("Kernels left the int8 kernels unset: %+v", q)
 	}
-	if quant.Kernels.GemmDot == nil {
-		t.Error("Install left GemmDot unset (the relaxed module is attached and its dotcheck should pass)")
+	if q.GemmDot == nil {
+		t.Error("Kernels left GemmDot unset (the relaxed module is attached and its dotcheck should pass)")
 	}
-	if nn.Kernels.Name != "simd128-relaxed" {
-		t.Errorf("kernel set %q, want simd128-relaxed (Node runs with relaxed SIMD on)", nn.Kernels.Name)
+	if f.Conv == nil || f.Pool == nil || f.LRN == nil || f.Prepare == nil {
+		t.Errorf("Kernels left float kernels unset: %+v", f)
+	}
+	if f.Name != "simd128-relaxed" {
+		t.Errorf("kernel set %q, want simd128-relaxed (Node runs with relaxed SIMD on)", f.Name)
 	}
 }
 

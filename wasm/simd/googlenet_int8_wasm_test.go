@@ -10,13 +10,14 @@ import (
 	"inceptionweb/nn"
 	"inceptionweb/nn/calibrate"
 	"inceptionweb/nn/googlenet"
+	"inceptionweb/nn/graph"
 	"inceptionweb/nn/inception"
 	"inceptionweb/nn/quant"
 )
 
 // int8GoogLeNet is GoogLeNet's integer graph (random weights, activation ranges calibrated on two random
 // inputs, as tools/quantize does) and a third input.
-func int8GoogLeNet(tb testing.TB) (*quant.Graph, func(string) ([]byte, error), []float32) {
+func int8GoogLeNet(tb testing.TB) (*graph.Graph, func(string) ([]byte, error), []float32) {
 	g, consts, err := googlenet.Arch.Graph(randomParams{}, inception.Config{})
 	if err != nil {
 		tb.Fatal(err)
@@ -29,10 +30,7 @@ func int8GoogLeNet(tb testing.TB) (*quant.Graph, func(string) ([]byte, error), [
 			inputs[i][k] = 240*r.Float32() - 120 // Caffe's input: pixels minus the mean pixel
 		}
 	}
-	saved := nn.Kernels
-	nn.Kernels = nn.KernelSet{Conv: Conv, Pool: Pool, LRN: LRN, Prepare: Prepare}
-	ranges, err := calibrate.Observe(g, consts, inputs[:2])
-	nn.Kernels = saved
+	ranges, err := calibrate.Observe(g, consts, inputs[:2], nn.KernelSet{Conv: Conv, Pool: Pool, LRN: LRN, Prepare: Prepare})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -50,12 +48,13 @@ func int8KernelSets() []quant.KernelSet {
 	return []quant.KernelSet{dot, {Name: "simd128", Gemm: QGemm, Depthwise: QDepthwise, Add: QAdd, MaxPool: QMaxPool, AvgPool: QAvgPool}, {Name: "go"}}
 }
 
-func runInt8(tb testing.TB, k quant.KernelSet, g *quant.Graph, consts func(string) ([]byte, error), x []float32) (*quant.Program, []float32) {
-	saved, savedNN := quant.Kernels, nn.Kernels
-	defer func() { quant.Kernels, nn.Kernels = saved, savedNN }()
-	quant.Kernels = k
-	nn.Kernels = nn.KernelSet{LRN: LRN} // the integer graph's LRN runs the float kernel
-	prog, err := quant.Compile(g, consts)
+// int8Options compiles for k, with the float LRN kernel that the integer graph's LRN runs.
+func int8Options(k quant.KernelSet) quant.Options {
+	return quant.Options{Kernels: k, Float: nn.KernelSet{LRN: LRN}}
+}
+
+func runInt8(tb testing.TB, k quant.KernelSet, g *graph.Graph, consts func(string) ([]byte, error), x []float32) (*quant.Program, []float32) {
+	prog, err := quant.Compile(g, consts, int8Options(k))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -89,10 +88,7 @@ func BenchmarkGoogLeNetInt8(b *testing.B) {
 	rest.Name, rest.Gemm, rest.GemmDot = "no-gemm", func(*quant.GemmArgs) {}, func(*quant.GemmDotArgs) {}
 	for _, k := range append(int8KernelSets(), rest) {
 		b.Run(k.Name, func(b *testing.B) {
-			saved, savedNN := quant.Kernels, nn.Kernels
-			defer func() { quant.Kernels, nn.Kernels = saved, savedNN }()
-			quant.Kernels, nn.Kernels = k, nn.KernelSet{LRN: LRN}
-			prog, err := quant.Compile(g, consts)
+			prog, err := quant.Compile(g, consts, int8Options(k))
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -49,11 +49,13 @@ func (randomParams) Float32(name string, shape []int) ([]float32, error) {
 	return s, nil
 }
 
-func newInception(tb testing.TB) *inception.Net { return newNet(tb, inceptionv3.Arch) }
+func newInception(tb testing.TB, k nn.KernelSet) *inception.Net {
+	return newNet(tb, inceptionv3.Arch, k)
+}
 
-// newNet builds a network of inception blocks with random parameters and a random input.
-func newNet(tb testing.TB, arch *inception.Arch) *inception.Net {
-	net, err := inception.New(arch, randomParams{}, inception.Config{})
+// newNet builds a network of inception blocks for the kernel set k with random parameters and a random input.
+func newNet(tb testing.TB, arch *inception.Arch, k nn.KernelSet) *inception.Net {
+	net, err := inception.New(arch, randomParams{}, inception.Config{Kernels: k})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -64,22 +66,17 @@ func newNet(tb testing.TB, arch *inception.Arch) *inception.Net {
 	return net
 }
 
-func forward(net *inception.Net, k nn.KernelSet) []float32 {
-	saved := nn.Kernels
-	defer func() { nn.Kernels = saved }()
-	nn.Kernels = k
-	return append([]float32(nil), net.Forward(nil)...)
-}
+func forward(net *inception.Net) []float32 { return append([]float32(nil), net.Forward(nil)...) }
 
 // TestInceptionV3 compares the logits of the whole network with the pure-Go kernels'.
 func TestInceptionV3(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a pure-Go forward pass takes seconds in wasm")
 	}
-	net := newInception(t)
-	want := forward(net, nn.GoKernels)
+	want := forward(newInception(t, nn.GoKernels))
+	net := newInception(t, nn.KernelSet{Conv: Conv})
 	variants(t, func(t *testing.T) {
-		got := forward(net, nn.KernelSet{Conv: Conv})
+		got := forward(net)
 		if err := relErr(got, want); err > 1e-4 || math.IsNaN(err) {
 			t.Errorf("logits: relative error %.3g", err)
 		} else {
@@ -91,10 +88,10 @@ func TestInceptionV3(t *testing.T) {
 // TestGoogLeNet compares GoogLeNet's logits (its 7x7/2 stem, ceil-mode and padded max pooling, LRN) with the
 // pure-Go kernels'.
 func TestGoogLeNet(t *testing.T) {
-	net := newNet(t, googlenet.Arch)
-	want := forward(net, nn.GoKernels)
+	want := forward(newNet(t, googlenet.Arch, nn.GoKernels))
+	net := newNet(t, googlenet.Arch, nn.KernelSet{Conv: Conv, Pool: Pool, LRN: LRN})
 	variants(t, func(t *testing.T) {
-		got := forward(net, nn.KernelSet{Conv: Conv, Pool: Pool, LRN: LRN})
+		got := forward(net)
 		if err := relErr(got, want); err > 1e-4 || math.IsNaN(err) {
 			t.Errorf("logits: relative error %.3g", err)
 		} else {
@@ -107,13 +104,13 @@ func TestGoogLeNet(t *testing.T) {
 //
 //	GOOS=js GOARCH=wasm go test -run - -bench InceptionV3 -benchtime 5x -exec $PWD/wasm/simd/node_exec.sh ./wasm/simd/
 func BenchmarkInceptionV3(b *testing.B) {
-	net := newInception(b)
 	const flops = 2 * 5.7132e9 // InceptionV3 at 299x299: 5.7132 G multiply-adds
 	run := func(b *testing.B, k nn.KernelSet, convs bool) {
-		forward(net, k) // packs the weights, and lets V8 tier up the kernel
+		net := newInception(b, k)
+		forward(net) // packs the weights, and lets V8 tier up the kernel
 		b.ResetTimer()
 		for range b.N {
-			forward(net, k)
+			forward(net)
 		}
 		sec := b.Elapsed().Seconds() / float64(b.N)
 		b.ReportMetric(sec*1e3, "ms/image")
@@ -140,13 +137,12 @@ func BenchmarkInceptionV3(b *testing.B) {
 //
 //	GOOS=js GOARCH=wasm go test -run - -bench GoogLeNet -benchtime 5x -exec $PWD/wasm/simd/node_exec.sh ./wasm/simd/
 func BenchmarkGoogLeNet(b *testing.B) {
-	net := newNet(b, googlenet.Arch)
-	k := nn.KernelSet{Conv: Conv, Pool: Pool, LRN: LRN}
 	b.Run("simd", func(b *testing.B) {
-		forward(net, k)
+		net := newNet(b, googlenet.Arch, nn.KernelSet{Conv: Conv, Pool: Pool, LRN: LRN})
+		forward(net)
 		b.ResetTimer()
 		for range b.N {
-			forward(net, k)
+			forward(net)
 		}
 		b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/image")
 	})

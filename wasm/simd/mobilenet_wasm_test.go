@@ -60,8 +60,8 @@ func readMobileNetFile(tb testing.TB, name string) []byte {
 	return r.data
 }
 
-func compileMobileNet(tb testing.TB, name string) *quant.Program {
-	p, err := tflite.Compile(readMobileNetFile(tb, name+".tflite"))
+func compileMobileNet(tb testing.TB, name string, k quant.KernelSet) *quant.Program {
+	p, err := tflite.Compile(readMobileNetFile(tb, name+".tflite"), k)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -76,23 +76,12 @@ func readNpyUint8(tb testing.TB, name string) []byte {
 	return a.Data
 }
 
-// useQuantKernels installs the SIMD int8 kernels (or the pure-Go ones) until the test ends.
-func useQuantKernels(tb testing.TB, simd bool) {
-	saved := quant.Kernels
-	tb.Cleanup(func() { quant.Kernels = saved })
-	quant.Kernels = quant.KernelSet{}
-	if simd {
-		quant.Kernels = quantKernels("simd")
-	}
-}
-
 // TestMobileNetGolden runs both MobileNetV2 models on the SIMD kernels: the outputs must equal the TFLite
 // runtime's, byte for byte.
 func TestMobileNetGolden(t *testing.T) {
 	variants(t, func(t *testing.T) {
-		useQuantKernels(t, true)
 		for _, model := range mobileNets {
-			p := compileMobileNet(t, model)
+			p := compileMobileNet(t, model, quantKernels("simd"))
 			for _, photo := range []string{"chelsea", "coffee", "rocket"} {
 				input := readNpyUint8(t, "golden/"+photo+".input.npy")
 				want := readNpyUint8(t, "golden/"+photo+"."+model+".output.npy")
@@ -116,11 +105,10 @@ func TestMobileNetGolden(t *testing.T) {
 func BenchmarkMobileNetV2(b *testing.B) {
 	const model = "mobilenet_v2_1.0_224_quant"
 	const multiplyAdds = 300e6
-	p := compileMobileNet(b, model)
 	input := readNpyUint8(b, "golden/chelsea.input.npy")
-	for _, k := range []string{"go", "simd"} {
-		b.Run(k, func(b *testing.B) {
-			useQuantKernels(b, k == "simd")
+	for _, k := range []quant.KernelSet{{Name: "go"}, quantKernels("simd")} {
+		b.Run(k.Name, func(b *testing.B) {
+			p := compileMobileNet(b, model, k)
 			for b.Loop() {
 				if err := p.Run(input); err != nil {
 					b.Fatal(err)

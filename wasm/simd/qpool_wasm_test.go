@@ -8,11 +8,12 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"inceptionweb/nn/graph"
 	"inceptionweb/nn/quant"
 )
 
 // randomPool gives a window over a random image: explicit padding below the filter size on each side (Caffe's
-// ceil-mode pools pad the bottom and right more), as nn/quant.Params.Window computes the output size.
+// ceil-mode pools pad the bottom and right more), as nn/graph.Params.Window computes the output size.
 func randomPool(r *rand.Rand) quant.PoolArgs {
 	for {
 		a := quant.PoolArgs{H: 1 + r.IntN(30), W: 1 + r.IntN(30), C: 1 + r.IntN(40),
@@ -21,7 +22,7 @@ func randomPool(r *rand.Rand) quant.PoolArgs {
 			a.C = 1 + r.IntN(600)
 		}
 		pads := []int{r.IntN(a.KH), r.IntN(a.KW), r.IntN(a.KH), r.IntN(a.KW)}
-		pr := quant.Params{Padding: "EXPLICIT", Pads: pads}
+		pr := graph.Params{Padding: "EXPLICIT", Pads: pads}
 		var err1, err2 error
 		a.OH, a.PadT, err1 = pr.Window(0, a.H, a.KH, a.SH, 1)
 		a.OW, a.PadL, err2 = pr.Window(1, a.W, a.KW, a.SW, 1)

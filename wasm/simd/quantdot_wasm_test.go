@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"inceptionweb/nn/graph"
 	"inceptionweb/nn/quant"
 	"inceptionweb/wasm/simd/kernelgen"
 )
@@ -56,7 +57,7 @@ func TestQGemmDotMatchesGo(t *testing.T) {
 }
 
 // TestQGemmDotUnsignedMatchesGo checks 8-bit inputs where the engine's dot product takes them unsigned without
-// saturating (AVX-VNNI: this machine's Chromium), which is when Install lets 8-bit activations use the kernel.
+// saturating (AVX-VNNI: this machine's Chromium), which is when Kernels lets 8-bit activations use the kernel.
 func TestQGemmDotUnsignedMatchesGo(t *testing.T) {
 	useRelaxedDot(t)
 	defer useVariant(t, "relaxed")
@@ -120,27 +121,27 @@ func TestQGemmDotPanelWidth(t *testing.T) {
 
 // dotConv is a CONV_2D (or FULLY_CONNECTED: h rows of c inputs) over a 7-bit input with int8 per-channel
 // weights and the fp32 rule, and its constants and input.
-func dotConv(r *rand.Rand, fc bool, h, w, c, n, kh, kw, stride int) (*quant.Graph, func(string) ([]byte, error), []byte) {
-	pad := "SAME"
+func dotConv(r *rand.Rand, fc bool, h, w, c, n, kh, kw, stride int) (*graph.Graph, func(string) ([]byte, error), []byte) {
+	pad := graph.Same
 	oh, ow := (h+stride-1)/stride, (w+stride-1)/stride
 	inShape, wShape, outShape := []int{1, h, w, c}, []int{n, kh, kw, c}, []int{1, oh, ow, n}
-	params := quant.Params{Padding: pad, StrideH: stride, StrideW: stride, Activation: "RELU"}
-	op := "CONV_2D"
+	params := graph.Params{Padding: pad, StrideH: stride, StrideW: stride, Activation: graph.ReLU}
+	op := graph.Conv2D
 	if fc {
-		inShape, wShape, outShape, params, op = []int{h, c}, []int{n, c}, []int{h, n}, quant.Params{}, "FULLY_CONNECTED"
+		inShape, wShape, outShape, params, op = []int{h, c}, []int{n, c}, []int{h, n}, graph.Params{}, graph.FullyConnected
 	}
 	wS := make([]float32, n)
 	for o := range wS {
 		wS[o] = (0.5 + r.Float32()) * 0.5 / float32(kh*kw*c)
 	}
-	g := &quant.Graph{Requantize: quant.RequantizeFP32,
-		Tensors: []quant.Tensor{
-			{Name: "x", Type: quant.Uint8, Shape: inShape, Scale: []float32{0.05}, ZeroPoint: []int32{0}, Bits: 7},
-			{Name: "w", Type: quant.Int8, Shape: wShape, Scale: wS, ZeroPoint: make([]int32, n), Const: true},
-			{Name: "b", Type: quant.Int32, Shape: []int{n}, Const: true},
-			{Name: "y", Type: quant.Uint8, Shape: outShape, Scale: []float32{0.01}, ZeroPoint: []int32{int32(r.IntN(60))}},
+	g := &graph.Graph{Requantize: graph.RequantizeFP32,
+		Tensors: []graph.Tensor{
+			{Name: "x", Type: graph.Uint8, Shape: inShape, Scale: []float32{0.05}, ZeroPoint: []int32{0}, Bits: 7},
+			{Name: "w", Type: graph.Int8, Shape: wShape, Scale: wS, ZeroPoint: make([]int32, n), Const: true},
+			{Name: "b", Type: graph.Int32, Shape: []int{n}, Const: true},
+			{Name: "y", Type: graph.Uint8, Shape: outShape, Scale: []float32{0.01}, ZeroPoint: []int32{int32(r.IntN(60))}},
 		},
-		Ops:    []quant.Op{{Op: op, Inputs: []int{0, 1, 2}, Outputs: []int{3}, Params: params}},
+		Ops:    []graph.Op{{Op: op, Inputs: []int{0, 1, 2}, Outputs: []int{3}, Params: params}},
 		Inputs: []int{0}, Outputs: []int{3},
 	}
 	consts := map[string][]byte{"w": randomBytes(r, n*kh*kw*c), "b": make([]byte, 4*n)}
@@ -175,10 +176,7 @@ func TestConvDotMatchesGo(t *testing.T) {
 		name := fmt.Sprintf("%+v", c)
 		g, consts, x := dotConv(r, c.fc, c.h, c.w, c.c, c.n, c.kh, c.kw, c.stride)
 		run := func(k quant.KernelSet) []byte {
-			saved := quant.Kernels
-			defer func() { quant.Kernels = saved }()
-			quant.Kernels = k
-			p, err := quant.Compile(g, consts)
+			p, err := quant.Compile(g, consts, quant.Options{Kernels: k})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -254,11 +252,9 @@ func BenchmarkConvDot(b *testing.B) {
 		ops := float64(c.h * c.w * c.c * c.kh * c.kw * c.n)
 		for _, v := range []string{"plain", "relaxed"} {
 			b.Run(fmt.Sprintf("%dx%dx%d_%dx%d_to%d/%s", c.h, c.w, c.c, c.kh, c.kw, c.n, v), func(b *testing.B) {
-				saved := quant.Kernels
-				defer func() { quant.Kernels = saved; useVariant(b, "relaxed") }()
+				defer useVariant(b, "relaxed")
 				useVariant(b, v)
-				quant.Kernels = quantKernels(v)
-				p, err := quant.Compile(g, consts)
+				p, err := quant.Compile(g, consts, quant.Options{Kernels: quantKernels(v)})
 				if err != nil {
 					b.Fatal(err)
 				}

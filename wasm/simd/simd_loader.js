@@ -3,7 +3,7 @@
 //   SIMDKernels.addImports(go.importObject);
 //   const { instance } = await WebAssembly.instantiateStreaming(fetch("main.wasm"), go.importObject);
 //   await SIMDKernels.attach(instance.exports.mem);   // fetches simdkernels[-relaxed].wasm next to the page
-//   go.run(instance);                                  // Go then calls simd.Install()
+//   go.run(instance);                                  // Go then calls simd.Kernels()
 //
 // The kernel module imports Go's memory, so it can only be instantiated after Go's instance exists; Go's
 // imports are therefore forwarders that call into whichever kernel module is attached.

@@ -34,14 +34,14 @@ import (
 	"time"
 
 	"inceptionweb/model"
-	"inceptionweb/nn/quant"
 	"inceptionweb/wasm/simd"
 )
 
 type worker struct {
 	model   *model.Model
-	kernels string
-	split   *split // nil unless the model is split across the pool
+	backend model.Backend // the kernel sets every model of this worker is built for
+	kernels string        // what the page shows of them
+	split   *split        // nil unless the model is split across the pool
 }
 
 // Main installs the worker's message handler and serves the page's requests; it does not return.
@@ -50,14 +50,15 @@ func Main() {
 	// loading a model (the file, dequantized and re-laid-out weights) double it. Inference allocates nothing.
 	debug.SetGCPercent(20)
 	w := &worker{kernels: "pure Go"}
-	if simd.Install() {
-		w.kernels, _ = simd.Variant()
+	if f, q, ok := simd.Kernels(); ok {
+		w.backend = model.Backend{Float: f, Int8: q}
+		w.kernels = f.Name
 		// The int8 convolutions' path: relaxed SIMD's dot product for 8-bit activations (where the engine
 		// takes its second operand unsigned), for 7-bit ones only, or the SIMD128 GEMM.
 		switch {
-		case quant.Kernels.GemmDotUnsigned:
+		case q.GemmDotUnsigned:
 			w.kernels += " + int8 dot product"
-		case quant.Kernels.GemmDot != nil:
+		case q.GemmDot != nil:
 			w.kernels += " + 7-bit int8 dot product"
 		}
 	}
@@ -152,13 +153,13 @@ func (w *worker) load(msg js.Value) (map[string]any, error) {
 		verified = true
 		t.done("sha256")
 	}
-	m, err := t.open(name, data, verified)
+	m, err := t.open(w.backend, name, data, verified)
 	if err != nil {
 		return nil, fmt.Errorf("model file %s: %v", name, err)
 	}
 	if parts := intOr(msg.Get("parts"), 1); parts > 1 && m.CanSplit() {
 		part := msg.Get("part").Int()
-		p, err := model.OpenPartVerified(name, data, part, parts) // Open (or the page) has just verified data
+		p, err := w.backend.OpenPartVerified(name, data, part, parts) // Open (or the page) has just verified data
 		if err != nil {
 			return nil, fmt.Errorf("model file %s, part %d of %d: %v", name, part+1, parts, err)
 		}

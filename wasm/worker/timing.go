@@ -32,10 +32,10 @@ func (s *stages) done(name string) {
 
 func (s *stages) js() js.Value { return js.ValueOf(s.ms) }
 
-// open opens the model, timing the file's parsing and digest ("read"), the building of the network ("build")
-// and, inside it, the kernel set's preparation of the convolution weights ("pack"). verified skips the digest
-// (model.OpenVerified).
-func (s *stages) open(name string, data []byte, verified bool) (*model.Model, error) {
+// open opens the model for b, timing the file's parsing and digest ("read"), the building of the network
+// ("build") and, inside it, the kernel set's preparation of the convolution weights ("pack"). verified skips
+// the digest (model.Backend.OpenVerified).
+func (s *stages) open(b model.Backend, name string, data []byte, verified bool) (*model.Model, error) {
 	if s.detail {
 		if f, err := safetensors.Read(data); err == nil {
 			s.done("before-digest")
@@ -44,21 +44,19 @@ func (s *stages) open(name string, data []byte, verified bool) (*model.Model, er
 		}
 	}
 	var pack time.Duration
-	prepare := nn.Kernels.Prepare
-	if prepare != nil {
-		nn.Kernels.Prepare = func(c *nn.Conv) {
+	if prepare := b.Float.Prepare; prepare != nil {
+		b.Float.Prepare = func(c *nn.Conv) {
 			t := time.Now()
 			prepare(c)
 			pack += time.Since(t)
 		}
-		defer func() { nn.Kernels.Prepare = prepare }()
 	}
 	var m *model.Model
 	var err error
 	if verified {
-		m, err = model.OpenVerified(name, data)
+		m, err = b.OpenVerified(name, data)
 	} else {
-		m, err = model.Open(name, data)
+		m, err = b.Open(name, data)
 	}
 	s.done("open")
 	s.ms["pack (in open)"] = float64(pack.Microseconds()) / 1000

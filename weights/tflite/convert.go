@@ -4,18 +4,19 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"inceptionweb/nn/graph"
 	"inceptionweb/nn/quant"
 )
 
-// FromTFLite turns a quantized TFLite model into a quant.Graph and its
+// FromTFLite turns a quantized TFLite model into a graph.Graph and its
 // constant tensors, keyed by the names the graph gives them. Operator inputs
 // that only parameterise the op (MEAN's axes, RESHAPE's shape) become Params.
-func FromTFLite(m *Model) (*quant.Graph, map[string]quant.ConstTensor, error) {
+func FromTFLite(m *Model) (*graph.Graph, map[string]graph.ConstTensor, error) {
 	// The TFLite runtime hands convolutions, ADD and MEAN to XNNPACK and runs
 	// SOFTMAX with its optimized kernel; these rules reproduce its outputs.
-	g := &quant.Graph{Inputs: m.Inputs, Outputs: m.Outputs,
-		Requantize: quant.RequantizeFP32, Add: quant.AddXNNPACK, Mean: quant.MeanFP32, Softmax: quant.SoftmaxTable}
-	consts := map[string]quant.ConstTensor{}
+	g := &graph.Graph{Inputs: m.Inputs, Outputs: m.Outputs,
+		Requantize: graph.RequantizeFP32, Add: graph.AddXNNPACK, Mean: graph.MeanFP32, Softmax: graph.SoftmaxTable}
+	consts := map[string]graph.ConstTensor{}
 	names := map[string]bool{}
 	for i, t := range m.Tensors {
 		qt, err := convertTensor(t)
@@ -28,7 +29,7 @@ func FromTFLite(m *Model) (*quant.Graph, map[string]quant.ConstTensor, error) {
 		}
 		names[qt.Name] = true
 		if qt.Const {
-			consts[qt.Name] = quant.ConstTensor{Type: qt.Type, Shape: qt.Shape, Data: t.Data}
+			consts[qt.Name] = graph.ConstTensor{Type: qt.Type, Shape: qt.Shape, Data: t.Data}
 		}
 		g.Tensors = append(g.Tensors, qt)
 	}
@@ -42,15 +43,15 @@ func FromTFLite(m *Model) (*quant.Graph, map[string]quant.ConstTensor, error) {
 	return g, consts, nil
 }
 
-func convertTensor(t Tensor) (quant.Tensor, error) {
-	qt := quant.Tensor{Name: t.Name, Shape: append([]int(nil), t.Shape...), Const: t.Data != nil}
+func convertTensor(t Tensor) (graph.Tensor, error) {
+	qt := graph.Tensor{Name: t.Name, Shape: append([]int(nil), t.Shape...), Const: t.Data != nil}
 	switch t.Type {
 	case Uint8:
-		qt.Type = quant.Uint8
+		qt.Type = graph.Uint8
 	case Int8:
-		qt.Type = quant.Int8
+		qt.Type = graph.Int8
 	case Int32:
-		qt.Type = quant.Int32
+		qt.Type = graph.Int32
 	default:
 		return qt, fmt.Errorf("type %v is not supported by the integer engine", t.Type)
 	}
@@ -69,36 +70,36 @@ func convertTensor(t Tensor) (quant.Tensor, error) {
 	return qt, nil
 }
 
-func convertOp(m *Model, op Operator) (quant.Op, error) {
-	q := quant.Op{Op: op.Op, Inputs: op.Inputs, Outputs: op.Outputs}
+func convertOp(m *Model, op Operator) (graph.Op, error) {
+	q := graph.Op{Op: graph.Kind(op.Op), Inputs: op.Inputs, Outputs: op.Outputs}
 	p := &q.Params
 	switch o := op.Options.(type) {
 	case *Conv2DOptions:
-		p.Padding, p.StrideH, p.StrideW = o.Padding.String(), o.StrideH, o.StrideW
-		p.DilationH, p.DilationW, p.Activation = o.DilationH, o.DilationW, o.Activation.String()
+		p.Padding, p.StrideH, p.StrideW = graph.Padding(o.Padding.String()), o.StrideH, o.StrideW
+		p.DilationH, p.DilationW, p.Activation = o.DilationH, o.DilationW, graph.Activation(o.Activation.String())
 	case *DepthwiseConv2DOptions:
-		p.Padding, p.StrideH, p.StrideW = o.Padding.String(), o.StrideH, o.StrideW
-		p.DilationH, p.DilationW, p.Activation = o.DilationH, o.DilationW, o.Activation.String()
+		p.Padding, p.StrideH, p.StrideW = graph.Padding(o.Padding.String()), o.StrideH, o.StrideW
+		p.DilationH, p.DilationW, p.Activation = o.DilationH, o.DilationW, graph.Activation(o.Activation.String())
 		p.DepthMultiplier = o.DepthMultiplier
 	case *Pool2DOptions:
-		p.Padding, p.StrideH, p.StrideW = o.Padding.String(), o.StrideH, o.StrideW
-		p.FilterH, p.FilterW, p.Activation = o.FilterHeight, o.FilterWidth, o.Activation.String()
+		p.Padding, p.StrideH, p.StrideW = graph.Padding(o.Padding.String()), o.StrideH, o.StrideW
+		p.FilterH, p.FilterW, p.Activation = o.FilterHeight, o.FilterWidth, graph.Activation(o.Activation.String())
 	case *AddOptions:
-		p.Activation = o.Activation.String()
+		p.Activation = graph.Activation(o.Activation.String())
 	case *FullyConnectedOptions:
 		if o.WeightsFormat != 0 {
 			return q, fmt.Errorf("shuffled weights format %d is not supported", o.WeightsFormat)
 		}
-		p.Activation = o.Activation.String()
+		p.Activation = graph.Activation(o.Activation.String())
 	case *ConcatenationOptions:
-		p.Axes, p.Activation = []int{o.Axis}, o.Activation.String()
+		p.Axes, p.Activation = []int{o.Axis}, graph.Activation(o.Activation.String())
 	case *SoftmaxOptions:
 		p.Beta = o.Beta
 	case *ReducerOptions:
 		p.KeepDims = o.KeepDims
 	}
-	switch op.Op {
-	case "MEAN":
+	switch q.Op {
+	case graph.Mean:
 		if len(op.Inputs) != 2 || op.Inputs[1] < 0 {
 			return q, fmt.Errorf("want input and axes")
 		}
@@ -108,7 +109,7 @@ func convertOp(m *Model, op Operator) (quant.Op, error) {
 		}
 		p.Axes = axes
 		q.Inputs = op.Inputs[:1]
-	case "RESHAPE":
+	case graph.Reshape:
 		// The output tensor's shape is the new shape.
 		if len(op.Inputs) > 1 {
 			q.Inputs = op.Inputs[:1]
@@ -128,8 +129,9 @@ func int32Data(t Tensor) ([]int, error) {
 	return out, nil
 }
 
-// Compile reads a quantized TFLite file and compiles its graph, with the constants from the file.
-func Compile(data []byte) (*quant.Program, error) {
+// Compile reads a quantized TFLite file and compiles its graph for the kernel set k, with the constants from
+// the file.
+func Compile(data []byte, k quant.KernelSet) (*quant.Program, error) {
 	m, err := Read(data)
 	if err != nil {
 		return nil, err
@@ -144,5 +146,5 @@ func Compile(data []byte) (*quant.Program, error) {
 			return nil, fmt.Errorf("tflite: no constant %q", name)
 		}
 		return c.Data, nil
-	})
+	}, quant.Options{Kernels: k})
 }

@@ -38,7 +38,7 @@ func compileFile(t testing.TB, path string) *quant.Program {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := Compile(data)
+	p, err := Compile(data, quant.KernelSet{})
 	if err != nil {
 		t.Fatal(err)
 	}

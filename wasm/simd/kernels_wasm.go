@@ -9,16 +9,15 @@ import (
 	"inceptionweb/nn/quant"
 )
 
-// Install sets nn.Kernels and quant.Kernels to the SIMD sets if simd_loader.js attached a kernel module, and
-// reports whether it did. Without SIMD support in the browser, both stay the pure-Go sets.
-func Install() bool {
+// Kernels returns the float and the int8 kernel sets of the kernel module simd_loader.js attached, for models
+// to be built with; ok is false when it attached none (no SIMD in the browser), and the pure-Go sets, the zero
+// values, are what models run then.
+func Kernels() (f nn.KernelSet, q quant.KernelSet, ok bool) {
 	name, ok := Variant()
 	if !ok {
-		return false
+		return nn.KernelSet{}, quant.KernelSet{}, false
 	}
-	nn.Kernels = nn.KernelSet{Name: name, Conv: Conv, Pool: Pool, LRN: LRN, Prepare: Prepare}
-	quant.Kernels = quantKernels(name)
-	return true
+	return nn.KernelSet{Name: name, Conv: Conv, Pool: Pool, LRN: LRN, Prepare: Prepare}, quantKernels(name), true
 }
 
 // quantKernels is the int8 kernel set of the attached module: with GemmDot where relaxed SIMD's dot product

@@ -1,116 +1,69 @@
-package graph
+package float
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"inceptionweb/nn"
-	"inceptionweb/nn/quant"
+	"inceptionweb/nn/graph"
 )
 
-// Program is a compiled float graph. Activations share buffers when their lifetimes do not overlap; a Run
-// allocates nothing. It is not safe for concurrent use.
+// Program is a compiled float graph. Activations live in one arena planned by graph.Plan, sharing bytes when
+// their lifetimes do not overlap; a Run allocates nothing. It is not safe for concurrent use.
 type Program struct {
-	steps  []func()
-	writes []int        // the tensor each step writes
-	ts     []*nn.Tensor // by graph tensor index
-	input  int
-	output int
-	logits int // the input of a final softmax, else the output
+	steps   []func()
+	writes  []int        // the tensor each step writes
+	ts      []*nn.Tensor // by graph tensor index
+	input   int
+	output  int
+	logits  int // the input of a final softmax, else the output
+	kernels *nn.KernelSet
 }
 
-// Compile builds a program; weight returns a constant's values for the shape the graph declares.
-func Compile(g *quant.Graph, weight func(name string, shape []int) ([]float32, error)) (*Program, error) {
-	if len(g.Inputs) != 1 || len(g.Outputs) != 1 {
-		return nil, fmt.Errorf("graph: want one input and one output, have %d and %d", len(g.Inputs), len(g.Outputs))
+// Compile builds a program that runs with the kernel set k (the zero value is pure Go); weight returns a
+// constant's values for the shape the graph declares.
+func Compile(g *graph.Graph, weight func(name string, shape []int) ([]float32, error), k nn.KernelSet) (*Program, error) {
+	if err := graph.Check(g); err != nil {
+		return nil, err
 	}
-	for _, t := range g.Tensors {
-		for _, d := range t.Shape {
-			if d < 1 || d > maxSide*maxSide {
-				return nil, fmt.Errorf("graph: tensor %q has shape %v", t.Name, t.Shape)
-			}
-		}
-	}
-	for _, t := range []int{g.Inputs[0], g.Outputs[0]} {
-		if t < 0 || t >= len(g.Tensors) || g.Tensors[t].Const {
-			return nil, fmt.Errorf("graph: input or output %d is not an activation tensor of %d", t, len(g.Tensors))
-		}
-	}
-	p := &Program{ts: make([]*nn.Tensor, len(g.Tensors)), input: g.Inputs[0], output: g.Outputs[0]}
+	p := &Program{ts: make([]*nn.Tensor, len(g.Tensors)), input: g.Inputs[0], output: g.Outputs[0], kernels: &k}
 	p.logits = p.output
-	lastUse := make([]int, len(g.Tensors))
-	for i, op := range g.Ops {
-		for _, t := range op.Inputs {
-			if t >= 0 && t < len(g.Tensors) {
-				lastUse[t] = i
-			}
-		}
+	offs, size, err := graph.Plan(g, func(t int) int { return 4 * g.Tensors[t].Elements() }, nil)
+	if err != nil {
+		return nil, err
 	}
-	lastUse[p.output] = len(g.Ops)
-	var free []*nn.Tensor
-	alloc := func(t int) (*nn.Tensor, error) {
+	arena := make([]float32, size/4)
+	for t, off := range offs {
+		if off < 0 {
+			continue
+		}
 		h, w, c, err := hwc(g.Tensors[t].Shape)
-		if err == nil && (h > maxSide || w > maxSide || c > maxSide || h*w*c > maxElements) {
+		if err == nil && (h > maxSide || w > maxSide || c > maxSide) {
 			err = fmt.Errorf("shape %v is too large", g.Tensors[t].Shape)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("graph: tensor %q: %w", g.Tensors[t].Name, err)
+			return nil, fmt.Errorf("float: tensor %q: %w", g.Tensors[t].Name, err)
 		}
-		for k, b := range free {
-			if len(b.Data) >= h*w*c {
-				free = slices.Delete(free, k, k+1)
-				return b.View(h, w, c), nil
-			}
-		}
-		return nn.NewTensor(h, w, c), nil
-	}
-	var err error
-	if p.ts[p.input], err = alloc(p.input); err != nil {
-		return nil, err
+		n := h * w * c
+		p.ts[t] = &nn.Tensor{H: h, W: w, C: c, Data: arena[off/4 : off/4+n : off/4+n]}
 	}
 	for i, op := range g.Ops {
-		for _, t := range append(slices.Clone(op.Inputs), op.Outputs...) {
-			if t < 0 || t >= len(g.Tensors) {
-				return nil, fmt.Errorf("graph: operator %d (%s) names tensor %d of %d", i, op.Op, t, len(g.Tensors))
-			}
-		}
-		if len(op.Outputs) != 1 {
-			return nil, fmt.Errorf("graph: operator %d (%s) has %d outputs", i, op.Op, len(op.Outputs))
-		}
-		out := op.Outputs[0]
-		if p.ts[out] != nil || g.Tensors[out].Const {
-			return nil, fmt.Errorf("graph: operator %d (%s) writes tensor %d, which is a constant or written before", i, op.Op, out)
-		}
-		if p.ts[out], err = alloc(out); err != nil {
-			return nil, err
-		}
 		step, err := p.compileOp(g, op, weight)
 		if err != nil {
-			return nil, fmt.Errorf("graph: operator %d (%s): %w", i, op.Op, err)
+			return nil, fmt.Errorf("float: operator %d (%s): %w", i, op.Op, err)
 		}
 		p.steps = append(p.steps, step)
-		p.writes = append(p.writes, out)
-		for _, t := range op.Inputs {
-			if !g.Tensors[t].Const && lastUse[t] == i && p.ts[t] != nil {
-				free = append(free, p.ts[t])
-			}
-		}
-	}
-	if p.ts[p.output] == nil {
-		return nil, fmt.Errorf("graph: no operator writes the output tensor %d", p.output)
+		p.writes = append(p.writes, op.Outputs[0])
 	}
 	return p, nil
 }
 
-// Bounds on a graph's activation shapes: far above a classifier's (MobileNetV2's largest is 112x112x96), far
-// below what a browser tab can hold, so a hostile graph fails to compile instead of exhausting memory.
-const (
-	maxSide     = 1 << 16
-	maxElements = 1 << 26
-)
+// maxSide bounds an activation's height, width and channels: far above a classifier's.
+const maxSide = 1 << 16
 
 // checkWindow refuses kernel sizes and strides that no classifier has (and that would divide by zero).
-func checkWindow(kh, kw int, p quant.Params) error {
+func checkWindow(kh, kw int, p graph.Params) error {
 	for _, v := range []int{kh, kw, p.StrideH, p.StrideW} {
 		if v < 1 || v > 64 {
 			return fmt.Errorf("window %dx%d with strides %dx%d: unsupported", kh, kw, p.StrideH, p.StrideW)
@@ -130,20 +83,27 @@ func hwc(shape []int) (h, w, c int, err error) {
 	return 0, 0, 0, fmt.Errorf("shape %v is not [1,H,W,C] or [1,N]", shape)
 }
 
-func (p *Program) compileOp(g *quant.Graph, op quant.Op, weight func(string, []int) ([]float32, error)) (func(), error) {
+func (p *Program) compileOp(g *graph.Graph, op graph.Op, weight func(string, []int) ([]float32, error)) (func(), error) {
 	in := func(k int) (*nn.Tensor, error) {
-		if k >= len(op.Inputs) || p.ts[op.Inputs[k]] == nil {
+		if k >= len(op.Inputs) || op.Inputs[k] < 0 || g.Tensors[op.Inputs[k]].Const {
 			return nil, fmt.Errorf("input %d is not an activation computed earlier", k)
 		}
 		return p.ts[op.Inputs[k]], nil
 	}
 	constant := func(k int) ([]float32, []int, error) {
-		if k >= len(op.Inputs) || !g.Tensors[op.Inputs[k]].Const {
+		if k >= len(op.Inputs) || op.Inputs[k] < 0 || !g.Tensors[op.Inputs[k]].Const {
 			return nil, nil, fmt.Errorf("input %d is not a constant", k)
 		}
 		t := g.Tensors[op.Inputs[k]]
 		v, err := weight(t.Name, t.Shape)
 		return v, t.Shape, err
+	}
+	// weights are a convolution's or fully connected layer's filter (with its shape) and bias.
+	weights := func() (w []float32, ws []int, b []float32, err error) {
+		if w, ws, err = constant(1); err == nil {
+			b, _, err = constant(2)
+		}
+		return w, ws, b, err
 	}
 	x, err := in(0)
 	if err != nil {
@@ -155,12 +115,8 @@ func (p *Program) compileOp(g *quant.Graph, op quant.Op, weight func(string, []i
 		return nil, err
 	}
 	switch op.Op {
-	case "CONV_2D", "DEPTHWISE_CONV_2D":
-		w, ws, err := constant(1)
-		if err != nil {
-			return nil, err
-		}
-		b, _, err := constant(2)
+	case graph.Conv2D, graph.DepthwiseConv2D:
+		w, ws, b, err := weights()
 		if err != nil {
 			return nil, err
 		}
@@ -171,11 +127,11 @@ func (p *Program) compileOp(g *quant.Graph, op quant.Op, weight func(string, []i
 		if err := checkWindow(kh, kw, op.Params); err != nil {
 			return nil, err
 		}
-		ph, eh, pw, ew, err := padding(op.Params, x.H, x.W, kh, kw, op.Params.StrideH, op.Params.StrideW)
+		ph, eh, pw, ew, err := padding(op.Params, x.H, x.W, kh, kw)
 		if err != nil {
 			return nil, err
 		}
-		if op.Op == "DEPTHWISE_CONV_2D" {
+		if op.Op == graph.DepthwiseConv2D {
 			if ws[0] != x.C || out.C != x.C || ws[3] != 1 {
 				return nil, fmt.Errorf("depthwise filter %v on %d channels (only multiplier 1)", ws, x.C)
 			}
@@ -197,14 +153,10 @@ func (p *Program) compileOp(g *quant.Graph, op quant.Op, weight func(string, []i
 		if err := checkOut(out)(c.OutSize(x.H, x.W)); err != nil {
 			return nil, err
 		}
-		nn.Prepare(c)
+		c.Prepare(p.kernels)
 		return func() { c.Forward(x, out, 0) }, nil
-	case "FULLY_CONNECTED":
-		w, ws, err := constant(1)
-		if err != nil {
-			return nil, err
-		}
-		b, _, err := constant(2)
+	case graph.FullyConnected:
+		w, ws, b, err := weights()
 		if err != nil {
 			return nil, err
 		}
@@ -221,7 +173,7 @@ func (p *Program) compileOp(g *quant.Graph, op quant.Op, weight func(string, []i
 				nn.Activate(out.Data, clip)
 			}
 		}, nil
-	case "ADD":
+	case graph.Add:
 		y, err := in(1)
 		if err != nil {
 			return nil, err
@@ -230,17 +182,17 @@ func (p *Program) compileOp(g *quant.Graph, op quant.Op, weight func(string, []i
 			return nil, fmt.Errorf("add %s + %s -> %s (no broadcasting)", x.Shape(), y.Shape(), out.Shape())
 		}
 		return func() { nn.Add(x, y, out, relu, clip) }, nil
-	case "AVERAGE_POOL_2D", "MAX_POOL_2D":
+	case graph.AveragePool2D, graph.MaxPool2D:
 		if err := checkWindow(op.Params.FilterH, op.Params.FilterW, op.Params); err != nil {
 			return nil, err
 		}
-		ph, eh, pw, ew, err := padding(op.Params, x.H, x.W, op.Params.FilterH, op.Params.FilterW, op.Params.StrideH, op.Params.StrideW)
+		ph, eh, pw, ew, err := padding(op.Params, x.H, x.W, op.Params.FilterH, op.Params.FilterW)
 		if err != nil {
 			return nil, err
 		}
-		pool := &nn.Pool{Max: op.Op == "MAX_POOL_2D", KH: op.Params.FilterH, KW: op.Params.FilterW,
+		pool := &nn.Pool{Max: op.Op == graph.MaxPool2D, KH: op.Params.FilterH, KW: op.Params.FilterW,
 			StrideH: op.Params.StrideH, StrideW: op.Params.StrideW, PadH: ph, PadW: pw, ExtraPadH: eh, ExtraPadW: ew,
-			CountPad: op.Params.CountPadding}
+			CountPad: op.Params.CountPadding, Kernels: p.kernels}
 		if err := checkOut(out)(pool.OutSize(x.H, x.W)); err != nil {
 			return nil, err
 		}
@@ -250,7 +202,7 @@ func (p *Program) compileOp(g *quant.Graph, op quant.Op, weight func(string, []i
 				nn.Activate(out.Data, clip)
 			}
 		}, nil
-	case "CONCATENATION":
+	case graph.Concatenation:
 		var ins []*nn.Tensor
 		channels := 0
 		for k := range op.Inputs {
@@ -276,7 +228,7 @@ func (p *Program) compileOp(g *quant.Graph, op quant.Op, weight func(string, []i
 				off += t.C
 			}
 		}, nil
-	case "LOCAL_RESPONSE_NORMALIZATION":
+	case graph.LRN:
 		pr := op.Params
 		if pr.Size < 1 || pr.Size%2 == 0 || pr.Size > 64 || !(pr.Alpha >= 0) || !(pr.Beta >= 0) || !(pr.Bias > 0) {
 			return nil, fmt.Errorf("window %d, alpha %v, beta %v, bias %v: unsupported", pr.Size, pr.Alpha, pr.Beta, pr.Bias)
@@ -284,19 +236,19 @@ func (p *Program) compileOp(g *quant.Graph, op quant.Op, weight func(string, []i
 		if out.H != x.H || out.W != x.W || out.C != x.C {
 			return nil, fmt.Errorf("%s -> %s", x.Shape(), out.Shape())
 		}
-		l := &nn.LRN{Size: pr.Size, Alpha: pr.Alpha, Beta: pr.Beta, K: pr.Bias}
+		l := &nn.LRN{Size: pr.Size, Alpha: pr.Alpha, Beta: pr.Beta, K: pr.Bias, Kernels: p.kernels}
 		return func() { l.Forward(x, out, 0) }, nil
-	case "MEAN":
+	case graph.Mean:
 		if !slices.Equal(op.Params.Axes, []int{1, 2}) || out.C != x.C || out.H*out.W != 1 {
 			return nil, fmt.Errorf("mean over axes %v of %s: only the spatial mean is supported", op.Params.Axes, x.Shape())
 		}
 		return func() { nn.GlobalAvgPool(x, out.Data) }, nil
-	case "RESHAPE", "QUANTIZE":
+	case graph.Reshape, graph.Quantize:
 		if len(x.Data) != len(out.Data) {
 			return nil, fmt.Errorf("%s -> %s changes the element count", x.Shape(), out.Shape())
 		}
 		return func() { copy(out.Data, x.Data) }, nil
-	case "SOFTMAX":
+	case graph.Softmax:
 		beta := op.Params.Beta
 		if beta == 0 {
 			beta = 1
@@ -318,32 +270,32 @@ func (p *Program) compileOp(g *quant.Graph, op quant.Op, weight func(string, []i
 	return nil, fmt.Errorf("operator not supported in float graphs")
 }
 
-func activation(a string) (relu bool, clip float32, err error) {
-	switch a {
-	case "", "NONE":
+// activation is a fused activation as nn's layers apply it: ReLU, capped at clip when that is above zero.
+func activation(a graph.Activation) (relu bool, clip float32, err error) {
+	lo, hi, err := a.Bounds()
+	switch {
+	case err != nil:
+		return false, 0, err
+	case math.IsInf(float64(lo), -1) && math.IsInf(float64(hi), 1):
 		return false, 0, nil
-	case "RELU":
+	case lo == 0 && math.IsInf(float64(hi), 1):
 		return true, 0, nil
-	case "RELU6":
-		return true, 6, nil
+	case lo == 0:
+		return true, hi, nil
 	}
 	return false, 0, fmt.Errorf("activation %q is not supported", a)
 }
 
 // padding is the padding before the first window and the extra after the last beyond it (nn's PadH and
 // ExtraPadH), from the graph's rule.
-func padding(p quant.Params, h, w, kh, kw, sh, sw int) (ph, eh, pw, ew int, err error) {
-	switch p.Padding {
-	case "SAME":
-		ph, eh = nn.SamePadding(h, kh, sh)
-		pw, ew = nn.SamePadding(w, kw, sw)
-	case "EXPLICIT":
-		if len(p.Pads) != 4 || slices.Min(p.Pads) < 0 || p.Pads[0] >= kh || p.Pads[2] >= kh || p.Pads[1] >= kw || p.Pads[3] >= kw {
-			return 0, 0, 0, 0, fmt.Errorf("explicit padding %v for a %dx%d window", p.Pads, kh, kw)
-		}
-		ph, eh, pw, ew = p.Pads[0], p.Pads[2]-p.Pads[0], p.Pads[1], p.Pads[3]-p.Pads[1]
+func padding(p graph.Params, h, w, kh, kw int) (ph, eh, pw, ew int, err error) {
+	_, ph, after, err := p.Pad(0, h, kh, p.StrideH, 1)
+	if err != nil {
+		return 0, 0, 0, 0, err
 	}
-	return
+	eh = after - ph
+	_, pw, after, err = p.Pad(1, w, kw, p.StrideW, 1)
+	return ph, eh, pw, after - pw, err
 }
 
 // checkOut returns a check that an operator's output size matches the graph's declared output tensor.
