@@ -66,11 +66,13 @@ fuzz:
 	done
 
 # The engine's own tests again, compiled to wasm and run in Node; the SIMD kernels against the pure-Go ones, in
-# Node and in headless Chromium (whose V8 lowers relaxed SIMD differently: its dot product takes 8-bit inputs).
+# Node and in headless Chromium (whose V8 lowers relaxed SIMD differently: its dot product takes 8-bit inputs);
+# the WebGPU shaders against the CPU in Chromium on SwiftShader's adapter.
 test-wasm:
 	GOOS=js GOARCH=wasm go test -count=1 -timeout 10m -exec $(WASMEXEC) ./nn/... ./weights/...
 	GOOS=js GOARCH=wasm go test -count=1 -timeout 10m -exec "$(CURDIR)/wasm/simd/node_exec.sh" ./wasm/simd/
 	SHARED=$(abspath $(SHARED)) timeout 900 wasm/simd/chromium_bench.sh -test.v
+	PKG=./nn/webgpu WEBGPU=1 SHARED=$(abspath $(SHARED)) timeout 900 wasm/simd/chromium_bench.sh -test.v
 
 # Speed and memory against onnxruntime-web and the TFLite runtime, in headless Chromium (reports, never fails on
 # a missed target).

@@ -14,12 +14,14 @@ import (
 	"sync"
 	"testing"
 
+	"inceptionweb/internal/testenv"
 	"inceptionweb/nn"
 	"inceptionweb/nn/float"
 	"inceptionweb/nn/googlenet"
 	"inceptionweb/nn/graph"
 	"inceptionweb/nn/inception"
 	"inceptionweb/nn/inceptionv3"
+	"inceptionweb/weights/tflite"
 )
 
 var (
@@ -245,13 +247,41 @@ func (randomParams) Float32(name string, shape []int) ([]float32, error) {
 	return v, nil
 }
 
+// mobileNetV2 is the float graph of TFLite's MobileNetV2 (its uint8 weights dequantized), from the shared folder.
+func mobileNetV2(t *testing.T) (*graph.Graph, map[string][]float32) {
+	m, err := tflite.Read(testenv.ReadShared(t, "weights-source/mobilenet_v2/mobilenet_v2_1.0_224_quant.tflite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, consts, err := tflite.FromTFLite(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fg, fc, err := float.Dequantize(g, consts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fg, fc
+}
+
 // TestNetworks runs whole networks once on the GPU: the logits within 1e-3 of the CPU's (relative to the
-// largest), the same top class.
+// largest), the same top class. GoogLeNet and InceptionV3 have random weights of the right scale (the
+// operators are what is tested), MobileNetV2 its real ones.
 func TestNetworks(t *testing.T) {
 	d := testDevice(t)
-	for _, arch := range []*inception.Arch{googlenet.Arch, inceptionv3.Arch} {
-		t.Run(arch.Name, func(t *testing.T) {
-			g, consts, err := arch.Graph(randomParams{}, inception.Config{})
+	for _, name := range []string{"googlenet", "inception_v3", "mobilenet_v2"} {
+		t.Run(name, func(t *testing.T) {
+			var g *graph.Graph
+			var consts map[string][]float32
+			var err error
+			switch name {
+			case "googlenet":
+				g, consts, err = googlenet.Arch.Graph(randomParams{}, inception.Config{})
+			case "inception_v3":
+				g, consts, err = inceptionv3.Arch.Graph(randomParams{}, inception.Config{})
+			default:
+				g, consts = mobileNetV2(t)
+			}
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -3,9 +3,7 @@
 package simd
 
 import (
-	"os"
 	"path/filepath"
-	"syscall/js"
 	"testing"
 
 	"inceptionweb/internal/testenv"
@@ -17,47 +15,9 @@ import (
 // mobileNets are the TFLite models whose outputs the runtime recorded for the golden photos.
 var mobileNets = []string{"mobilenet_v2_1.0_224_quant", "tf2_mobilenet_v2_1.0_224_ptq"}
 
-// readMobileNetFile reads a file of the MobileNetV2 sources in the shared reference folder: from the file
-// system under Node, over HTTP (shared/... beside the page, as chromium_bench.sh serves it) in a browser.
+// readMobileNetFile reads a file of the MobileNetV2 sources in the shared reference folder.
 func readMobileNetFile(tb testing.TB, name string) []byte {
-	rel := filepath.Join("weights-source", "mobilenet_v2", name)
-	if js.Global().Get("process").Get("versions").Truthy() { // Node (wasm_exec.js fakes a bare process elsewhere)
-		data, err := os.ReadFile(filepath.Join(testenv.Shared(tb), rel))
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return data
-	}
-	type result struct {
-		data []byte
-		err  string
-	}
-	done := make(chan result, 1)
-	var then, fail js.Func
-	then = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		buf := js.Global().Get("Uint8Array").New(args[0])
-		data := make([]byte, buf.Length())
-		js.CopyBytesToGo(data, buf)
-		done <- result{data: data}
-		return nil
-	})
-	fail = js.FuncOf(func(_ js.Value, args []js.Value) any {
-		done <- result{err: args[0].Call("toString").String()}
-		return nil
-	})
-	defer then.Release()
-	defer fail.Release()
-	js.Global().Call("fetch", "shared/"+rel).Call("then", js.FuncOf(func(_ js.Value, args []js.Value) any {
-		if !args[0].Get("ok").Bool() {
-			return js.Global().Get("Promise").Call("reject", "HTTP "+args[0].Get("status").String())
-		}
-		return args[0].Call("arrayBuffer")
-	})).Call("then", then, fail)
-	r := <-done
-	if r.err != "" {
-		tb.Fatalf("fetching %s: %s", rel, r.err)
-	}
-	return r.data
+	return testenv.ReadShared(tb, filepath.Join("weights-source", "mobilenet_v2", name))
 }
 
 func compileMobileNet(tb testing.TB, name string, k quant.KernelSet) *quant.Program {
