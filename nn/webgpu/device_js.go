@@ -25,10 +25,11 @@ type Device struct {
 
 // Open asks the browser for an adapter and a device with the adapter's largest storage buffers.
 func Open() (*Device, error) {
-	gpu := js.Global().Get("navigator").Get("gpu")
-	if !gpu.Truthy() {
+	nav := js.Global().Get("navigator")
+	if !nav.Truthy() || !nav.Get("gpu").Truthy() {
 		return nil, ErrNoAdapter
 	}
+	gpu := nav.Get("gpu")
 	adapter, err := await(gpu.Call("requestAdapter"))
 	if err != nil || !adapter.Truthy() {
 		return nil, ErrNoAdapter
