@@ -51,6 +51,7 @@ type Model struct {
 	features func() []float32
 	cam      func(index int) CAM
 	classes  int
+	close    func() // releases a GPU program
 }
 
 // CAM is a class activation map: how much each position of the network's last feature map adds to one class's

@@ -19,6 +19,8 @@ type Device struct {
 	dev, queue js.Value
 	// Architecture is the adapter's (e.g. "swiftshader", a CPU implementation: correct, not GPU speed).
 	Architecture string
+	// Fallback says the adapter is a CPU implementation (the browser's fallback adapter, or SwiftShader).
+	Fallback bool
 	lost         chan struct{}
 	pipelines    map[string]js.Value // by WGSL code: identical layers share one
 }
@@ -46,6 +48,7 @@ func Open() (*Device, error) {
 	d := &Device{dev: dev, queue: dev.Get("queue"), lost: make(chan struct{}), pipelines: map[string]js.Value{}}
 	if info := adapter.Get("info"); info.Truthy() {
 		d.Architecture = info.Get("architecture").String()
+		d.Fallback = info.Get("isFallbackAdapter").Truthy() || d.Architecture == "swiftshader"
 	}
 	var onLost js.Func
 	onLost = js.FuncOf(func(js.Value, []js.Value) any {
@@ -60,6 +63,9 @@ func Open() (*Device, error) {
 // Lost is closed when the browser takes the device away (a driver reset, another tab's crash): the caller
 // falls back to the CPU kernels.
 func (d *Device) Lost() <-chan struct{} { return d.lost }
+
+// Destroy ends the device (Lost is then closed).
+func (d *Device) Destroy() { d.dev.Call("destroy") }
 
 // Program is a Plan on a device: its buffers allocated, its constants uploaded, its pipelines and bind groups
 // made.

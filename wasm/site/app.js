@@ -351,7 +351,7 @@ globalThis.InceptionWeb = (() => {
 		w.onModelProgress = (n, total) => { progress = [n, total]; follower(n, total); };
 		w.timing.loadStart = performance.now();
 		const reply = w.request({
-			type: "preload", name: entry.name, cacheName, key: cacheKey(entry.sha256), script: files.modelFile, simd: files.simd, timing: timing.digest,
+			type: "preload", name: entry.name, cacheName, key: cacheKey(entry.sha256), script: files.modelFile, simd: files.simd, timing: timing.digest, gpu: gpuMode,
 			entry: { title: entry.title, file: entry.file, url: entry.url, sha256: entry.sha256, bytes: entry.bytes },
 		}, []).then((r) => { w.timing.loadEnd = performance.now(); w.timing.load = r.timing; return r; });
 		reply.catch(() => gotBytes(null));
@@ -378,6 +378,25 @@ globalThis.InceptionWeb = (() => {
 		preload();
 	} catch (e) {
 		// no list of models in the page: the UI reads the model itself
+	}
+
+	// gpuMode is where float models run: "auto" (WebGPU on a hardware adapter), "gpu" (any adapter, even a CPU
+	// one such as SwiftShader) or "cpu" (the wasm kernels). ?gpu= sets it for the visit, the page's picker for
+	// good (setGPUMode). hasGPU says whether the browser has WebGPU at all (the picker shows only then).
+	const gpuKey = "inceptionweb.gpu";
+	const stored = (key) => { try { return localStorage.getItem(key); } catch (e) { return null; } };
+	let gpuMode = query.get("gpu") || stored(gpuKey) || "auto";
+	const hasGPU = !!navigator.gpu;
+	function getGPUMode() {
+		return gpuMode;
+	}
+	function setGPUMode(mode) {
+		gpuMode = mode;
+		try {
+			localStorage.setItem(gpuKey, mode);
+		} catch (e) {
+			// storage is off: the choice holds for this visit
+		}
 	}
 
 	// workerCount is the pool size the page starts with: ?workers=N, else one per core, at most maxWorkers.
@@ -504,7 +523,7 @@ globalThis.InceptionWeb = (() => {
 			try {
 				const reply = await w.request({
 					type: "load", name: model.name, bytes, sha256: model.sha256, verified: !model.sha256,
-					part: i, parts: peers ? this.size : 1, peers: ports, timing: timing.digest,
+					part: i, parts: peers ? this.size : 1, peers: ports, timing: timing.digest, gpu: gpuMode,
 				}, [bytes, ...ports.filter((p) => p)]);
 				w.timing.loadEnd = performance.now();
 				w.timing.load = reply.timing;
@@ -961,6 +980,6 @@ globalThis.InceptionWeb = (() => {
 
 	return {
 		timing, startModel, files, program, loadModels, fetchModel, storeModel, forgetModel, ownModels, saveOwnModels, convertModel, readFile, readHead,
-		decode, crop, workerCount, maxWorkers, Pool, Camera, stats, thumbnail, save, droppedFolders,
+		decode, crop, workerCount, maxWorkers, Pool, Camera, stats, thumbnail, save, droppedFolders, hasGPU, getGPUMode, setGPUMode,
 	};
 })();

@@ -59,7 +59,7 @@ async function preload(msg) {
 	}
 	const copy = got.bytes.slice(0);
 	postMessage({ type: "model-bytes", bytes: copy, source: got.source, times }, [copy]);
-	handle({ type: "load", id: msg.id, name: msg.name, bytes: got.bytes, verified: true, part: 0, parts: 1, peers: [], timing: msg.timing });
+	handle({ type: "load", id: msg.id, name: msg.name, bytes: got.bytes, verified: true, part: 0, parts: 1, peers: [], timing: msg.timing, gpu: msg.gpu });
 }
 
 self.onmessage = async (event) => {

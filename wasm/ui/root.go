@@ -81,6 +81,9 @@ type Root struct {
 	MaxWorkers int    // the largest size the page offers
 	Split      bool   // a lone image runs on all workers at once
 	Compute    string // the loaded model's arithmetic: "int8" or "float32"
+	HasGPU     bool   // the browser has WebGPU: the page offers the choice of where float models run
+	GPUMode    string // "auto", "gpu" or "cpu" (see app.js's gpuMode)
+	OnGPU      bool   // the loaded model runs on WebGPU
 
 	Import  Import // the conversion of the person's own model file
 	Int8    bool   // quantize the float weights of an own model to int8
@@ -106,6 +109,7 @@ func (c *Root) Init(ctx vugu.InitCtx) {
 	c.ahead = make(chan struct{}, 2)
 	c.imports = make(chan func(), 64)
 	c.Int8 = true
+	c.HasGPU, c.GPUMode = glue().Get("hasGPU").Bool(), glue().Call("getGPUMode").String()
 	go c.run()
 	go func() {
 		for f := range c.imports { // one conversion at a time, beside the images
@@ -266,7 +270,7 @@ func (c *Root) loaded(e ModelEntry, source string, reply js.Value) {
 		c.input = info.Input
 		c.camInput.Store(&info.Input)
 		c.Loaded, c.Source, c.State, c.Split = e.Name, source, "ready", reply.Get("split").Truthy()
-		c.Compute = info.Compute
+		c.Compute, c.OnGPU = info.Compute, reply.Get("gpu").Truthy()
 		c.Message = fmt.Sprintf("%s ready (%s, %s compute on %s, %s)", e.Title, sourceText(source), info.Compute,
 			reply.Get("kernels").String(), c.workersText())
 		c.Seq++
@@ -398,6 +402,9 @@ func (c *Root) classify(r *Result, file js.Value, ahead <-chan decoded) {
 		workers := 0
 		if err == nil {
 			workers = reply.Get("workers").Int()
+			if fb := reply.Get("fallback"); fb.Truthy() { // the GPU failed; the CPU answered and runs from now on
+				c.update(func() { c.Message, c.OnGPU = fb.String(), false })
+			}
 			cam := camOf(reply.Get("cam"))
 			c.update(func() { r.CAM = cam })
 		}
@@ -559,6 +566,32 @@ func (c *Root) WorkersChanged(e vugu.DOMEvent) {
 	}
 	c.Error = ""
 	c.tasks <- func() { c.resize(n) }
+}
+
+// GPUChanged takes the person's choice of where float models run and reloads the model there.
+func (c *Root) GPUChanged(e vugu.DOMEvent) {
+	mode := js.Value(e.JSEventTarget()).Get("value").String()
+	if mode == c.GPUMode {
+		return
+	}
+	glue().Call("setGPUMode", mode)
+	c.GPUMode, c.Error = mode, ""
+	if c.Loaded != "" {
+		c.tasks <- c.loadModel
+	}
+}
+
+// GPUChoices are the places float models may run: value and label.
+func (c *Root) GPUChoices() [][2]string {
+	return [][2]string{{"auto", "Auto"}, {"gpu", "GPU (WebGPU)"}, {"cpu", "CPU (wasm)"}}
+}
+
+// BackendString is where the loaded model runs, for the status's data-backend.
+func (c *Root) BackendString() string {
+	if c.OnGPU {
+		return "webgpu"
+	}
+	return "wasm"
 }
 
 // WorkerChoices are the pool sizes the page offers.

@@ -10,11 +10,15 @@
 //	    -> {type: "result", id, predictions, ms, features?, cam?} (see withExtras)
 //	{type: "classifyPart", id, pixels: ArrayBuffer, size, topK}  -> {type: "result", id, predictions, ms}
 //	{type: "convert", id, file: File, int8}  -> progress messages, then {type: "converted", id, bytes, ...}
+//	{type: "loseGPU", id}  -> {type: "gpuLost", id} (destroys the WebGPU device, as a driver reset would)
 //
 // info is model.Info as JSON: name, title, classes, quantization and input, the model's preprocessing.
 // verified says the page matched the bytes' sha256 against models.json (the model's own digest is then not
 // hashed again); sha256 asks this worker to do that itself. timing is how long each stage of the load took
 // (see timing.go); with timing set, the model's digest is also computed on its own to say what it costs.
+//
+// load's gpu ("auto", "gpu" or "cpu") says whether a float model may run on WebGPU (see gpu.go); the reply's
+// gpu is then true, and a classify reply may carry fallback (the GPU failed, the CPU answered) and kernels.
 //
 // With parts > 1 and an InceptionV3 model, load also builds this worker's part of the split network (split is
 // then true), and peers[k] is a MessagePort to the worker holding part k. classifyPart goes to every worker of
@@ -42,6 +46,8 @@ type worker struct {
 	backend model.Backend // the kernel sets every model of this worker is built for
 	kernels string        // what the page shows of them
 	split   *split        // nil unless the model is split across the pool
+	gpu     gpu           // WebGPU, for float models (see gpu.go)
+	onGPU   bool          // model runs on gpu
 }
 
 // Main installs the worker's message handler and serves the page's requests; it does not return.
@@ -88,8 +94,29 @@ func (w *worker) handle(msg js.Value) {
 	var err error
 	switch typ := msg.Get("type").String(); typ {
 	case "load":
+		if wantsGPU(msg.Get("gpu").String()) {
+			// Opening a device and compiling shaders await the browser: run off the event loop.
+			go func() {
+				defer func() {
+					if r := recover(); r != nil {
+						postError(id, fmt.Errorf("internal error: %v", r))
+					}
+				}()
+				if reply, err := w.load(msg); err != nil {
+					postError(id, err)
+				} else {
+					reply["id"] = id
+					post(reply)
+				}
+			}()
+			return
+		}
 		reply, err = w.load(msg)
 	case "classify":
+		if w.onGPU {
+			go w.classifyGPU(id, msg)
+			return
+		}
 		var transfer []any
 		if reply, transfer, err = w.classify(msg); err == nil {
 			reply["id"] = id
@@ -111,6 +138,12 @@ func (w *worker) handle(msg js.Value) {
 			w.convert(id, msg)
 		}()
 		return
+	case "loseGPU":
+		// Destroys the device, as a driver reset would: the browser test of the fallback sends it.
+		if w.gpu.device != nil {
+			w.gpu.device.Destroy()
+		}
+		reply = map[string]any{"type": "gpuLost"}
 	default:
 		err = fmt.Errorf("unknown request %q", typ)
 	}
@@ -133,7 +166,8 @@ func (w *worker) load(msg js.Value) (map[string]any, error) {
 	name := msg.Get("name").String()
 	t := newStages(msg.Get("timing").Truthy())
 	if w.model != nil {
-		w.model = nil
+		w.model.Close()
+		w.model, w.onGPU, w.gpu.data = nil, false, nil
 		if w.split != nil {
 			w.split.close()
 			w.split = nil
@@ -153,11 +187,25 @@ func (w *worker) load(msg js.Value) (map[string]any, error) {
 		verified = true
 		t.done("sha256")
 	}
-	m, err := t.open(w.backend, name, data, verified)
-	if err != nil {
-		return nil, fmt.Errorf("model file %s: %v", name, err)
+	kernels := w.kernels
+	var m *model.Model
+	if wantsGPU(msg.Get("gpu").String()) {
+		gm, err := w.loadGPU(msg, name, data, verified)
+		if err != nil {
+			// The CPU runs it instead; the status says why.
+			kernels += fmt.Sprintf(" (WebGPU could not run it: %v)", err)
+		} else if gm != nil {
+			m, kernels, w.onGPU = gm, w.gpu.kernels(), true
+			t.done("gpu")
+		}
 	}
-	if parts := intOr(msg.Get("parts"), 1); parts > 1 && m.CanSplit() {
+	if m == nil {
+		var err error
+		if m, err = t.open(w.backend, name, data, verified); err != nil {
+			return nil, fmt.Errorf("model file %s: %v", name, err)
+		}
+	}
+	if parts := intOr(msg.Get("parts"), 1); parts > 1 && m.CanSplit() && !w.onGPU {
 		part := msg.Get("part").Int()
 		p, err := w.backend.OpenPartVerified(name, data, part, parts) // Open (or the page) has just verified data
 		if err != nil {
@@ -176,7 +224,8 @@ func (w *worker) load(msg js.Value) (map[string]any, error) {
 	return map[string]any{
 		"type":    "loaded",
 		"info":    infoJSON,
-		"kernels": w.kernels,
+		"kernels": kernels,
+		"gpu":     w.onGPU,
 		"split":   w.split != nil,
 		"timing":  t.js(),
 	}, nil

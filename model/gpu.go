@@ -1,0 +1,110 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+
+	"inceptionweb/nn"
+	"inceptionweb/nn/graph"
+	"inceptionweb/weights"
+)
+
+// GPU compiles float operator graphs for a graphics processor (nn/webgpu in the page's workers).
+type GPU interface {
+	Compile(g *graph.Graph, weight func(name string, shape []int) ([]float32, error)) (GPUProgram, error)
+}
+
+// GPUProgram is a graph compiled by a GPU: Run takes the graph's NHWC float32 input and returns its logits
+// (the input of its final softmax), valid until the next Run; Release frees what it holds on the device.
+type GPUProgram interface {
+	Run(x []float32) ([]float32, error)
+	Release()
+}
+
+// ErrNotFloat is returned by OpenGPU for models that compute in integers: they run on the CPU's int8 kernels.
+var ErrNotFloat = errors.New("the model computes in int8, not on the GPU")
+
+// OpenGPU builds a model file's float network on gpu: an inception network's graph (transform_input folded
+// into its first convolution) or a float graph file's; verified skips the file's digest (see OpenVerified).
+// The model has no features or class activation maps (they stay on the device); Close releases it. An error
+// of Run (a lost device) comes back from ClassifyRGBA, and the caller may open the model for the CPU instead.
+func OpenGPU(gpu GPU, name string, data []byte, verified bool) (*Model, error) {
+	if !weights.IsModelFile(data) {
+		return nil, fmt.Errorf("%s: %w", name, weights.ErrNotModel)
+	}
+	read := weights.Read
+	if verified {
+		read = weights.ReadVerified
+	}
+	mf, err := read(name, data)
+	if err != nil {
+		return nil, err
+	}
+	if mf.Architecture == weights.QuantGraph {
+		return nil, fmt.Errorf("%s: %w", name, ErrNotFloat)
+	}
+	g, consts, err := floatGraph(name, mf)
+	if err != nil {
+		return nil, err
+	}
+	if len(g.Inputs) != 1 || len(g.Outputs) != 1 {
+		return nil, fmt.Errorf("%s: the graph needs one input and one output", name)
+	}
+	input := mf.Input
+	s := input.Size
+	x := make([]float32, s*s*3)
+	// The network's input from the crop's pixels: an inception network takes its preprocessing, a float graph
+	// file the real values its input's quantization gives the pixels.
+	fill := func(rgba []byte) { input.FloatInput(rgba, x) }
+	if mf.Architecture == weights.FloatGraph {
+		in := g.Tensors[g.Inputs[0]]
+		if len(in.Scale) != 1 || len(in.ZeroPoint) != 1 {
+			return nil, fmt.Errorf("%s: the graph's input does not say how pixels map to values", name)
+		}
+		scale, zp := in.Scale[0], float32(in.ZeroPoint[0])
+		fill = func(rgba []byte) {
+			for i := 0; i < s*s; i++ {
+				for c := 0; c < 3; c++ {
+					x[i*3+c] = scale * (float32(rgba[i*4+c]) - zp)
+				}
+			}
+		}
+	}
+	prog, err := gpu.Compile(g, func(n string, _ []int) ([]float32, error) {
+		v, ok := consts[n]
+		if !ok {
+			return nil, fmt.Errorf("missing tensor %q", n)
+		}
+		return v, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	m := &Model{meta: mf.Meta, classes: g.Tensors[g.Outputs[0]].Elements(), close: prog.Release}
+	probs := make([]float32, m.classes)
+	m.scores = func(rgba []byte) ([]float32, error) {
+		fill(rgba)
+		return prog.Run(x)
+	}
+	m.probs = func(rgba []byte) ([]float32, error) {
+		l, err := m.scores(rgba)
+		if err != nil {
+			return nil, err
+		}
+		if len(l) != len(probs) {
+			return nil, fmt.Errorf("%s: %d logits for %d classes", name, len(l), len(probs))
+		}
+		nn.Softmax(l, probs)
+		return probs, nil
+	}
+	return m, nil
+}
+
+// Close releases what the model holds outside Go's memory (a GPU program's buffers); the model is not used
+// afterwards.
+func (m *Model) Close() {
+	if m.close != nil {
+		m.close()
+		m.close = nil
+	}
+}
