@@ -20,9 +20,9 @@ type Device struct {
 	// Architecture is the adapter's (e.g. "swiftshader", a CPU implementation: correct, not GPU speed).
 	Architecture string
 	// Fallback says the adapter is a CPU implementation (the browser's fallback adapter, or SwiftShader).
-	Fallback bool
-	lost         chan struct{}
-	pipelines    map[string]js.Value // by WGSL code: identical layers share one
+	Fallback  bool
+	lost      chan struct{}
+	pipelines map[string]js.Value // by WGSL code: identical layers share one
 }
 
 // Open asks the browser for an adapter and a device with the adapter's largest storage buffers.
