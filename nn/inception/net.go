@@ -64,7 +64,8 @@ func (o *op) forward(in, out *nn.Tensor, off int) {
 	}
 }
 
-// everyPart marks work that every part does itself rather than receive (pooling costs less than a message).
+// everyPart marks work that every part does itself rather than receive (pooling costs less than a message):
+// nn.Balance's owner of work that costs nothing.
 const everyPart = -1
 
 type compiledBranch struct {
@@ -243,30 +244,11 @@ func assign(s plannedStep, parts int) (owner []int, channelSplit bool) {
 	if len(s.branches) == 1 && len(s.branches[0].stem) == 0 && s.branches[0].leaves[0].l.Kind == Conv {
 		return owner, true
 	}
-	load := make([]int64, parts)
-	done := make([]bool, len(s.branches))
-	for range s.branches {
-		best := -1
-		for i, b := range s.branches {
-			if !done[i] && (best < 0 || b.flops > s.branches[best].flops) {
-				best = i
-			}
-		}
-		done[best] = true
-		if s.branches[best].flops == 0 {
-			owner[best] = everyPart
-			continue
-		}
-		p := 0
-		for i := range load {
-			if load[i] < load[p] {
-				p = i
-			}
-		}
-		owner[best] = p
-		load[p] += s.branches[best].flops
+	costs := make([]int64, len(s.branches))
+	for i, b := range s.branches {
+		costs[i] = b.flops
 	}
-	return owner, false
+	return nn.Balance(costs, parts), false
 }
 
 // New builds the network (or the part cfg.Split names) from p, folding batch norm into the convolutions.
