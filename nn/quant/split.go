@@ -1,0 +1,392 @@
+package quant
+
+import (
+	"fmt"
+	"slices"
+
+	"inceptionweb/nn"
+)
+
+// Part is one of several parts of a graph's program that run one input together, each on its own worker.
+//
+// The graph is cut into segments where one tensor carries everything later ops read (the output of a block).
+// A segment of branches that end in one CONCATENATION (the ops connected through their own tensors) gives its
+// branches to the parts by cost; a lone CONV_2D is divided by output channels; everything else (pooling, LRN,
+// the classifier) runs in every part. A part compiles only the ops it computes and loads only their weights.
+// A stage ends before such a segment's CONCATENATION: each part shares the tensors it computed for it (Share)
+// and receives the others' (Receive), then every part concatenates the whole block output itself.
+type Part struct {
+	prog   *Program
+	part   int
+	stages []stage
+	next   int // the first step of the next stage, or of the tail after the last one
+}
+
+type stage struct {
+	end   int      // the stage runs the steps up to end
+	sends [][]slot // sends[k]: the tensors part k computes in the stage, in the order its Share writes them
+}
+
+// CompilePart compiles part `part` (0-based) of `parts` of g, as Compile does the whole graph. Every part
+// computes exactly the whole program's values.
+func CompilePart(g *Graph, consts func(name string) ([]byte, error), part, parts int) (*Part, error) {
+	if part < 0 || part >= parts {
+		return nil, errorf("part %d of %d", part, parts)
+	}
+	if len(g.Inputs) != 1 || len(g.Outputs) != 1 {
+		return nil, errorf("graph has %d inputs and %d outputs, want 1 and 1", len(g.Inputs), len(g.Outputs))
+	}
+	for i, op := range g.Ops {
+		for _, x := range append(append([]int(nil), op.Inputs...), op.Outputs...) {
+			if x < -1 || x >= len(g.Tensors) {
+				return nil, errorf("op %d %s: tensor index %d out of range", i, op.Op, x)
+			}
+		}
+	}
+	d := newDivision(g, consts, part, parts)
+	for _, seg := range segments(g) {
+		if err := d.add(seg[0], seg[1]); err != nil {
+			return nil, err
+		}
+	}
+	c := &compiler{g: &d.g, consts: d.consts, p: &Program{kernels: Kernels}, remote: d.remote}
+	if err := c.compile(); err != nil {
+		return nil, err
+	}
+	p := &Part{prog: c.p, part: part}
+	for _, s := range d.stages {
+		st := stage{end: s.end, sends: make([][]slot, parts)}
+		for k, xs := range s.sends {
+			for _, x := range xs {
+				st.sends[k] = append(st.sends[k], c.slots[x])
+			}
+		}
+		p.stages = append(p.stages, st)
+	}
+	return p, nil
+}
+
+// BeginFloat takes the input of a program whose input is float32, before step 0.
+func (p *Part) BeginFloat(x []float32) error {
+	if 4*len(x) != p.prog.input.size || !p.prog.input.float {
+		return errorf("input has %d float32 values, want %d bytes of shape %v", len(x), p.prog.input.size, p.prog.input.shape)
+	}
+	copy(p.prog.input.float32s(p.prog), x)
+	p.next = 0
+	return nil
+}
+
+// Steps is the number of stages; the parts exchange tensors after each one.
+func (p *Part) Steps() int { return len(p.stages) }
+
+// Step runs this part's share of stage i: the stages run in order, each after the previous exchange.
+func (p *Part) Step(i int) {
+	p.run(p.stages[i].end)
+}
+
+func (p *Part) run(end int) {
+	for _, s := range p.prog.steps[p.next:end] {
+		s.run(p.prog)
+	}
+	p.next = end
+}
+
+// ShareSize is the number of bytes that part computes in stage i for the others: the length of its Share.
+func (p *Part) ShareSize(i, part int) int {
+	n := 0
+	for _, s := range p.stages[i].sends[part] {
+		n += s.size
+	}
+	return n
+}
+
+// Share writes the tensors this part computed in stage i into dst (ShareSize bytes), for the other parts.
+func (p *Part) Share(i int, dst []byte) {
+	for _, s := range p.stages[i].sends[p.part] {
+		dst = dst[copy(dst, s.data(p.prog)):]
+	}
+}
+
+// Receive takes the tensors that part computed in stage i, as its Share wrote them.
+func (p *Part) Receive(i, part int, src []byte) {
+	for _, s := range p.stages[i].sends[part] {
+		src = src[copy(s.data(p.prog), src):]
+	}
+}
+
+// Finish runs what follows the last stage (the same in every part); then the output is the whole program's.
+func (p *Part) Finish() {
+	p.run(len(p.prog.steps))
+	p.prog.copyOutput()
+}
+
+// OutputFloat32 is Program.OutputFloat32 after Finish.
+func (p *Part) OutputFloat32() ([]float32, bool) { return p.prog.OutputFloat32() }
+
+// segments cuts the ops into ranges [from, to) at every point where exactly one tensor written before is
+// read after: a block output (or the input), which every later op can read whole.
+func segments(g *Graph) [][2]int {
+	n := len(g.Ops)
+	first, last := make([]int, len(g.Tensors)), make([]int, len(g.Tensors))
+	for x := range first {
+		first[x], last[x] = n, -1
+	}
+	first[g.Inputs[0]] = -1
+	for i, op := range g.Ops {
+		for _, x := range op.Outputs {
+			first[x] = min(first[x], i)
+		}
+		for _, x := range op.Inputs {
+			if x >= 0 && !g.Tensors[x].Const {
+				last[x] = i
+			}
+		}
+	}
+	if out := g.Outputs[0]; out >= 0 && out < len(g.Tensors) {
+		last[out] = n
+	}
+	var segs [][2]int
+	from := 0
+	for i := 1; i < n; i++ {
+		live := 0
+		for x := range first {
+			if first[x] < i && last[x] >= i {
+				live++
+			}
+		}
+		if live == 1 {
+			segs = append(segs, [2]int{from, i})
+			from = i
+		}
+	}
+	if from < n {
+		segs = append(segs, [2]int{from, n})
+	}
+	return segs
+}
+
+// division builds one part's graph: the ops it computes, the ops of other parts whose outputs it receives
+// (remote: kept without inputs, so the arena holds their outputs from there to their last reader, and
+// compiled to nothing), and the stages.
+type division struct {
+	src         *Graph
+	srcConsts   func(string) ([]byte, error)
+	part, parts int
+	g           Graph
+	remote      []bool
+	slices      map[string]constSlice
+	stages      []divStage
+}
+
+type divStage struct {
+	end   int
+	sends [][]int
+}
+
+// constSlice is a constant made of channels [lo, hi) along the first dimension of another.
+type constSlice struct {
+	name   string
+	lo, hi int
+}
+
+func newDivision(g *Graph, consts func(string) ([]byte, error), part, parts int) *division {
+	d := &division{src: g, srcConsts: consts, part: part, parts: parts, slices: map[string]constSlice{}}
+	d.g = *g
+	d.g.Tensors = append([]Tensor(nil), g.Tensors...)
+	d.g.Ops = nil
+	return d
+}
+
+func (d *division) consts(name string) ([]byte, error) {
+	s, ok := d.slices[name]
+	if !ok {
+		return d.srcConsts(name)
+	}
+	data, err := d.srcConsts(s.name)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range d.src.Tensors {
+		if t.Const && t.Name == s.name {
+			if want := numElements(t.Shape) * t.Type.size(); len(data) != want {
+				return nil, errorf("constant %q: %d bytes, shape %v of %s needs %d", t.Name, len(data), t.Shape, t.Type, want)
+			}
+			row := len(data) / t.Shape[0]
+			return data[s.lo*row : s.hi*row], nil
+		}
+	}
+	return nil, errorf("constant %q is not in the graph", s.name)
+}
+
+func (d *division) op(op Op, remote bool) {
+	if remote {
+		op = Op{Op: op.Op, Outputs: op.Outputs}
+	}
+	d.g.Ops = append(d.g.Ops, op)
+	d.remote = append(d.remote, remote)
+}
+
+// add divides the segment of ops [from, to) of the source graph.
+func (d *division) add(from, to int) error {
+	ops := d.src.Ops[from:to]
+	if d.parts > 1 && len(ops) == 1 && ops[0].Op == "CONV_2D" {
+		return d.splitChannels(ops[0])
+	}
+	last := len(ops) - 1
+	if d.parts == 1 || len(ops) < 3 || ops[last].Op != "CONCATENATION" {
+		for _, op := range ops {
+			d.op(op, false)
+		}
+		return nil
+	}
+	branch := branches(ops[:last])
+	costs := make([]int64, 0, len(ops))
+	for i, op := range ops[:last] {
+		for len(costs) <= branch[i] {
+			costs = append(costs, 0)
+		}
+		costs[branch[i]] += d.cost(op)
+	}
+	owner := nn.Balance(costs, d.parts)
+	for b, k := range owner {
+		// Each stage starts its turn at another part: the most expensive branches, often the heaviest
+		// weights too, are not all the first part's.
+		if k >= 0 {
+			owner[b] = (k + len(d.stages)) % d.parts
+		}
+	}
+	sends := make([][]int, d.parts)
+	for i, op := range ops[:last] {
+		k := owner[branch[i]]
+		concatenated := false
+		for _, x := range op.Outputs {
+			if slices.Contains(ops[last].Inputs, x) {
+				concatenated = true
+				if k >= 0 {
+					sends[k] = append(sends[k], x)
+				}
+			}
+		}
+		switch {
+		case k < 0 || k == d.part:
+			d.op(op, false)
+		case concatenated:
+			d.op(op, true)
+		}
+	}
+	d.stages = append(d.stages, divStage{end: len(d.g.Ops), sends: sends})
+	d.op(ops[last], false)
+	return nil
+}
+
+// branches numbers the connected parts of ops: ops that write and read the same tensor are of one branch.
+func branches(ops []Op) []int {
+	branch := make([]int, len(ops))
+	writer := map[int]int{}
+	for i := range ops {
+		branch[i] = -1
+	}
+	n := 0
+	for i, op := range ops {
+		for _, x := range op.Inputs {
+			if w, ok := writer[x]; ok {
+				if branch[i] >= 0 && branch[i] != branch[w] {
+					// Two branches meet: renumber the later one.
+					old := branch[i]
+					for j := range branch[:i] {
+						if branch[j] == old {
+							branch[j] = branch[w]
+						}
+					}
+				}
+				branch[i] = branch[w]
+			}
+		}
+		if branch[i] < 0 {
+			branch[i] = n
+			n++
+		}
+		for _, x := range op.Outputs {
+			writer[x] = i
+		}
+	}
+	return branch
+}
+
+// cost is the multiply-adds of a convolution, 0 for the rest.
+func (d *division) cost(op Op) int64 {
+	if op.Op != "CONV_2D" || len(op.Inputs) < 2 || len(op.Outputs) != 1 {
+		return 0
+	}
+	f, out := d.src.Tensors[op.Inputs[1]].Shape, d.src.Tensors[op.Outputs[0]].Shape
+	return int64(numElements(out)) * int64(numElements(f[1:]))
+}
+
+// splitChannels divides a convolution by output channels: part k writes channels [lo, hi), a whole number of
+// panels, into a tensor of its own, which every part then concatenates into the convolution's output.
+func (d *division) splitChannels(op Op) error {
+	if len(op.Inputs) < 2 || len(op.Outputs) != 1 || op.Inputs[1] < 0 || op.Outputs[0] < 0 {
+		return errorf("CONV_2D: want a filter and 1 output")
+	}
+	out := d.src.Tensors[op.Outputs[0]]
+	filter := d.src.Tensors[op.Inputs[1]]
+	if len(out.Shape) != 4 || len(filter.Shape) != 4 || filter.Shape[0] != out.Shape[3] {
+		return errorf("CONV_2D %q: filter %v for output %v", out.Name, filter.Shape, out.Shape)
+	}
+	n := out.Shape[3]
+	panels := (n + PanelWidth - 1) / PanelWidth
+	sends := make([][]int, d.parts)
+	var pieces []int
+	for k := range d.parts {
+		lo, hi := min(k*panels/d.parts*PanelWidth, n), min((k+1)*panels/d.parts*PanelWidth, n)
+		if lo == hi {
+			continue
+		}
+		t := out
+		t.Name = fmt.Sprintf("%s[%d:%d]", out.Name, lo, hi)
+		t.Shape = []int{out.Shape[0], out.Shape[1], out.Shape[2], hi - lo}
+		x := d.tensor(t)
+		pieces = append(pieces, x)
+		sends[k] = []int{x}
+		if k != d.part {
+			d.op(Op{Op: op.Op, Outputs: []int{x}}, true)
+			continue
+		}
+		mine := op
+		mine.Inputs = append([]int(nil), op.Inputs...)
+		mine.Outputs = []int{x}
+		for i := 1; i < len(op.Inputs); i++ {
+			if op.Inputs[i] >= 0 {
+				mine.Inputs[i] = d.constSlice(op.Inputs[i], lo, hi)
+			}
+		}
+		d.op(mine, false)
+	}
+	d.stages = append(d.stages, divStage{end: len(d.g.Ops), sends: sends})
+	d.op(Op{Op: "CONCATENATION", Inputs: pieces, Outputs: op.Outputs, Params: Params{Axis: 3}}, false)
+	return nil
+}
+
+// constSlice adds the constant made of channels [lo, hi) of constant x (a filter or a bias), with their
+// quantization.
+func (d *division) constSlice(x, lo, hi int) int {
+	t := d.src.Tensors[x]
+	name := t.Name
+	t.Name = fmt.Sprintf("%s[%d:%d]", name, lo, hi)
+	t.Shape = append([]int{hi - lo}, t.Shape[1:]...)
+	if len(t.Scale) > 1 {
+		t.Scale, t.ZeroPoint = t.Scale[lo:hi], t.ZeroPoint[lo:hi]
+	}
+	d.slices[t.Name] = constSlice{name, lo, hi}
+	return d.tensor(t)
+}
+
+func (d *division) tensor(t Tensor) int {
+	d.g.Tensors = append(d.g.Tensors, t)
+	return len(d.g.Tensors) - 1
+}
+
+// nop is an op another part computes.
+type nop struct{}
+
+func (nop) run(*Program) {}
