@@ -1,7 +1,9 @@
 package inception
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math"
 
 	"inceptionweb/nn"
 )
@@ -463,29 +465,30 @@ func (n *Net) output(i int) *nn.Tensor {
 	return n.outs[i%2].View(s.h, s.w, s.c)
 }
 
-// ShareSize is the number of values part computes of step i: the length of Share's and Receive's buffers.
+// ShareSize is the number of bytes part computes of step i: the length of Share's and Receive's buffers.
 func (n *Net) ShareSize(i, part int) int {
 	size := 0
 	s := &n.steps[i]
 	for bi := range s.branches {
 		if s.branches[bi].part == part {
-			s.branches[bi].channels(func(_, c int) { size += s.h * s.w * c })
+			s.branches[bi].channels(func(_, c int) { size += s.h * s.w * c * 4 })
 		}
 	}
 	return size
 }
 
-// Share copies the channels this part computed in step i into dst (ShareSize values), for the other parts.
-func (n *Net) Share(i int, dst []float32) {
+// Share writes the channels this part computed in step i into dst (ShareSize bytes: little-endian float32s),
+// for the other parts.
+func (n *Net) Share(i int, dst []byte) {
 	n.exchange(i, n.cfg.Split.Part, dst, true)
 }
 
 // Receive writes the channels that part computed in step i, as its Share gave them, into this part's copy.
-func (n *Net) Receive(i, part int, src []float32) {
+func (n *Net) Receive(i, part int, src []byte) {
 	n.exchange(i, part, src, false)
 }
 
-func (n *Net) exchange(i, part int, buf []float32, gather bool) {
+func (n *Net) exchange(i, part int, buf []byte, gather bool) {
 	out, s := n.output(i), &n.steps[i]
 	k := 0
 	for bi := range s.branches {
@@ -495,12 +498,15 @@ func (n *Net) exchange(i, part int, buf []float32, gather bool) {
 		s.branches[bi].channels(func(off, c int) {
 			for p := 0; p < s.h*s.w; p++ {
 				px := out.Data[p*s.c+off : p*s.c+off+c]
-				if gather {
-					copy(buf[k:k+c], px)
-				} else {
-					copy(px, buf[k:k+c])
+				b := buf[k : k+4*c]
+				for j := range px {
+					if gather {
+						binary.LittleEndian.PutUint32(b[4*j:], math.Float32bits(px[j]))
+					} else {
+						px[j] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*j:]))
+					}
 				}
-				k += c
+				k += 4 * c
 			}
 		})
 	}
