@@ -9,8 +9,9 @@ import (
 )
 
 // Part is one of several workers' share of a model made of inception blocks that classify one image together
-// (see inception.Split). Every part is given the same pixels; all run Step(i), each sends Share(i) to the
-// others and Receives theirs, then the next step; after the last, Predictions.
+// (see inception.Split, and quant.CompilePart for the int8-compute graphs). Every part is given the same
+// pixels; all run Step(i), each sends Share(i) to the others and Receives theirs, then the next step; after
+// the last, Predictions.
 type Part struct {
 	info   Info
 	top    func([]float32, int) []Prediction
@@ -37,11 +38,17 @@ func (n floatNet) Step(i int) { n.Net.Step(i) }
 
 // CanSplit reports whether the model's network can be split across workers (see OpenPart).
 func (m *Model) CanSplit() bool {
-	return m.meta.Architecture == weights.InceptionV3 || m.meta.Architecture == weights.GoogLeNet
+	switch m.meta.Architecture {
+	case weights.InceptionV3, weights.GoogLeNet:
+		return true
+	case weights.QuantGraph:
+		return m.meta.Quantization == Int8Compute
+	}
+	return false
 }
 
-// OpenPart builds part `part` of `parts` of a model file of InceptionV3 or GoogLeNet; it holds only that
-// part's weights.
+// OpenPart builds part `part` of `parts` of a model file of InceptionV3 or GoogLeNet, in float or as an
+// int8-compute graph; it holds only that part's weights.
 func OpenPart(name string, data []byte, part, parts int) (*Part, error) {
 	mf, err := weights.Read(name, data)
 	if err != nil {
@@ -51,6 +58,9 @@ func OpenPart(name string, data []byte, part, parts int) (*Part, error) {
 }
 
 func openPart(name string, mf *weights.Model, part, parts int) (*Part, error) {
+	if mf.Architecture == weights.QuantGraph && mf.Quantization == Int8Compute {
+		return openQuantPart(name, mf, part, parts)
+	}
 	arch, cfg, err := netConfig(name, mf.Meta, false, inception.Split{Part: part, Parts: parts})
 	if err != nil {
 		return nil, fmt.Errorf("%s: only networks of inception blocks can be split across workers: %w", name, err)

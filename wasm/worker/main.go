@@ -16,9 +16,10 @@
 // hashed again); sha256 asks this worker to do that itself. timing is how long each stage of the load took
 // (see timing.go); with timing set, the model's digest is also computed on its own to say what it costs.
 //
-// With parts > 1 and an InceptionV3 model, load also builds this worker's part of the split network (split is
-// then true), and peers[k] is a MessagePort to the worker holding part k. classifyPart goes to every worker of
-// the pool at once; they swap channels through those ports (see split.go).
+// With parts > 1 and a model that can be split (model.CanSplit: InceptionV3 and GoogLeNet, float or int8
+// compute), load also builds this worker's part of the split network (split is then true), and peers[k] is a
+// MessagePort to the worker holding part k. classifyPart goes to every worker of the pool at once; they swap
+// their results through those ports (see split.go).
 //
 // Every failure comes back as {type: "error", id, message}; the worker stays usable.
 package worker
