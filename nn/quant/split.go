@@ -36,6 +36,9 @@ func CompilePart(g *Graph, consts func(name string) ([]byte, error), part, parts
 	if len(g.Inputs) != 1 || len(g.Outputs) != 1 {
 		return nil, errorf("graph has %d inputs and %d outputs, want 1 and 1", len(g.Inputs), len(g.Outputs))
 	}
+	if in, out := g.Inputs[0], g.Outputs[0]; in < 0 || in >= len(g.Tensors) || out < 0 || out >= len(g.Tensors) {
+		return nil, errorf("graph input %d or output %d out of range", in, out)
+	}
 	for i, op := range g.Ops {
 		for _, x := range append(append([]int(nil), op.Inputs...), op.Outputs...) {
 			if x < -1 || x >= len(g.Tensors) {
@@ -142,9 +145,7 @@ func segments(g *Graph) [][2]int {
 			}
 		}
 	}
-	if out := g.Outputs[0]; out >= 0 && out < len(g.Tensors) {
-		last[out] = n
-	}
+	last[g.Outputs[0]] = n
 	var segs [][2]int
 	from := 0
 	for i := 1; i < n; i++ {
@@ -176,6 +177,7 @@ type division struct {
 	remote      []bool
 	slices      map[string]constSlice
 	stages      []divStage
+	total       int64 // the cost of all the graph's convolutions
 }
 
 type divStage struct {
@@ -194,6 +196,9 @@ func newDivision(g *Graph, consts func(string) ([]byte, error), part, parts int)
 	d.g = *g
 	d.g.Tensors = append([]Tensor(nil), g.Tensors...)
 	d.g.Ops = nil
+	for _, op := range g.Ops {
+		d.total += d.cost(op)
+	}
 	return d
 }
 
@@ -226,10 +231,15 @@ func (d *division) op(op Op, remote bool) {
 	d.remote = append(d.remote, remote)
 }
 
+// minShare: a lone convolution is divided when it is at least 1/minShare of the graph's convolutions. Below
+// that (GoogLeNet's conv2/3x3_reduce, 0.8%; InceptionV3's Conv2d_1a_3x3 and Conv2d_3b_1x1) every part runs it.
+const minShare = 64
+
 // add divides the segment of ops [from, to) of the source graph.
 func (d *division) add(from, to int) error {
 	ops := d.src.Ops[from:to]
-	if d.parts > 1 && len(ops) == 1 && ops[0].Op == "CONV_2D" {
+	// A small convolution costs less to run in every part than the exchange it would need.
+	if d.parts > 1 && len(ops) == 1 && ops[0].Op == "CONV_2D" && d.cost(ops[0])*minShare >= d.total {
 		return d.splitChannels(ops[0])
 	}
 	last := len(ops) - 1
@@ -356,8 +366,11 @@ func (d *division) splitChannels(op Op) error {
 		mine.Inputs = append([]int(nil), op.Inputs...)
 		mine.Outputs = []int{x}
 		for i := 1; i < len(op.Inputs); i++ {
-			if op.Inputs[i] >= 0 {
-				mine.Inputs[i] = d.constSlice(op.Inputs[i], lo, hi)
+			if x := op.Inputs[i]; x >= 0 {
+				if t := d.src.Tensors[x]; !t.Const || len(t.Shape) == 0 || t.Shape[0] != n {
+					return errorf("CONV_2D %q: input %d is not a constant of %d channels", out.Name, i, n)
+				}
+				mine.Inputs[i] = d.constSlice(x, lo, hi)
 			}
 		}
 		d.op(mine, false)
