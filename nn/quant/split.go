@@ -11,8 +11,8 @@ import (
 //
 // The graph is cut into segments where one tensor carries everything later ops read (the output of a block).
 // A segment of branches that end in one CONCATENATION (the ops connected through their own tensors) gives its
-// branches to the parts by cost; a lone CONV_2D is divided by output channels; everything else (pooling, LRN,
-// the classifier) runs in every part. A part compiles only the ops it computes and loads only their weights.
+// branches to the parts by cost; a lone CONV_2D is divided by output channels, with the pooling that follows
+// it; everything else (LRN, the classifier) runs in every part. A part compiles only the ops it computes and loads only their weights.
 // A stage ends before such a segment's CONCATENATION: each part shares the tensors it computed for it (Share)
 // and receives the others' (Receive), then every part concatenates the whole block output itself.
 type Part struct {
@@ -47,8 +47,22 @@ func CompilePart(g *Graph, consts func(name string) ([]byte, error), part, parts
 		}
 	}
 	d := newDivision(g, consts, part, parts)
-	for _, seg := range segments(g) {
-		if err := d.add(seg[0], seg[1]); err != nil {
+	segs := segments(g)
+	for i := 0; i < len(segs); i++ {
+		from, to := segs[i][0], segs[i][1]
+		if !d.divides(g.Ops[from:to]) {
+			if err := d.add(from, to); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		// Pooling is channel by channel: the parts pool their own channels and exchange the smaller result.
+		chain := []Op{g.Ops[from]}
+		for i+1 < len(segs) && segs[i+1][1]-segs[i+1][0] == 1 && pools(g.Ops[segs[i+1][0]], chain[len(chain)-1]) {
+			i++
+			chain = append(chain, g.Ops[segs[i][0]])
+		}
+		if err := d.splitChannels(chain); err != nil {
 			return nil, err
 		}
 	}
@@ -235,13 +249,21 @@ func (d *division) op(op Op, remote bool) {
 // that (GoogLeNet's conv2/3x3_reduce, 0.8%; InceptionV3's Conv2d_1a_3x3 and Conv2d_3b_1x1) every part runs it.
 const minShare = 64
 
+// divides reports whether the segment is a lone convolution to divide by output channels: a small one costs
+// less to run in every part than the exchange it would need.
+func (d *division) divides(ops []Op) bool {
+	return d.parts > 1 && len(ops) == 1 && ops[0].Op == "CONV_2D" && d.cost(ops[0])*minShare >= d.total
+}
+
+// pools reports whether op pools the output of prev alone (channel by channel).
+func pools(op, prev Op) bool {
+	return (op.Op == "MAX_POOL_2D" || op.Op == "AVERAGE_POOL_2D") && len(op.Inputs) == 1 && len(op.Outputs) == 1 &&
+		len(prev.Outputs) == 1 && op.Inputs[0] == prev.Outputs[0]
+}
+
 // add divides the segment of ops [from, to) of the source graph.
 func (d *division) add(from, to int) error {
 	ops := d.src.Ops[from:to]
-	// A small convolution costs less to run in every part than the exchange it would need.
-	if d.parts > 1 && len(ops) == 1 && ops[0].Op == "CONV_2D" && d.cost(ops[0])*minShare >= d.total {
-		return d.splitChannels(ops[0])
-	}
 	last := len(ops) - 1
 	if d.parts == 1 || len(ops) < 3 || ops[last].Op != "CONCATENATION" {
 		for _, op := range ops {
@@ -332,14 +354,16 @@ func (d *division) cost(op Op) int64 {
 	return int64(numElements(out)) * int64(numElements(f[1:]))
 }
 
-// splitChannels divides a convolution by output channels: part k writes channels [lo, hi), a whole number of
-// panels, into a tensor of its own, which every part then concatenates into the convolution's output.
-func (d *division) splitChannels(op Op) error {
-	if len(op.Inputs) < 2 || len(op.Outputs) != 1 || op.Inputs[1] < 0 || op.Outputs[0] < 0 {
+// splitChannels divides a convolution, and the pooling that follows it (chain), by output channels: part k
+// computes channels [lo, hi), a whole number of panels, into tensors of its own, and every part then
+// concatenates the last one's pieces into the chain's output.
+func (d *division) splitChannels(chain []Op) error {
+	conv := chain[0]
+	if len(conv.Inputs) < 2 || len(conv.Outputs) != 1 || conv.Inputs[1] < 0 || conv.Outputs[0] < 0 {
 		return errorf("CONV_2D: want a filter and 1 output")
 	}
-	out := d.src.Tensors[op.Outputs[0]]
-	filter := d.src.Tensors[op.Inputs[1]]
+	out := d.src.Tensors[conv.Outputs[0]]
+	filter := d.src.Tensors[conv.Inputs[1]]
 	if len(out.Shape) != 4 || len(filter.Shape) != 4 || filter.Shape[0] != out.Shape[3] {
 		return errorf("CONV_2D %q: filter %v for output %v", out.Name, filter.Shape, out.Shape)
 	}
@@ -352,31 +376,46 @@ func (d *division) splitChannels(op Op) error {
 		if lo == hi {
 			continue
 		}
-		t := out
-		t.Name = fmt.Sprintf("%s[%d:%d]", out.Name, lo, hi)
-		t.Shape = []int{out.Shape[0], out.Shape[1], out.Shape[2], hi - lo}
-		x := d.tensor(t)
+		x := -1 // the piece of the previous op's output
+		for j, op := range chain {
+			if k != d.part && j < len(chain)-1 {
+				continue // another part's: only its last piece comes here
+			}
+			t := d.src.Tensors[op.Outputs[0]]
+			if len(t.Shape) != 4 || t.Shape[3] != n {
+				return errorf("%s %q: output %v, want %d channels", op.Op, t.Name, t.Shape, n)
+			}
+			t.Name = fmt.Sprintf("%s[%d:%d]", t.Name, lo, hi)
+			t.Shape = []int{t.Shape[0], t.Shape[1], t.Shape[2], hi - lo}
+			y := d.tensor(t)
+			if k != d.part {
+				d.op(Op{Op: op.Op, Outputs: []int{y}}, true)
+				x = y
+				break
+			}
+			mine := op
+			mine.Inputs = append([]int(nil), op.Inputs...)
+			mine.Outputs = []int{y}
+			if j > 0 {
+				mine.Inputs[0] = x
+			}
+			for i := 1; j == 0 && i < len(op.Inputs); i++ {
+				if c := op.Inputs[i]; c >= 0 {
+					if t := d.src.Tensors[c]; !t.Const || len(t.Shape) == 0 || t.Shape[0] != n {
+						return errorf("CONV_2D %q: input %d is not a constant of %d channels", out.Name, i, n)
+					}
+					mine.Inputs[i] = d.constSlice(c, lo, hi)
+				}
+			}
+			d.op(mine, false)
+			x = y
+		}
 		pieces = append(pieces, x)
 		sends[k] = []int{x}
-		if k != d.part {
-			d.op(Op{Op: op.Op, Outputs: []int{x}}, true)
-			continue
-		}
-		mine := op
-		mine.Inputs = append([]int(nil), op.Inputs...)
-		mine.Outputs = []int{x}
-		for i := 1; i < len(op.Inputs); i++ {
-			if x := op.Inputs[i]; x >= 0 {
-				if t := d.src.Tensors[x]; !t.Const || len(t.Shape) == 0 || t.Shape[0] != n {
-					return errorf("CONV_2D %q: input %d is not a constant of %d channels", out.Name, i, n)
-				}
-				mine.Inputs[i] = d.constSlice(x, lo, hi)
-			}
-		}
-		d.op(mine, false)
 	}
 	d.stages = append(d.stages, divStage{end: len(d.g.Ops), sends: sends})
-	d.op(Op{Op: "CONCATENATION", Inputs: pieces, Outputs: op.Outputs, Params: Params{Axis: 3}}, false)
+	last := chain[len(chain)-1]
+	d.op(Op{Op: "CONCATENATION", Inputs: pieces, Outputs: last.Outputs, Params: Params{Axis: 3}}, false)
 	return nil
 }
 
