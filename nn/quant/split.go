@@ -12,19 +12,19 @@ import (
 // The graph is cut into segments where one tensor carries everything later ops read (the output of a block).
 // A segment of branches that end in one CONCATENATION (the ops connected through their own tensors) gives its
 // branches to the parts by cost; a lone CONV_2D is divided by output channels, with the pooling that follows
-// it; everything else (LRN, the classifier) runs in every part. A part compiles only the ops it computes and loads only their weights.
-// A stage ends before such a segment's CONCATENATION: each part shares the tensors it computed for it (Share)
-// and receives the others' (Receive), then every part concatenates the whole block output itself.
+// it; everything else (LRN, the classifier) runs in every part. A part compiles only the ops it computes and
+// loads only their weights. A stage ends before such a segment's CONCATENATION: each part shares the tensors
+// it computed for it (Share) and receives the others' (Receive), then every part concatenates the whole block
+// output itself.
 type Part struct {
 	prog   *Program
 	part   int
 	stages []stage
-	next   int // the first step of the next stage, or of the tail after the last one
 }
 
 type stage struct {
-	end   int      // the stage runs the steps up to end
-	sends [][]slot // sends[k]: the tensors part k computes in the stage, in the order its Share writes them
+	from, to int      // the program's steps it runs
+	sends    [][]slot // sends[k]: the tensors part k computes in the stage, in the order its Share writes them
 }
 
 // CompilePart compiles part `part` (0-based) of `parts` of g, as Compile does the whole graph. Every part
@@ -71,8 +71,10 @@ func CompilePart(g *Graph, consts func(name string) ([]byte, error), part, parts
 		return nil, err
 	}
 	p := &Part{prog: c.p, part: part}
+	from := 0
 	for _, s := range d.stages {
-		st := stage{end: s.end, sends: make([][]slot, parts)}
+		st := stage{from: from, to: s.end, sends: make([][]slot, parts)}
+		from = s.end
 		for k, xs := range s.sends {
 			for _, x := range xs {
 				st.sends[k] = append(st.sends[k], c.slots[x])
@@ -89,7 +91,6 @@ func (p *Part) BeginFloat(x []float32) error {
 		return errorf("input has %d float32 values, want %d bytes of shape %v", len(x), p.prog.input.size, p.prog.input.shape)
 	}
 	copy(p.prog.input.float32s(p.prog), x)
-	p.next = 0
 	return nil
 }
 
@@ -98,14 +99,13 @@ func (p *Part) Steps() int { return len(p.stages) }
 
 // Step runs this part's share of stage i: the stages run in order, each after the previous exchange.
 func (p *Part) Step(i int) {
-	p.run(p.stages[i].end)
+	p.run(p.stages[i].from, p.stages[i].to)
 }
 
-func (p *Part) run(end int) {
-	for _, s := range p.prog.steps[p.next:end] {
+func (p *Part) run(from, to int) {
+	for _, s := range p.prog.steps[from:to] {
 		s.run(p.prog)
 	}
-	p.next = end
 }
 
 // ShareSize is the number of bytes that part computes in stage i for the others: the length of its Share.
@@ -133,7 +133,11 @@ func (p *Part) Receive(i, part int, src []byte) {
 
 // Finish runs what follows the last stage (the same in every part); then the output is the whole program's.
 func (p *Part) Finish() {
-	p.run(len(p.prog.steps))
+	from := 0
+	if n := len(p.stages); n > 0 {
+		from = p.stages[n-1].to
+	}
+	p.run(from, len(p.prog.steps))
 	p.prog.copyOutput()
 }
 
@@ -199,10 +203,9 @@ type divStage struct {
 	sends [][]int
 }
 
-// constSlice is a constant made of channels [lo, hi) along the first dimension of another.
+// constSlice is a constant made of channels [lo, hi) along the first dimension of the source's constant x.
 type constSlice struct {
-	name   string
-	lo, hi int
+	x, lo, hi int
 }
 
 func newDivision(g *Graph, consts func(string) ([]byte, error), part, parts int) *division {
@@ -221,20 +224,16 @@ func (d *division) consts(name string) ([]byte, error) {
 	if !ok {
 		return d.srcConsts(name)
 	}
-	data, err := d.srcConsts(s.name)
+	t := d.src.Tensors[s.x]
+	data, err := d.srcConsts(t.Name)
 	if err != nil {
 		return nil, err
 	}
-	for _, t := range d.src.Tensors {
-		if t.Const && t.Name == s.name {
-			if want := numElements(t.Shape) * t.Type.size(); len(data) != want {
-				return nil, errorf("constant %q: %d bytes, shape %v of %s needs %d", t.Name, len(data), t.Shape, t.Type, want)
-			}
-			row := len(data) / t.Shape[0]
-			return data[s.lo*row : s.hi*row], nil
-		}
+	if want := numElements(t.Shape) * t.Type.size(); len(data) != want {
+		return nil, errorf("constant %q: %d bytes, shape %v of %s needs %d", t.Name, len(data), t.Shape, t.Type, want)
 	}
-	return nil, errorf("constant %q is not in the graph", s.name)
+	row := len(data) / t.Shape[0]
+	return data[s.lo*row : s.hi*row], nil
 }
 
 func (d *division) op(op Op, remote bool) {
@@ -347,10 +346,13 @@ func branches(ops []Op) []int {
 
 // cost is the multiply-adds of a convolution, 0 for the rest.
 func (d *division) cost(op Op) int64 {
-	if op.Op != "CONV_2D" || len(op.Inputs) < 2 || len(op.Outputs) != 1 {
+	if op.Op != "CONV_2D" || len(op.Inputs) < 2 || len(op.Outputs) != 1 || op.Inputs[1] < 0 || op.Outputs[0] < 0 {
 		return 0
 	}
 	f, out := d.src.Tensors[op.Inputs[1]].Shape, d.src.Tensors[op.Outputs[0]].Shape
+	if len(f) == 0 {
+		return 0
+	}
 	return int64(numElements(out)) * int64(numElements(f[1:]))
 }
 
@@ -401,10 +403,12 @@ func (d *division) splitChannels(chain []Op) error {
 			}
 			for i := 1; j == 0 && i < len(op.Inputs); i++ {
 				if c := op.Inputs[i]; c >= 0 {
-					if t := d.src.Tensors[c]; !t.Const || len(t.Shape) == 0 || t.Shape[0] != n {
+					t := d.src.Tensors[c]
+					if !t.Const || len(t.Shape) == 0 || t.Shape[0] != n || len(t.ZeroPoint) != len(t.Scale) ||
+						(len(t.Scale) > 1 && len(t.Scale) != n) {
 						return errorf("CONV_2D %q: input %d is not a constant of %d channels", out.Name, i, n)
 					}
-					mine.Inputs[i] = d.constSlice(c, lo, hi)
+					mine.Inputs[i] = d.sliceConst(c, lo, hi)
 				}
 			}
 			d.op(mine, false)
@@ -419,17 +423,16 @@ func (d *division) splitChannels(chain []Op) error {
 	return nil
 }
 
-// constSlice adds the constant made of channels [lo, hi) of constant x (a filter or a bias), with their
+// sliceConst adds the constant made of channels [lo, hi) of constant x (a filter or a bias), with their
 // quantization.
-func (d *division) constSlice(x, lo, hi int) int {
+func (d *division) sliceConst(x, lo, hi int) int {
 	t := d.src.Tensors[x]
-	name := t.Name
-	t.Name = fmt.Sprintf("%s[%d:%d]", name, lo, hi)
+	t.Name = fmt.Sprintf("%s[%d:%d]", t.Name, lo, hi)
 	t.Shape = append([]int{hi - lo}, t.Shape[1:]...)
 	if len(t.Scale) > 1 {
 		t.Scale, t.ZeroPoint = t.Scale[lo:hi], t.ZeroPoint[lo:hi]
 	}
-	d.slices[t.Name] = constSlice{name, lo, hi}
+	d.slices[t.Name] = constSlice{x, lo, hi}
 	return d.tensor(t)
 }
 
