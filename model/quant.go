@@ -125,14 +125,14 @@ func openQuantPart(name string, mf *weights.Model, part, parts int) (*Part, erro
 	if err != nil {
 		return nil, err
 	}
+	if len(g.Inputs) != 1 || len(g.Outputs) != 1 || !isFloat(g, g.Inputs[0]) || !isFloat(g, g.Outputs[0]) {
+		return nil, fmt.Errorf("%s: an int8-compute graph takes the float preprocessing and gives float32 logits", name)
+	}
 	qp, err := quant.CompilePart(g, consts, part, parts)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	s := mf.Input.Size
-	if len(g.Inputs) != 1 || g.Tensors[g.Inputs[0]].Type != quant.Float32 || len(g.Outputs) != 1 || g.Tensors[g.Outputs[0]].Type != quant.Float32 {
-		return nil, fmt.Errorf("%s: an int8-compute graph takes the float preprocessing and gives float32 logits", name)
-	}
 	out := g.Tensors[g.Outputs[0]].Shape
 	m := &Model{meta: mf.Meta, classes: out[len(out)-1]}
 	input := make([]float32, s*s*3)
@@ -143,6 +143,10 @@ func openQuantPart(name string, mf *weights.Model, part, parts int) (*Part, erro
 	}
 	return &Part{info: m.Info(), top: m.top, net: qp, input: input, begin: func() error { return qp.BeginFloat(input) },
 		logits: logits, probs: make([]float32, m.classes)}, nil
+}
+
+func isFloat(g *quant.Graph, x int) bool {
+	return x >= 0 && x < len(g.Tensors) && g.Tensors[x].Type == quant.Float32
 }
 
 // classifierTaps are the tensors of an integer graph's head: the last feature map, its global average, and the
