@@ -227,16 +227,7 @@ func TestPart(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for i := 0; i < parts[0].Steps(); i++ {
-		bufs := make([][]float32, 2)
-		for k, p := range parts {
-			p.Step(i)
-			bufs[k] = make([]float32, p.ShareSize(i, k))
-			p.Share(i, bufs[k])
-		}
-		parts[0].Receive(i, 1, bufs[1])
-		parts[1].Receive(i, 0, bufs[0])
-	}
+	exchange(parts)
 	for k, p := range parts {
 		got := p.Predictions(5)
 		for r := range want {

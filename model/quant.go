@@ -15,27 +15,20 @@ import (
 
 // buildQuant compiles an integer graph (TFLite semantics) for b whose input is raw RGB pixels.
 func buildQuant(name string, mf *weights.Model, b Backend) (*Model, error) {
-	var g graph.Graph
-	if err := json.Unmarshal(mf.Config, &g); err != nil {
-		return nil, fmt.Errorf("%s: bad graph: %w", name, err)
+	g, consts, err := quantGraph(name, mf)
+	if err != nil {
+		return nil, err
 	}
-	consts := func(cn string) ([]byte, error) {
-		t, ok := mf.Tensor(cn)
-		if !ok {
-			return nil, fmt.Errorf("missing tensor %q", cn)
-		}
-		return t.Data, nil
-	}
-	taps, hasTaps := findClassifier(&g)
+	taps, hasTaps := findClassifier(g)
 	var keep []int
 	if hasTaps {
 		keep = []int{taps.fmap, taps.pooled}
 	}
-	logits := logitsOf(&g)
+	logits := logitsOf(g)
 	if logits >= 0 {
 		keep = append(keep, logits)
 	}
-	prog, err := quant.Compile(&g, consts, quant.Options{Kernels: b.Int8, Float: b.Float, Keep: keep})
+	prog, err := quant.Compile(g, consts, quant.Options{Kernels: b.Int8, Float: b.Float, Keep: keep})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -101,11 +94,58 @@ func buildQuant(name string, mf *weights.Model, b Backend) (*Model, error) {
 		}
 	}
 	if hasTaps {
-		if err := taps.attach(m, &g, prog, consts); err != nil {
+		if err := taps.attach(m, g, prog, consts); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 	}
 	return m, nil
+}
+
+// quantGraph is a model file's integer graph and its constants, read in place.
+func quantGraph(name string, mf *weights.Model) (*quant.Graph, func(string) ([]byte, error), error) {
+	var g quant.Graph
+	if err := json.Unmarshal(mf.Config, &g); err != nil {
+		return nil, nil, fmt.Errorf("%s: bad graph: %w", name, err)
+	}
+	consts := func(cn string) ([]byte, error) {
+		t, ok := mf.Tensor(cn)
+		if !ok {
+			return nil, fmt.Errorf("missing tensor %q", cn)
+		}
+		return t.Data, nil
+	}
+	return &g, consts, nil
+}
+
+// openQuantPart builds one part of an int8-compute graph, whose input is the model's float preprocessing and
+// whose output is float32 logits.
+func (b Backend) openQuantPart(name string, mf *weights.Model, part, parts int) (*Part, error) {
+	g, consts, err := quantGraph(name, mf)
+	if err != nil {
+		return nil, err
+	}
+	if len(g.Inputs) != 1 || len(g.Outputs) != 1 || !isFloat(g, g.Inputs[0]) || !isFloat(g, g.Outputs[0]) {
+		return nil, fmt.Errorf("%s: an int8-compute graph takes the float preprocessing and gives float32 logits", name)
+	}
+	qp, err := quant.CompilePart(g, consts, part, parts, quant.Options{Kernels: b.Int8, Float: b.Float})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	s := mf.Input.Size
+	out := g.Tensors[g.Outputs[0]].Shape
+	m := &Model{meta: mf.Meta, classes: out[len(out)-1]}
+	input := make([]float32, s*s*3)
+	logits := func() []float32 {
+		qp.Finish()
+		v, _ := qp.OutputFloat32()
+		return v
+	}
+	return &Part{info: m.Info(), top: m.top, net: qp, input: input, begin: func() error { return qp.BeginFloat(input) },
+		logits: logits, probs: make([]float32, m.classes)}, nil
+}
+
+func isFloat(g *quant.Graph, x int) bool {
+	return x >= 0 && x < len(g.Tensors) && g.Tensors[x].Type == quant.Float32
 }
 
 // classifierTaps are the tensors of an integer graph's head: the last feature map, its global average, and the

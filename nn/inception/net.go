@@ -1,7 +1,9 @@
 package inception
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math"
 
 	"inceptionweb/nn"
 )
@@ -66,7 +68,8 @@ func (o *op) forward(in, out *nn.Tensor, off int) {
 	}
 }
 
-// everyPart marks work that every part does itself rather than receive (pooling costs less than a message).
+// everyPart marks work that every part does itself rather than receive (pooling costs less than a message):
+// nn.Balance's owner of work that costs nothing.
 const everyPart = -1
 
 type compiledBranch struct {
@@ -245,30 +248,11 @@ func assign(s plannedStep, parts int) (owner []int, channelSplit bool) {
 	if len(s.branches) == 1 && len(s.branches[0].stem) == 0 && s.branches[0].leaves[0].l.Kind == Conv {
 		return owner, true
 	}
-	load := make([]int64, parts)
-	done := make([]bool, len(s.branches))
-	for range s.branches {
-		best := -1
-		for i, b := range s.branches {
-			if !done[i] && (best < 0 || b.flops > s.branches[best].flops) {
-				best = i
-			}
-		}
-		done[best] = true
-		if s.branches[best].flops == 0 {
-			owner[best] = everyPart
-			continue
-		}
-		p := 0
-		for i := range load {
-			if load[i] < load[p] {
-				p = i
-			}
-		}
-		owner[best] = p
-		load[p] += s.branches[best].flops
+	costs := make([]int64, len(s.branches))
+	for i, b := range s.branches {
+		costs[i] = b.flops
 	}
-	return owner, false
+	return nn.Balance(costs, parts), false
 }
 
 // New builds the network (or the part cfg.Split names) from p, folding batch norm into the convolutions.
@@ -485,29 +469,30 @@ func (n *Net) output(i int) *nn.Tensor {
 	return n.outs[i%2].View(s.h, s.w, s.c)
 }
 
-// ShareSize is the number of values part computes of step i: the length of Share's and Receive's buffers.
+// ShareSize is the number of bytes part computes of step i: the length of Share's and Receive's buffers.
 func (n *Net) ShareSize(i, part int) int {
 	size := 0
 	s := &n.steps[i]
 	for bi := range s.branches {
 		if s.branches[bi].part == part {
-			s.branches[bi].channels(func(_, c int) { size += s.h * s.w * c })
+			s.branches[bi].channels(func(_, c int) { size += s.h * s.w * c * 4 })
 		}
 	}
 	return size
 }
 
-// Share copies the channels this part computed in step i into dst (ShareSize values), for the other parts.
-func (n *Net) Share(i int, dst []float32) {
+// Share writes the channels this part computed in step i into dst (ShareSize bytes: little-endian float32s),
+// for the other parts.
+func (n *Net) Share(i int, dst []byte) {
 	n.exchange(i, n.cfg.Split.Part, dst, true)
 }
 
 // Receive writes the channels that part computed in step i, as its Share gave them, into this part's copy.
-func (n *Net) Receive(i, part int, src []float32) {
+func (n *Net) Receive(i, part int, src []byte) {
 	n.exchange(i, part, src, false)
 }
 
-func (n *Net) exchange(i, part int, buf []float32, gather bool) {
+func (n *Net) exchange(i, part int, buf []byte, gather bool) {
 	out, s := n.output(i), &n.steps[i]
 	k := 0
 	for bi := range s.branches {
@@ -517,12 +502,15 @@ func (n *Net) exchange(i, part int, buf []float32, gather bool) {
 		s.branches[bi].channels(func(off, c int) {
 			for p := 0; p < s.h*s.w; p++ {
 				px := out.Data[p*s.c+off : p*s.c+off+c]
-				if gather {
-					copy(buf[k:k+c], px)
-				} else {
-					copy(px, buf[k:k+c])
+				b := buf[k : k+4*c]
+				for j := range px {
+					if gather {
+						binary.LittleEndian.PutUint32(b[4*j:], math.Float32bits(px[j]))
+					} else {
+						px[j] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*j:]))
+					}
 				}
-				k += c
+				k += 4 * c
 			}
 		})
 	}

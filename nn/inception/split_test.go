@@ -61,10 +61,10 @@ func TestSplit(t *testing.T) {
 			}
 			shared := 0
 			for i := 0; i < nets[0].Steps(); i++ {
-				bufs := make([][]float32, parts)
+				bufs := make([][]byte, parts)
 				for k, n := range nets {
 					n.Step(i)
-					bufs[k] = make([]float32, n.ShareSize(i, k))
+					bufs[k] = make([]byte, n.ShareSize(i, k))
 					n.Share(i, bufs[k])
 					shared += len(bufs[k])
 				}
@@ -84,7 +84,7 @@ func TestSplit(t *testing.T) {
 					}
 				}
 			}
-			t.Logf("%s, %d parts: %d values swapped per image", tc.arch.Name, parts, shared)
+			t.Logf("%s, %d parts: %d bytes swapped per image", tc.arch.Name, parts, shared)
 		}
 	}
 	if inceptionv3.FLOPs() != 11426432192 {

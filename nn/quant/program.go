@@ -98,6 +98,7 @@ type compiler struct {
 	p       *Program
 	slots   []slot
 	keep    []int
+	remote  []bool // per op: its outputs come from another part, it runs nothing (CompilePart)
 	maxAcc  int
 	maxCols int
 }
@@ -114,6 +115,12 @@ func (c *compiler) compile() error {
 		return err
 	}
 	for i, op := range g.Ops {
+		if c.remote != nil && c.remote[i] {
+			// Another part computes its outputs (see CompilePart).
+			c.p.steps = append(c.p.steps, nop{})
+			c.p.ops = append(c.p.ops, string(op.Op))
+			continue
+		}
 		s, err := c.build(op)
 		if err != nil {
 			return fmt.Errorf("quant: op %d %s: %w", i, op.Op, err)
@@ -244,6 +251,11 @@ func (p *Program) exec() {
 	for _, s := range p.steps {
 		s.run(p)
 	}
+	p.copyOutput()
+}
+
+// copyOutput copies the output out of the arena into outBuf, in the model output's own type.
+func (p *Program) copyOutput() {
 	src := p.output.data(p)
 	if p.output.signed {
 		for i, v := range src {

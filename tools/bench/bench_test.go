@@ -90,7 +90,7 @@ func TestResultReachesItsMeasurement(t *testing.T) {
 func testModels() []benchModel {
 	return []benchModel{
 		{Name: "googlenet", Family: googlenet, Entry: "googlenet", Compute: computeFloat, Size: 224, Split: true},
-		{Name: "googlenet_int8", Family: googlenet, Entry: "googlenet_int8", Compute: computeInt8, Size: 224},
+		{Name: "googlenet_int8", Family: googlenet, Entry: "googlenet_int8", Compute: computeInt8, Size: 224, Split: true},
 		{Name: "inception_v3", Family: inception, Entry: "inception_v3_synthetic", Compute: computeFloat, Size: 299, Split: true},
 		{Name: "inception_v3_int8", Family: inception, Entry: "inception_v3_synthetic_int8", Missing: "not in build/bench-models/index.json"},
 		{Name: mobileU8, Family: mobilenet, Entry: mobileU8, Compute: computeInt8, Size: 224},
@@ -132,6 +132,7 @@ func TestPlan(t *testing.T) {
 		{"inceptionweb (SIMD, split)", "googlenet", "float32", 2},
 		{"inceptionweb (SIMD)", "googlenet_int8", "int8", 1},
 		{"inceptionweb (SIMD, round-robin)", "googlenet_int8", "int8", 2},
+		{"inceptionweb (SIMD, split)", "googlenet_int8", "int8", 2},
 		{"inceptionweb (SIMD)", "inception_v3", "float32", 1},
 		{"inceptionweb (SIMD, round-robin)", "inception_v3", "float32", 2},
 		{"inceptionweb (SIMD, split)", "inception_v3", "float32", 2},
@@ -157,7 +158,7 @@ func TestPlan(t *testing.T) {
 	}
 
 	// -only keeps the ids of the full plan, so results still find their tab.
-	if got := plan(testModels(), testData, options{Kernels: []string{"simd"}, Workers: []int{1, 2}, Only: "tflite"}); len(got) != 1 || pageID(got[0].Page) != pageID(ms[14].Page) {
+	if got := plan(testModels(), testData, options{Kernels: []string{"simd"}, Workers: []int{1, 2}, Only: "tflite"}); len(got) != 1 || pageID(got[0].Page) != pageID(ms[15].Page) {
 		t.Errorf("-only tflite: %+v", got)
 	}
 	// Pure Go adds rows of its own, never split; a reference whose file is not served has no row.
@@ -168,7 +169,7 @@ func TestPlan(t *testing.T) {
 	}
 	wantEngines := []string{
 		"inceptionweb (pure Go) googlenet", "inceptionweb (SIMD) googlenet", "inceptionweb (SIMD, split) googlenet",
-		"inceptionweb (pure Go) googlenet_int8", "inceptionweb (SIMD) googlenet_int8",
+		"inceptionweb (pure Go) googlenet_int8", "inceptionweb (SIMD) googlenet_int8", "inceptionweb (SIMD, split) googlenet_int8",
 		"inceptionweb (pure Go) inception_v3", "inceptionweb (SIMD) inception_v3", "inceptionweb (SIMD, split) inception_v3",
 		"inceptionweb (pure Go) mobilenet_v2_uint8", "inceptionweb (SIMD) mobilenet_v2_uint8",
 		ort1 + " googlenet", ort2 + " googlenet",

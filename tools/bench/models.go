@@ -114,7 +114,7 @@ func openModel(m *benchModel) (native, error) {
 	n.Input, n.Quant = info.Input, info.Quantization
 	m.Size = info.Input.Size
 	m.Compute = info.Compute // the file says (weights.Meta.Compute); index.json repeats it
-	m.Split = mod.CanSplit() && m.Compute == computeFloat
+	m.Split = mod.CanSplit()
 	pix := testImage(m.Size)
 	s, err := mod.Scores(pix, m.Size)
 	if err != nil {

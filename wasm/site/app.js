@@ -414,10 +414,11 @@ globalThis.InceptionWeb = (() => {
 	// each worker. A model load resolves as soon as the first worker holds the model, so the page answers
 	// with one worker while the others start: they are started and loaded one after another in the background
 	// (onWorkers(ready, size) reports each), so they do not slow the first one down. A worker that crashes is
-	// replaced and given the model again; its image fails, the others carry on. With 2+ workers and
-	// InceptionV3, each worker also holds a part of the split network, and once every worker holds its part a
-	// lone image runs on all of them at once (classifyPart; the workers swap channels through MessagePorts of
-	// their own); a crash then stops every job and the page loads the model again (onCrash's recovered false).
+	// replaced and given the model again; its image fails, the others carry on. With 2+ workers and a network
+	// that splits (InceptionV3 and GoogLeNet, float or int8), each worker also holds a part of the split
+	// network, and once every worker holds its part a lone image runs on all of them at once (classifyPart; the
+	// workers swap their results through MessagePorts of their own); a crash then stops every job and the page
+	// loads the model again (onCrash's recovered false).
 	class Pool {
 		constructor(size, onCrash, onWorkers) {
 			this.onCrash = onCrash;

@@ -20,9 +20,10 @@
 // load's gpu ("auto", "gpu" or "cpu") says whether a float model may run on WebGPU (see gpu.go); the reply's
 // gpu is then true, and a classify reply may carry fallback (the GPU failed, the CPU answered) and kernels.
 //
-// With parts > 1 and an InceptionV3 model, load also builds this worker's part of the split network (split is
-// then true), and peers[k] is a MessagePort to the worker holding part k. classifyPart goes to every worker of
-// the pool at once; they swap channels through those ports (see split.go).
+// With parts > 1 and a model that can be split (model.CanSplit: InceptionV3 and GoogLeNet, float or int8
+// compute), load also builds this worker's part of the split network (split is then true), and peers[k] is a
+// MessagePort to the worker holding part k. classifyPart goes to every worker of the pool at once; they swap
+// their results through those ports (see split.go).
 //
 // Every failure comes back as {type: "error", id, message}; the worker stays usable.
 package worker

@@ -6,15 +6,16 @@ import (
 	"fmt"
 	"syscall/js"
 	"time"
-	"unsafe"
 
 	"inceptionweb/model"
 )
 
-// split is this worker's part of a network split across the pool. After each step it posts its channels to
-// every peer through a MessagePort (the ArrayBuffer is transferred, not copied) and waits for theirs. A peer
-// sends each buffer back once it has read it, and the buffer carries the same step of the next image:
-// allocating ~13 MB of fresh ArrayBuffers per image measured several times slower than the copies themselves.
+// split is this worker's part of a network split across the pool. After each step it posts its results (the
+// bytes of the channels or tensors it computed) to every peer through a MessagePort (the ArrayBuffer is
+// transferred, not copied) and waits for theirs; a step where a part computes nothing for the others sends
+// nothing. A peer sends each buffer back once it has read it, and the buffer carries the same step of the next
+// image: allocating ~13 MB of fresh ArrayBuffers per image measured several times slower than the copies
+// themselves.
 type split struct {
 	part  *model.Part
 	index int
@@ -23,10 +24,10 @@ type split struct {
 	spare [][]js.Value // spare[k][i]: a buffer part k sent back, for step i
 	funcs []js.Func
 	done  chan struct{} // closed when the model is replaced: a waiting image gives up
-	buf   []float32     // channels on their way out or in, reused
+	buf   []byte        // results on their way out or in, reused
 }
 
-// Messages between parts: {step, data} carries part of step i's output; {step, back} returns a buffer.
+// Messages between parts: {step, data} carries a part's results of step i; {step, back} returns a buffer.
 
 func newSplit(p *model.Part, index, parts int, ports js.Value) *split {
 	s := &split{part: p, index: index, peers: make([]js.Value, parts), inbox: make([]chan js.Value, parts),
@@ -35,8 +36,9 @@ func newSplit(p *model.Part, index, parts int, ports js.Value) *split {
 		if k == index {
 			continue
 		}
-		// A peer is at most one step ahead, so a few slots are enough; the handler must never block.
-		ch := make(chan js.Value, 8)
+		// A peer sends at most one message a step and is never an image ahead (the page waits for every part's
+		// answer), so a slot per step is enough; the handler must never block.
+		ch := make(chan js.Value, p.Steps())
 		spare := make([]js.Value, p.Steps())
 		f := js.FuncOf(func(_ js.Value, args []js.Value) any {
 			msg := args[0].Get("data")
@@ -92,7 +94,7 @@ func (w *worker) classifyPart(id int, msg js.Value) {
 		s.part.Step(i)
 		s.send(i)
 		for k := range s.peers {
-			if k == s.index {
+			if k == s.index || s.part.ShareSize(i, k) == 0 {
 				continue
 			}
 			if err := s.receive(i, k); err != nil {
@@ -107,25 +109,29 @@ func (w *worker) classifyPart(id int, msg js.Value) {
 	post(reply)
 }
 
-// send posts this part's channels of step i to every peer.
+// send posts this part's results of step i to every peer.
 func (s *split) send(i int) {
-	vals := s.values(s.part.ShareSize(i, s.index))
-	s.part.Share(i, vals)
+	n := s.part.ShareSize(i, s.index)
+	if n == 0 {
+		return
+	}
+	b := s.bytes(n)
+	s.part.Share(i, b)
 	for k, port := range s.peers {
 		if k == s.index {
 			continue
 		}
 		buf := s.spare[k][i]
 		s.spare[k][i] = js.Undefined()
-		if !buf.Truthy() || buf.Get("byteLength").Int() != len(vals)*4 {
-			buf = js.Global().Get("ArrayBuffer").New(len(vals) * 4)
+		if !buf.Truthy() || buf.Get("byteLength").Int() != n {
+			buf = js.Global().Get("ArrayBuffer").New(n)
 		}
-		js.CopyBytesToJS(js.Global().Get("Uint8Array").New(buf), floatBytes(vals))
+		js.CopyBytesToJS(js.Global().Get("Uint8Array").New(buf), b)
 		port.Call("postMessage", map[string]any{"step": i, "data": buf}, []any{buf})
 	}
 }
 
-// receive waits for part k's channels of step i, takes them and sends the buffer back.
+// receive waits for part k's results of step i, takes them and sends the buffer back.
 func (s *split) receive(i, k int) error {
 	var msg js.Value
 	select {
@@ -138,28 +144,20 @@ func (s *split) receive(i, k int) error {
 	}
 	data := msg.Get("data")
 	n := s.part.ShareSize(i, k)
-	if got := data.Get("byteLength").Int(); got != n*4 {
-		return fmt.Errorf("step %d: part %d sent %d bytes, want %d", i, k+1, got, n*4)
+	if got := data.Get("byteLength").Int(); got != n {
+		return fmt.Errorf("step %d: part %d sent %d bytes, want %d", i, k+1, got, n)
 	}
-	buf := s.values(n)
-	js.CopyBytesToGo(floatBytes(buf), js.Global().Get("Uint8Array").New(data))
-	s.part.Receive(i, k, buf)
+	b := s.bytes(n)
+	js.CopyBytesToGo(b, js.Global().Get("Uint8Array").New(data))
+	s.part.Receive(i, k, b)
 	s.peers[k].Call("postMessage", map[string]any{"step": i, "back": data}, []any{data})
 	return nil
 }
 
-// values returns the reused buffer with room for n values.
-func (s *split) values(n int) []float32 {
+// bytes returns the reused buffer with room for n bytes.
+func (s *split) bytes(n int) []byte {
 	if cap(s.buf) < n {
-		s.buf = make([]float32, n)
+		s.buf = make([]byte, n)
 	}
 	return s.buf[:n]
-}
-
-// floatBytes views float32s as their little-endian bytes (wasm is little-endian).
-func floatBytes(f []float32) []byte {
-	if len(f) == 0 {
-		return nil
-	}
-	return unsafe.Slice((*byte)(unsafe.Pointer(&f[0])), len(f)*4)
 }
