@@ -102,8 +102,8 @@ func buildQuant(name string, mf *weights.Model, b Backend) (*Model, error) {
 }
 
 // quantGraph is a model file's integer graph and its constants, read in place.
-func quantGraph(name string, mf *weights.Model) (*quant.Graph, func(string) ([]byte, error), error) {
-	var g quant.Graph
+func quantGraph(name string, mf *weights.Model) (*graph.Graph, func(string) ([]byte, error), error) {
+	var g graph.Graph
 	if err := json.Unmarshal(mf.Config, &g); err != nil {
 		return nil, nil, fmt.Errorf("%s: bad graph: %w", name, err)
 	}
@@ -144,8 +144,8 @@ func (b Backend) openQuantPart(name string, mf *weights.Model, part, parts int) 
 		logits: logits, probs: make([]float32, m.classes)}, nil
 }
 
-func isFloat(g *quant.Graph, x int) bool {
-	return x >= 0 && x < len(g.Tensors) && g.Tensors[x].Type == quant.Float32
+func isFloat(g *graph.Graph, x int) bool {
+	return x >= 0 && x < len(g.Tensors) && g.Tensors[x].Type == graph.Float32
 }
 
 // classifierTaps are the tensors of an integer graph's head: the last feature map, its global average, and the
