@@ -220,6 +220,45 @@ func TestLayers(t *testing.T) {
 	}
 }
 
+// TestRandomLayers checks convolutions, depthwise convolutions and pooling of random shapes, strides and
+// paddings against the CPU.
+func TestRandomLayers(t *testing.T) {
+	d := testDevice(t)
+	r := rand.New(rand.NewPCG(9, 10))
+	for trial := range 24 {
+		h, w, c := 1+r.IntN(20), 1+r.IntN(20), 1+r.IntN(40)
+		kh, kw := 1+r.IntN(5), 1+r.IntN(5)
+		stride := 1 + r.IntN(3)
+		pr := graph.Params{Padding: graph.Same, StrideH: stride, StrideW: stride, Activation: []graph.Activation{"", graph.ReLU, graph.ReLU6}[r.IntN(3)]}
+		if r.IntN(2) == 0 {
+			pr.Padding, pr.Pads = graph.Explicit, []int{r.IntN(kh), r.IntN(kw), r.IntN(kh), r.IntN(kw)}
+		}
+		b := newBuilder(uint64(100 + trial))
+		x := b.tensor(1, h, w, c)
+		oh, _, err1 := pr.Window(0, h, kh, stride, 1)
+		ow, _, err2 := pr.Window(1, w, kw, stride, 1)
+		if err1 != nil || err2 != nil || oh < 1 || ow < 1 {
+			continue
+		}
+		var out int
+		kind := trial % 3
+		switch kind {
+		case 0:
+			out = b.conv(x, c, 1+r.IntN(70), kh, kw, oh, ow, pr)
+		case 1:
+			wt := b.constant(0.5, c, kh, kw, 1)
+			out = b.op("DEPTHWISE_CONV_2D", pr, b.tensor(1, oh, ow, c), x, wt, b.constant(0.1, c))
+		default:
+			pr.FilterH, pr.FilterW, pr.CountPadding = kh, kw, r.IntN(2) == 0
+			out = b.op([]string{"MAX_POOL_2D", "AVERAGE_POOL_2D"}[r.IntN(2)], pr, b.tensor(1, oh, ow, c), x)
+		}
+		b.g.Inputs, b.g.Outputs = []int{x}, []int{out}
+		t.Run(fmt.Sprintf("%d %dx%dx%d %dx%d/%d %v", kind, h, w, c, kh, kw, stride, pr.Pads), func(t *testing.T) {
+			compare(t, d, b.g, b.weight, 1e-5)
+		})
+	}
+}
+
 // randomParams gives a network of inception blocks random parameters of the right scale, seeded by name.
 type randomParams struct{}
 
