@@ -84,6 +84,7 @@ const (
 	usageMapRead  = 0x0001
 	usageCopySrc  = 0x0004
 	usageCopyDst  = 0x0008
+	usageUniform  = 0x0040
 	usageStorage  = 0x0080
 	mapModeRead   = 0x0001
 	storageUsages = usageStorage | usageCopySrc | usageCopyDst
@@ -127,9 +128,16 @@ func (d *Device) Load(p *Plan) (prog *Program, err error) {
 				"compute": map[string]any{"module": module, "entryPoint": "main"}})
 			d.pipelines[k.Code] = pipe
 		}
-		entries := make([]any, len(k.Bindings))
+		entries := make([]any, len(k.Bindings), len(k.Bindings)+1)
 		for j, b := range k.Bindings {
 			entries[j] = map[string]any{"binding": j, "resource": map[string]any{"buffer": prog.bufs[b]}}
+		}
+		if len(k.Uniforms) > 0 {
+			ub := d.dev.Call("createBuffer", map[string]any{"size": 4 * len(k.Uniforms), "usage": usageUniform, "mappedAtCreation": true})
+			js.CopyBytesToJS(js.Global().Get("Uint8Array").New(ub.Call("getMappedRange")), wordsOf(k.Uniforms))
+			ub.Call("unmap")
+			prog.bufs = append(prog.bufs, ub) // released with the others
+			entries = append(entries, map[string]any{"binding": len(k.Bindings), "resource": map[string]any{"buffer": ub}})
 		}
 		group := d.dev.Call("createBindGroup", map[string]any{"layout": pipe.Call("getBindGroupLayout", 0), "entries": entries})
 		prog.pipes, prog.groups = append(prog.pipes, pipe), append(prog.groups, group)
@@ -180,6 +188,10 @@ func (p *Program) Release() {
 		p.readback.Call("destroy")
 	}
 	p.bufs = nil
+}
+
+func wordsOf(v []uint32) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), 4*len(v))
 }
 
 func bytesOf(v []float32) []byte {

@@ -44,8 +44,9 @@ type Const struct {
 type Kernel struct {
 	Name string // the operator and its output tensor, for errors and profiles
 	Code string // WGSL, entry point "main"
-	// Bindings are buffer indexes, bound at @binding(0), (1), ... of @group(0).
+	// Bindings are buffer indexes, bound at @binding(0), (1), ... of @group(0); the uniforms come after them.
 	Bindings []int
+	Uniforms []uint32 // the layer's shapes and parameters (struct P in Code), a multiple of 4 words
 	// Groups is the number of workgroups along x and y.
 	Groups [2]int
 }
@@ -285,16 +286,17 @@ func (c *compiler) input(op graph.Op, k int) (*place, error) {
 	return c.places[op.Inputs[k]], nil
 }
 
-func (c *compiler) add(op graph.Op, code string, items int, bindings ...int) {
+// add adds a kernel of one invocation per item.
+func (c *compiler) add(op graph.Op, code string, uniforms []uint32, items int, bindings ...int) {
 	groups := (items + workgroup - 1) / workgroup
-	c.addGroups(op, code, groups, bindings...)
+	c.addGroups(op, code, uniforms, groups, bindings...)
 }
 
 // addGroups adds a kernel of n workgroups, laid out in rows of at most maxGroups.
-func (c *compiler) addGroups(op graph.Op, code string, n int, bindings ...int) {
+func (c *compiler) addGroups(op graph.Op, code string, uniforms []uint32, n int, bindings ...int) {
 	x, y := min(n, maxGroups), (n+maxGroups-1)/maxGroups
 	c.plan.Kernels = append(c.plan.Kernels, Kernel{Name: string(op.Op) + " " + c.g.Tensors[op.Outputs[0]].Name,
-		Code: code, Bindings: bindings, Groups: [2]int{x, max(y, 1)}})
+		Code: code, Uniforms: uniforms, Bindings: bindings, Groups: [2]int{x, max(y, 1)}})
 }
 
 // window is a convolution's or pooling's geometry, from the graph's padding rule (nn/graph's).
@@ -380,8 +382,8 @@ func (c *compiler) op(op graph.Op) error {
 			win = window{kh: 1, kw: 1, sh: 1, sw: 1}
 			n, k = ws[0], ws[1]
 		}
-		code, groups := convWGSL(x, out, win, act)
-		c.addGroups(op, code, groups, x.buf, out.buf, c.constBuffer(packKN(w, n, k)), c.constBuffer(padTo4(b)))
+		code, u, groups := convWGSL(x, out, win, act)
+		c.addGroups(op, code, u, groups, x.buf, out.buf, c.constBuffer(packKN(w, n, k)), c.constBuffer(padTo4(b)))
 	case graph.DepthwiseConv2D:
 		w, ws, err := c.constant(op, 1)
 		if err != nil {
@@ -399,8 +401,8 @@ func (c *compiler) op(op graph.Op) error {
 		if err != nil {
 			return err
 		}
-		code, items := depthwiseWGSL(x, out, win, act)
-		c.add(op, code, items, x.buf, out.buf, c.constBuffer(packKN(w, x.c, ws[1]*ws[2])), c.constBuffer(padTo4(b)))
+		code, u, items := depthwiseWGSL(x, out, win, act)
+		c.add(op, code, u, items, x.buf, out.buf, c.constBuffer(packKN(w, x.c, ws[1]*ws[2])), c.constBuffer(padTo4(b)))
 	case graph.MaxPool2D, graph.AveragePool2D:
 		win, err := windowOf(op.Params, x, out, op.Params.FilterH, op.Params.FilterW)
 		if err != nil {
@@ -409,8 +411,8 @@ func (c *compiler) op(op graph.Op) error {
 		if x.c != out.c {
 			return fmt.Errorf("pooling %d channels to %d", x.c, out.c)
 		}
-		code, items := poolWGSL(x, out, win, op.Op == graph.MaxPool2D, op.Params.CountPadding, act)
-		c.add(op, code, items, x.buf, out.buf)
+		code, u, items := poolWGSL(x, out, win, op.Op == graph.MaxPool2D, op.Params.CountPadding, act)
+		c.add(op, code, u, items, x.buf, out.buf)
 	case graph.LRN:
 		pr := op.Params
 		if pr.Size < 1 || pr.Size%2 == 0 || pr.Size > 64 || !(pr.Alpha >= 0) || !(pr.Beta >= 0) || !(pr.Bias > 0) {
@@ -419,8 +421,8 @@ func (c *compiler) op(op graph.Op) error {
 		if x.h != out.h || x.w != out.w || x.c != out.c {
 			return fmt.Errorf("%dx%dx%d -> %dx%dx%d", x.h, x.w, x.c, out.h, out.w, out.c)
 		}
-		code, items := lrnWGSL(x, out, pr.Size, pr.Alpha, pr.Beta, pr.Bias)
-		c.add(op, code, items, x.buf, out.buf)
+		code, u, items := lrnWGSL(x, out, pr.Size, pr.Alpha, pr.Beta, pr.Bias)
+		c.add(op, code, u, items, x.buf, out.buf)
 	case graph.Concatenation:
 		if op.Params.Axis != 3 {
 			return unsupported("concatenation along axis %d", op.Params.Axis)
@@ -436,8 +438,8 @@ func (c *compiler) op(op graph.Op) error {
 			}
 			dst := &place{buf: out.buf, off: out.off + off, stride: out.stride, h: out.h, w: out.w, c: t.c}
 			if t.buf != dst.buf || t.off != dst.off || t.stride != dst.stride {
-				code, items := copyWGSL(t, dst)
-				c.add(op, code, items, t.buf, dst.buf)
+				code, u, items := copyWGSL(t, dst)
+				c.add(op, code, u, items, t.buf, dst.buf)
 			}
 			off += t.c
 		}
@@ -452,14 +454,14 @@ func (c *compiler) op(op graph.Op) error {
 		if y.h != x.h || y.w != x.w || y.c != x.c || out.h != x.h || out.w != x.w || out.c != x.c {
 			return unsupported("add without matching shapes")
 		}
-		code, items := addWGSL(x, y, out, act)
-		c.add(op, code, items, x.buf, y.buf, out.buf)
+		code, u, items := addWGSL(x, y, out, act)
+		c.add(op, code, u, items, x.buf, y.buf, out.buf)
 	case graph.Mean:
 		if !slices.Equal(op.Params.Axes, []int{1, 2}) || out.c != x.c || out.h*out.w != 1 {
 			return unsupported("mean over axes %v", op.Params.Axes)
 		}
-		code, items := meanWGSL(x, out)
-		c.add(op, code, items, x.buf, out.buf)
+		code, u, items := meanWGSL(x, out)
+		c.add(op, code, u, items, x.buf, out.buf)
 	case graph.Reshape, graph.Quantize:
 		if x.h*x.w*x.c != out.h*out.w*out.c {
 			return fmt.Errorf("%d values -> %d", x.h*x.w*x.c, out.h*out.w*out.c)
@@ -470,8 +472,8 @@ func (c *compiler) op(op graph.Op) error {
 		flat := func(p *place) *place {
 			return &place{buf: p.buf, off: p.off, stride: 1, h: 1, w: p.h * p.w * p.c, c: 1}
 		}
-		code, items := copyWGSL(flat(x), flat(out))
-		c.add(op, code, items, x.buf, out.buf)
+		code, u, items := copyWGSL(flat(x), flat(out))
+		c.add(op, code, u, items, x.buf, out.buf)
 	default:
 		return unsupported("operator %s", op.Op)
 	}

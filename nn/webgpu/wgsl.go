@@ -2,38 +2,67 @@ package webgpu
 
 import (
 	"fmt"
+	"math"
+	"regexp"
 	"strings"
 )
 
-// The shaders. Each is specialised to one layer: shapes, strides and offsets are WGSL constants, so the
-// compiler folds the index arithmetic and identical layers share one pipeline (the device caches by code).
-// Activations are NHWC float32 arrays; a tensor may be a channel slice of a wider one (a branch written
-// straight into its concatenation), so every access goes through a pixel stride and a channel offset.
+// The shaders. A layer's shapes, strides and offsets are its uniforms (struct P, read as p.NAME), so the layers
+// of one kind and activation share one pipeline: compiling a pipeline per layer took a minute for GoogLeNet on
+// SwiftShader. Activations are NHWC float32 arrays; a tensor may be a channel slice of a wider one (a branch
+// written straight into its concatenation), so every access goes through a pixel stride and a channel offset.
 
 // workgroup is the size of the one-dimensional workgroups of the element-wise shaders.
 const workgroup = 64
 
-// consts writes WGSL constant declarations, in order, from name/value pairs (u32 unless the value is an
-// int32, then i32; float32 as f32).
-func consts(b *strings.Builder, kv ...any) {
+// shader is a shader's body being written and its uniforms.
+type shader struct {
+	strings.Builder
+	fields []string // "NAME: type"
+	values []uint32
+}
+
+// consts adds uniforms, in order, from name/value pairs (u32 unless the value is an int32, then i32; float32
+// as f32).
+func consts(s *shader, kv ...any) {
 	for i := 0; i < len(kv); i += 2 {
+		name := kv[i].(string)
 		switch v := kv[i+1].(type) {
 		case int:
-			fmt.Fprintf(b, "const %s: u32 = %du;\n", kv[i], v)
+			s.fields, s.values = append(s.fields, name+": u32"), append(s.values, uint32(v))
 		case int32:
-			fmt.Fprintf(b, "const %s: i32 = %d;\n", kv[i], v)
+			s.fields, s.values = append(s.fields, name+": i32"), append(s.values, uint32(v))
 		case float32:
-			fmt.Fprintf(b, "const %s: f32 = %g;\n", kv[i], v)
+			s.fields, s.values = append(s.fields, name+": f32"), append(s.values, math.Float32bits(v))
 		default:
-			panic(fmt.Sprintf("webgpu: constant %v of type %T", kv[i], v))
+			panic(fmt.Sprintf("webgpu: uniform %v of type %T", kv[i], v))
 		}
 	}
 }
 
-// placeConsts declares a tensor's shape and layout under a prefix: <p>H, <p>W, <p>C, <p>S (floats from one
-// pixel to the next), <p>O (the first channel's offset).
-func placeConsts(b *strings.Builder, prefix string, p *place) {
-	consts(b, prefix+"H", p.h, prefix+"W", p.w, prefix+"C", p.c, prefix+"S", p.stride, prefix+"O", p.off)
+// placeConsts adds a tensor's shape and layout under a prefix: <p>H, <p>W, <p>C, <p>S (floats from one pixel
+// to the next), <p>O (the first channel's offset).
+func placeConsts(s *shader, prefix string, p *place) {
+	consts(s, prefix+"H", p.h, prefix+"W", p.w, prefix+"C", p.c, prefix+"S", p.stride, prefix+"O", p.off)
+}
+
+// done returns the shader's code, its uniforms bound after its storage buffers, and their values (padded to
+// the 16 bytes a uniform buffer is made of).
+func (s *shader) done(storage int) (code string, uniforms []uint32) {
+	var b shader
+	b.WriteString("struct P {\n")
+	for _, f := range s.fields {
+		fmt.Fprintf(&b, "\t%s,\n", f)
+	}
+	fmt.Fprintf(&b, "};\n@group(0) @binding(%d) var<uniform> p: P;\n", storage)
+	body := s.String()
+	for _, f := range s.fields {
+		name := f[:strings.Index(f, ":")]
+		body = regexp.MustCompile(`\b`+name+`\b`).ReplaceAllString(body, "p."+name)
+	}
+	b.WriteString(body)
+	uniforms = append(s.values, make([]uint32, (4-len(s.values)%4)%4)...)
+	return b.String(), uniforms
 }
 
 // activationWGSL is the body of act(v), the fused activation on four values.
@@ -71,8 +100,8 @@ const (
 // convWGSL is CONV_2D (and FULLY_CONNECTED, a 1x1 convolution of one pixel) as an implicit GEMM: M output
 // pixels by N channels over K = KH*KW*C, the input's receptive fields read in place (zero outside the
 // image). Bindings: x, y, the filter as [K][N4] vec4s (packKN), the bias as vec4s.
-func convWGSL(x, y *place, win window, act string) (code string, groups int) {
-	var b strings.Builder
+func convWGSL(x, y *place, win window, act string) (code string, uniforms []uint32, groups int) {
+	var b shader
 	placeConsts(&b, "X", x)
 	placeConsts(&b, "Y", y)
 	m, n4 := y.h*y.w, (y.c+3)/4
@@ -149,13 +178,14 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
 	store(m0 + r + 3u, n4, a3 + bias);
 }
 `, convTM, convTN4, convKC, act)
-	return b.String(), mt * nt
+	code, uniforms = b.done(4)
+	return code, uniforms, mt * nt
 }
 
 // depthwiseWGSL is DEPTHWISE_CONV_2D (multiplier 1), one invocation per output pixel and four channels.
 // Bindings: x, y, the filter as [taps][C4] vec4s, the bias as vec4s.
-func depthwiseWGSL(x, y *place, win window, act string) (code string, items int) {
-	var b strings.Builder
+func depthwiseWGSL(x, y *place, win window, act string) (code string, uniforms []uint32, items int) {
+	var b shader
 	placeConsts(&b, "X", x)
 	placeConsts(&b, "Y", y)
 	c4 := (x.c + 3) / 4
@@ -195,13 +225,14 @@ fn act(v: vec4<f32>) -> vec4<f32> { %s }
 	}
 }
 `, act, elementwiseMain)
-	return b.String(), items
+	code, uniforms = b.done(4)
+	return code, uniforms, items
 }
 
 // poolWGSL is MAX_POOL_2D or AVERAGE_POOL_2D, one invocation per output value. The average divides by the
 // taps inside the image, or by the whole window with countPad (PyTorch's count_include_pad).
-func poolWGSL(x, y *place, win window, isMax, countPad bool, act string) (code string, items int) {
-	var b strings.Builder
+func poolWGSL(x, y *place, win window, isMax, countPad bool, act string) (code string, uniforms []uint32, items int) {
+	var b shader
 	placeConsts(&b, "X", x)
 	placeConsts(&b, "Y", y)
 	items = y.h * y.w * y.c
@@ -233,12 +264,13 @@ fn act(v: vec4<f32>) -> vec4<f32> { %s }
 	y[m * YS + YO + c] = act(vec4<f32>(s)).x;
 }
 `, elementwiseHeader, act, elementwiseMain, init, combine, finish)
-	return b.String(), items
+	code, uniforms = b.done(2)
+	return code, uniforms, items
 }
 
 // lrnWGSL is Caffe's LRN across channels: y = x / (bias + alpha/size * sum of the window's squares)^beta.
-func lrnWGSL(x, y *place, size int, alpha, beta, bias float32) (code string, items int) {
-	var b strings.Builder
+func lrnWGSL(x, y *place, size int, alpha, beta, bias float32) (code string, uniforms []uint32, items int) {
+	var b shader
 	placeConsts(&b, "X", x)
 	placeConsts(&b, "Y", y)
 	items = y.h * y.w * y.c
@@ -262,12 +294,13 @@ func lrnWGSL(x, y *place, size int, alpha, beta, bias float32) (code string, ite
 	y[m * YS + YO + c] = %s;
 }
 `, elementwiseHeader, elementwiseMain, power)
-	return b.String(), items
+	code, uniforms = b.done(2)
+	return code, uniforms, items
 }
 
 // meanWGSL is the spatial MEAN, one invocation per channel.
-func meanWGSL(x, y *place) (code string, items int) {
-	var b strings.Builder
+func meanWGSL(x, y *place) (code string, uniforms []uint32, items int) {
+	var b shader
 	placeConsts(&b, "X", x)
 	placeConsts(&b, "Y", y)
 	items = x.c
@@ -280,12 +313,13 @@ func meanWGSL(x, y *place) (code string, items int) {
 	y[YO + i] = s * (1.0 / f32(XH * XW));
 }
 `, elementwiseHeader, elementwiseMain)
-	return b.String(), items
+	code, uniforms = b.done(2)
+	return code, uniforms, items
 }
 
 // addWGSL is ADD of two tensors of one shape, with the fused activation. Bindings: a, b, y.
-func addWGSL(a, bb, y *place, act string) (code string, items int) {
-	var b strings.Builder
+func addWGSL(a, bb, y *place, act string) (code string, uniforms []uint32, items int) {
+	var b shader
 	placeConsts(&b, "A", a)
 	placeConsts(&b, "B", bb)
 	placeConsts(&b, "Y", y)
@@ -302,13 +336,14 @@ fn act(v: vec4<f32>) -> vec4<f32> { %s }
 	y[m * YS + YO + c] = act(vec4<f32>(a[m * AS + AO + c] + b[m * BS + BO + c])).x;
 }
 `, act, elementwiseMain)
-	return b.String(), items
+	code, uniforms = b.done(3)
+	return code, uniforms, items
 }
 
 // copyWGSL copies a tensor into another place of the same shape (a concatenation's input that could not be
 // written in place, a reshape).
-func copyWGSL(x, y *place) (code string, items int) {
-	var b strings.Builder
+func copyWGSL(x, y *place) (code string, uniforms []uint32, items int) {
+	var b shader
 	placeConsts(&b, "X", x)
 	placeConsts(&b, "Y", y)
 	items = y.h * y.w * y.c
@@ -319,5 +354,6 @@ func copyWGSL(x, y *place) (code string, items int) {
 	y[m * YS + YO + c] = x[m * XS + XO + c];
 }
 `, elementwiseHeader, elementwiseMain)
-	return b.String(), items
+	code, uniforms = b.done(2)
+	return code, uniforms, items
 }
