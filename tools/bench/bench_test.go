@@ -193,37 +193,67 @@ func TestPlan(t *testing.T) {
 }
 
 func TestSchedule(t *testing.T) {
-	for _, c := range []struct{ n, runs, batch, rounds int }{
-		{5, 25, 1, 25}, {3, 10, 4, 3}, {4, 3, 10, 1}, {1, 1, 1, 1},
+	for _, c := range []struct {
+		runs          []int
+		batch, rounds int
+	}{
+		{[]int{25, 25, 25, 25, 25}, 1, 25}, {[]int{10, 10, 10}, 4, 3}, {[]int{3, 3, 3, 3}, 10, 1}, {[]int{1}, 1, 1},
+		{[]int{5, 5, 3, 3}, 1, 5}, {[]int{10, 3, 10, 3}, 4, 3}, {[]int{25, 3}, 2, 13},
 	} {
-		sched := schedule(c.n, c.runs, c.batch)
+		sched := schedule(c.runs, c.batch)
 		if len(sched) != c.rounds {
 			t.Errorf("%+v: %d rounds", c, len(sched))
 		}
-		runs := make([]int, c.n)
+		n := len(c.runs)
+		runs := make([]int, n)
+		rounds := make([][]int, n) // the rounds each measurement takes part in
 		for r, round := range sched {
-			if len(round) != c.n {
-				t.Fatalf("%+v: round %d has %d steps, want one per measurement", c, r, len(round))
-			}
 			seen := map[int]bool{}
 			for _, st := range round {
+				if seen[st.Index] {
+					t.Errorf("%+v: round %d runs %d twice: %v", c, r, st.Index, round)
+				}
 				seen[st.Index] = true
 				runs[st.Index] += st.Runs
+				rounds[st.Index] = append(rounds[st.Index], r)
+				if st.Runs < 1 || st.Runs > c.batch {
+					t.Errorf("%+v: round %d: a batch of %d", c, r, st.Runs)
+				}
 			}
-			if len(seen) != c.n {
-				t.Errorf("%+v: round %d does not run every measurement once: %v", c, r, round)
-			}
-			if round[0].Index != r%c.n {
-				t.Errorf("%+v: round %d starts with %d: the order must rotate", c, r, round[0].Index)
+			// The order rotates by one every round: round r runs r, r+1, ... (mod n), leaving some out.
+			place := func(st step) int { return ((st.Index-r)%n + n) % n }
+			for j := 1; j < len(round); j++ {
+				if place(round[j]) <= place(round[j-1]) {
+					t.Errorf("%+v: round %d is not in the rotated order: %v", c, r, round)
+				}
 			}
 		}
-		for i, n := range runs {
-			if n != c.runs {
-				t.Errorf("%+v: measurement %d gets %d timed runs", c, i, n)
+		for i, got := range runs {
+			if got != c.runs[i] {
+				t.Errorf("%+v: measurement %d gets %d timed runs", c, i, got)
+			}
+		}
+		for i := range n {
+			// Every round for the most runs; fewer batches start in the first round and spread over the rest,
+			// and measurements with as many runs share their rounds.
+			if len(rounds[i]) == 0 || rounds[i][0] != 0 {
+				t.Errorf("%+v: measurement %d starts in round %v", c, i, rounds[i])
+			}
+			if last := rounds[i][len(rounds[i])-1]; len(rounds[i]) > 1 && last < c.rounds/2 {
+				t.Errorf("%+v: measurement %d runs only in rounds %v: its batches must spread over the run", c, i, rounds[i])
+			}
+			for k := range n {
+				if c.runs[k] == c.runs[i] && !slices.Equal(rounds[k], rounds[i]) {
+					t.Errorf("%+v: measurements %d and %d have as many runs in rounds %v and %v", c, i, k, rounds[i], rounds[k])
+				}
 			}
 		}
 	}
-	if schedule(0, 10, 1) != nil || schedule(3, 0, 1) != nil {
+	if got := schedule([]int{5, 5, 3, 3}, 1); !slices.Equal(got[1], []step{{1, 1}, {0, 1}}) ||
+		!slices.Equal(got[2], []step{{2, 1}, {3, 1}, {0, 1}, {1, 1}}) {
+		t.Errorf("5, 5, 3 and 3 runs: %v", got)
+	}
+	if schedule(nil, 1) != nil || schedule([]int{0, 0}, 1) != nil {
 		t.Error("nothing to run must give no rounds")
 	}
 }

@@ -98,7 +98,11 @@ func main() {
 		logf("%s", l)
 	}
 	ms := plan(set.Models, set.Files, opts)
-	sched := schedule(len(ms), *runs, *batch)
+	counts := make([]int, len(ms))
+	for i := range counts {
+		counts[i] = *runs
+	}
+	sched := schedule(counts, *batch)
 	logf("%d measurements, %d rounds of %d timed run(s) each", len(ms), len(sched), min(*batch, *runs))
 	results, err := measure(set.Files, ms, sched, *gap, *chromium, *verbose)
 	if err != nil {

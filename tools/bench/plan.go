@@ -180,19 +180,34 @@ type step struct{ Index, Runs int }
 
 // schedule interleaves the engines: each round times one batch of every measurement in turn, so the machine's
 // noise (other work, heat, memory) falls on all of them alike, and the order rotates by one every round, so no
-// engine always runs right after the same other one. Every measurement gets runs timed runs in batches of
-// batch (the last batch may be smaller).
-func schedule(n, runs, batch int) [][]step {
-	if n == 0 || runs <= 0 {
+// engine always runs right after the same other one. Measurement i gets runs[i] timed runs in batches of batch
+// (its last batch may be smaller). One with fewer batches than there are rounds takes part in rounds spread
+// evenly over the run, so it still meets the same machine as the others, and measurements with the same number
+// of runs share their rounds, interleaved with each other.
+func schedule(runs []int, batch int) [][]step {
+	batches := make([]int, len(runs))
+	rounds := 0
+	for i, n := range runs {
+		b := max(1, min(batch, n))
+		batches[i] = (max(n, 0) + b - 1) / b
+		rounds = max(rounds, batches[i])
+	}
+	if rounds == 0 {
 		return nil
 	}
-	batch = max(1, min(batch, runs))
-	rounds := (runs + batch - 1) / batch
 	out := make([][]step, rounds)
+	done := make([]int, len(runs)) // timed runs given so far
 	for r := range out {
-		k := min(batch, runs-r*batch)
-		for j := 0; j < n; j++ {
-			out[r] = append(out[r], step{Index: (r + j) % n, Runs: k})
+		for j := range runs {
+			i := (r + j) % len(runs)
+			// Its batches fall in the rounds r where r*batches mod rounds < batches: the first round, then
+			// evenly spaced, exactly batches of them.
+			if r*batches[i]%rounds >= batches[i] {
+				continue
+			}
+			k := min(max(1, batch), runs[i]-done[i])
+			done[i] += k
+			out[r] = append(out[r], step{Index: i, Runs: k})
 		}
 	}
 	return out
