@@ -177,6 +177,45 @@ func TestPlan(t *testing.T) {
 	if !slices.Equal(engines, wantEngines) {
 		t.Errorf("go,simd with 1 worker and only GoogLeNet's ONNX:\n%q\nwant\n%q", engines, wantEngines)
 	}
+	// WebGPU rows: ours on each float model asked for, onnxruntime-web's WebGPU provider on its network; their
+	// own runs and one warm-up, the others' unchanged.
+	gpu := plan(testModels(), map[string]string{"googlenet.onnx": "x", "googlenet_webgpu.onnx": "x"}, options{Kernels: []string{"simd"}, Workers: []int{1},
+		Runs: 25, Warmup: 2, WebGPU: []string{"googlenet", "googlenet_int8", mobileU8}, WebGPURuns: 3})
+	engines = nil
+	for _, m := range gpu {
+		engines = append(engines, m.Engine+" "+m.Model)
+		if want := 25; m.WebGPU {
+			want = 3
+			if m.Runs != want || !strings.Contains(m.Page, "warmup=1") {
+				t.Errorf("%s on %s: %d runs, page %s", m.Engine, m.Model, m.Runs, m.Page)
+			}
+		} else if m.Runs != want || !strings.Contains(m.Page, "warmup=2") {
+			t.Errorf("%s on %s: %d runs, page %s", m.Engine, m.Model, m.Runs, m.Page)
+		}
+		switch {
+		case m.Engine == oursGPU && !strings.Contains(m.Page, "ours.html?model=googlenet.safetensors&size=224&workers=1&gpu=gpu&"),
+			m.Engine == ortGPU && !strings.Contains(m.Page, "ort.html?net=googlenet&size=224&ep=webgpu&"),
+			m.WebGPU != (m.Engine == oursGPU || m.Engine == ortGPU),
+			!m.WebGPU && strings.Contains(m.Page, "gpu="):
+			t.Errorf("%s on %s: page %s, WebGPU %v", m.Engine, m.Model, m.Page, m.WebGPU)
+		}
+	}
+	wantEngines = []string{
+		"inceptionweb (SIMD) googlenet", "inceptionweb (SIMD, split) googlenet", oursGPU + " googlenet",
+		"inceptionweb (SIMD) googlenet_int8", "inceptionweb (SIMD, split) googlenet_int8",
+		"inceptionweb (SIMD) inception_v3", "inceptionweb (SIMD, split) inception_v3",
+		"inceptionweb (SIMD) mobilenet_v2_uint8",
+		ort1 + " googlenet", ort2 + " googlenet", ortGPU + " googlenet",
+	}
+	if !slices.Equal(engines, wantEngines) {
+		t.Errorf("WebGPU on googlenet (float), googlenet_int8 and mobilenet_v2_uint8 (int8):\n%q\nwant\n%q", engines, wantEngines)
+	}
+	if got := webgpuSkipped([]string{"googlenet", "googlenet_int8", "inception_v3_int8", "mobilenet_v2_int8"}, testModels()); !slices.Equal(got, []string{
+		"googlenet_int8 on WebGPU: skipped, int8 compute (WebGPU runs float models)",
+		"mobilenet_v2_int8 on WebGPU: skipped, not among -models",
+	}) {
+		t.Errorf("WebGPU skipped: %q", got)
+	}
 	// No model of a family present: no reference rows for it either.
 	var none []benchModel
 	for _, m := range testModels() {
@@ -193,48 +232,78 @@ func TestPlan(t *testing.T) {
 }
 
 func TestSchedule(t *testing.T) {
-	for _, c := range []struct{ n, runs, batch, rounds int }{
-		{5, 25, 1, 25}, {3, 10, 4, 3}, {4, 3, 10, 1}, {1, 1, 1, 1},
+	for _, c := range []struct {
+		runs          []int
+		batch, rounds int
+	}{
+		{[]int{25, 25, 25, 25, 25}, 1, 25}, {[]int{10, 10, 10}, 4, 3}, {[]int{3, 3, 3, 3}, 10, 1}, {[]int{1}, 1, 1},
+		{[]int{5, 5, 3, 3}, 1, 5}, {[]int{10, 3, 10, 3}, 4, 3}, {[]int{25, 3}, 2, 13},
 	} {
-		sched := schedule(c.n, c.runs, c.batch)
+		sched := schedule(c.runs, c.batch)
 		if len(sched) != c.rounds {
 			t.Errorf("%+v: %d rounds", c, len(sched))
 		}
-		runs := make([]int, c.n)
+		n := len(c.runs)
+		runs := make([]int, n)
+		rounds := make([][]int, n) // the rounds each measurement takes part in
 		for r, round := range sched {
-			if len(round) != c.n {
-				t.Fatalf("%+v: round %d has %d steps, want one per measurement", c, r, len(round))
-			}
 			seen := map[int]bool{}
 			for _, st := range round {
+				if seen[st.Index] {
+					t.Errorf("%+v: round %d runs %d twice: %v", c, r, st.Index, round)
+				}
 				seen[st.Index] = true
 				runs[st.Index] += st.Runs
+				rounds[st.Index] = append(rounds[st.Index], r)
+				if st.Runs < 1 || st.Runs > c.batch {
+					t.Errorf("%+v: round %d: a batch of %d", c, r, st.Runs)
+				}
 			}
-			if len(seen) != c.n {
-				t.Errorf("%+v: round %d does not run every measurement once: %v", c, r, round)
-			}
-			if round[0].Index != r%c.n {
-				t.Errorf("%+v: round %d starts with %d: the order must rotate", c, r, round[0].Index)
+			// The order rotates by one every round: round r runs r, r+1, ... (mod n), leaving some out.
+			place := func(st step) int { return ((st.Index-r)%n + n) % n }
+			for j := 1; j < len(round); j++ {
+				if place(round[j]) <= place(round[j-1]) {
+					t.Errorf("%+v: round %d is not in the rotated order: %v", c, r, round)
+				}
 			}
 		}
-		for i, n := range runs {
-			if n != c.runs {
-				t.Errorf("%+v: measurement %d gets %d timed runs", c, i, n)
+		for i, got := range runs {
+			if got != c.runs[i] {
+				t.Errorf("%+v: measurement %d gets %d timed runs", c, i, got)
+			}
+		}
+		for i := range n {
+			// Every round for the most runs; fewer batches start in the first round and spread over the rest,
+			// and measurements with as many runs share their rounds.
+			if len(rounds[i]) == 0 || rounds[i][0] != 0 {
+				t.Errorf("%+v: measurement %d starts in round %v", c, i, rounds[i])
+			}
+			if last := rounds[i][len(rounds[i])-1]; len(rounds[i]) > 1 && last < c.rounds/2 {
+				t.Errorf("%+v: measurement %d runs only in rounds %v: its batches must spread over the run", c, i, rounds[i])
+			}
+			for k := range n {
+				if c.runs[k] == c.runs[i] && !slices.Equal(rounds[k], rounds[i]) {
+					t.Errorf("%+v: measurements %d and %d have as many runs in rounds %v and %v", c, i, k, rounds[i], rounds[k])
+				}
 			}
 		}
 	}
-	if schedule(0, 10, 1) != nil || schedule(3, 0, 1) != nil {
+	if got := schedule([]int{5, 5, 3, 3}, 1); !slices.Equal(got[1], []step{{1, 1}, {0, 1}}) ||
+		!slices.Equal(got[2], []step{{2, 1}, {3, 1}, {0, 1}, {1, 1}}) {
+		t.Errorf("5, 5, 3 and 3 runs: %v", got)
+	}
+	if schedule(nil, 1) != nil || schedule([]int{0, 0}, 1) != nil {
 		t.Error("nothing to run must give no rounds")
 	}
 }
 
 func TestParseModels(t *testing.T) {
-	got, err := parseModels("googlenet, googlenet_int8,inception_v3_int8,googlenet,mobilenet_v2_int8")
+	got, err := parseModels("-models", "googlenet, googlenet_int8,inception_v3_int8,googlenet,mobilenet_v2_int8")
 	if err != nil || !slices.Equal(got, []string{"googlenet", "googlenet_int8", "inception_v3_int8", "mobilenet_v2_int8"}) {
 		t.Errorf("got %q, %v", got, err)
 	}
 	for _, bad := range []string{"", "resnet50", "googlenetx", "inception"} {
-		if _, err := parseModels(bad); err == nil {
+		if _, err := parseModels("-models", bad); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
 	}
@@ -357,6 +426,13 @@ func TestRatios(t *testing.T) {
 	}
 	results[3].PeakBytes = &peak
 	results = append(results, result{measurement: measurement{Engine: ort2, Model: "googlenet", Family: googlenet}, Err: "timeout"})
+	gpu := func(engine, model, fam string, ms float64) result {
+		r := res(engine, model, fam, "float32", 1, ms)
+		r.WebGPU, r.Adapter = true, "swiftshader"
+		return r
+	}
+	results = append(results, gpu(oursGPU, "googlenet", googlenet, 800), gpu(ortGPU, "googlenet", googlenet, 1000),
+		gpu(oursGPU, "inception_v3", inception, 9000))
 	got := strings.Join(ratios(results), "\n")
 	for _, want := range []string{
 		"GoogLeNet googlenet (float32 compute) ours (SIMD, 1 worker) / onnxruntime-web (1 thread): 60.0 / 100.0 ms = 0.60\n",
@@ -366,12 +442,15 @@ func TestRatios(t *testing.T) {
 		"InceptionV3 inception_v3 (float32 compute) ours (SIMD, 1 image split across 2 workers, plain host) / onnxruntime-web (2 threads, COOP/COEP): 190.0 / 250.0 ms = 0.76  [<= 1.0]",
 		"InceptionV3 inception_v3 (float32 compute) ours (SIMD, 1 worker) peak wasm memory: 150.0 MiB",
 		"MobileNetV2 mobilenet_v2_uint8 (int8 compute) ours (SIMD, 1 worker) / TFLite runtime (1 thread): 18.0 / 20.0 ms = 0.90  [<= 0.8]",
+		"GoogLeNet ours (WebGPU, swiftshader) / onnxruntime-web (WebGPU, swiftshader): 800.0 / 1000.0 ms = 0.80  [<= 1.0]\n",
+		"InceptionV3 ours (WebGPU, swiftshader) / onnxruntime-web (WebGPU, ?): not available (a measurement is missing)\n",
+		"SwiftShader is a CPU implementation of WebGPU",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("no %q in\n%s", want, got)
 		}
 	}
-	if strings.Contains(got, "googlenet_int8 (int8 compute) ours (SIMD, 1 image split") || strings.Count(got, "GoogLeNet") != 2 {
+	if strings.Contains(got, "googlenet_int8 (int8 compute) ours (SIMD, 1 image split") || strings.Count(got, "GoogLeNet") != 3 {
 		t.Errorf("GoogLeNet: one ratio per model measured, none for a split that was not:\n%s", got)
 	}
 }
@@ -384,6 +463,10 @@ func TestReportJSONLines(t *testing.T) {
 		{measurement: measurement{Engine: ort1, Model: inception, Family: inception, Compute: "float32", Workers: 1},
 			MedianMS: 300, TimesMS: []float64{300}},
 		{measurement: measurement{Engine: tflite1, Model: mobileU8, Family: mobilenet, Compute: "int8", Workers: 1}, Err: "timeout"},
+		{measurement: measurement{Engine: oursGPU, Model: googlenet, Family: googlenet, Compute: "float32", Workers: 1, WebGPU: true},
+			pageResult: pageResult{Kernels: "WebGPU (swiftshader)", Adapter: "swiftshader"}, MedianMS: 900, TimesMS: []float64{900, 800, 1000}},
+		{measurement: measurement{Engine: ortGPU, Model: googlenet, Family: googlenet, Compute: "float32", Workers: 1, WebGPU: true},
+			pageResult: pageResult{Adapter: "swiftshader"}, MedianMS: 1200, TimesMS: []float64{1200}},
 	}
 	var out bytes.Buffer
 	jsonl := filepath.Join(t.TempDir(), "results.jsonl")
@@ -397,6 +480,8 @@ func TestReportJSONLines(t *testing.T) {
 	want := `{"engine":"inceptionweb (SIMD)","model":"inception_v3","workers":1,"median_ms":240,"peak_mb":100,"compute":"float32","runs":3}
 {"engine":"onnxruntime-web 1.30.0 (wasm)","model":"inception_v3","workers":1,"median_ms":300,"peak_mb":null,"compute":"float32","runs":1}
 {"engine":"tflite-web 0.0.1-alpha.10 (XNNPACK)","model":"mobilenet_v2_uint8","workers":1,"median_ms":null,"peak_mb":null,"compute":"int8","runs":0}
+{"engine":"inceptionweb (WebGPU)","model":"googlenet","workers":1,"median_ms":900,"peak_mb":null,"compute":"float32","runs":3,"adapter":"swiftshader"}
+{"engine":"onnxruntime-web 1.30.0 (WebGPU)","model":"googlenet","workers":1,"median_ms":1200,"peak_mb":null,"compute":"float32","runs":1,"adapter":"swiftshader"}
 `
 	if string(file) != want {
 		t.Errorf("results.jsonl:\n%s\nwant\n%s", file, want)
@@ -406,6 +491,9 @@ func TestReportJSONLines(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "= 0.80  [<= 0.8]") {
 		t.Errorf("no InceptionV3 1-worker ratio 240/300:\n%s", out.String())
+	}
+	if strings.Count(out.String(), "WebGPU (swiftshader)") != 2 {
+		t.Errorf("the table must name the adapter of both WebGPU rows:\n%s", out.String())
 	}
 	if !strings.Contains(out.String(), "not measured: inception_v3_int8: skipped, not in build/bench-models/index.json") {
 		t.Errorf("a skipped model must be named:\n%s", out.String())

@@ -22,6 +22,7 @@ type pageResult struct {
 	Error               string    `json:"error"`
 	Ready               bool      `json:"ready"`
 	Kernels             string    `json:"kernels"`
+	Adapter             string    `json:"adapter"` // the WebGPU adapter's architecture (WebGPU rows)
 	Version             string    `json:"version"`
 	CrossOriginIsolated bool      `json:"crossOriginIsolated"`
 	Top5                []top5    `json:"top5"`   // ours: the worker's top 5 on the test image
@@ -65,8 +66,9 @@ type tab struct {
 // measure opens every measurement's page in its own tab of one headless Chromium, one after the other, each
 // loading and warming up its engine; then runs the rounds of sched, one batch of each tab in turn, with gap
 // between batches (an engine's threads may spin a little after a run); then closes the tabs. A measurement that
-// fails is reported and leaves the later rounds.
-func measure(data map[string]string, ms []measurement, sched [][]step, gap time.Duration, chromium string, verbose bool) ([]result, error) {
+// fails is reported and leaves the later rounds. Chromium gets WebGPU with adapter (see startChromium) when a
+// measurement runs on it.
+func measure(data map[string]string, ms []measurement, sched [][]step, gap time.Duration, chromium, adapter string, verbose bool) ([]result, error) {
 	srv := newServer(data)
 	plain, err := srv.listen(false)
 	if err != nil {
@@ -76,7 +78,10 @@ func measure(data map[string]string, ms []measurement, sched [][]step, gap time.
 	if err != nil {
 		return nil, err
 	}
-	bctx, stop, err := startChromium(chromium)
+	if !slices.ContainsFunc(ms, func(m measurement) bool { return m.WebGPU }) {
+		adapter = ""
+	}
+	bctx, stop, err := startChromium(chromium, adapter)
 	if err != nil {
 		return nil, err
 	}
@@ -256,9 +261,45 @@ func firstLine(s string) string {
 	return s
 }
 
-// startChromium starts headless Chromium with a fresh profile (flags that work as root here); stop ends it and
-// removes the profile.
-func startChromium(chromium string) (ctx context.Context, stop func(), err error) {
+// WebGPU adapters Chromium is started with (-webgpu-adapter).
+const (
+	adapterAuto        = "auto"        // hardware where the machine has a GPU, else swiftshader
+	adapterSwiftShader = "swiftshader" // SwiftShader's CPU implementation of WebGPU
+	adapterHardware    = "hardware"    // the browser's own pick: the machine's GPU
+)
+
+// resolveAdapter turns -webgpu-adapter into swiftshader or hardware: auto is hardware when the machine has a
+// GPU (a /dev/dri device, as Linux gives every GPU driver).
+func resolveAdapter(mode string) (string, error) {
+	switch mode {
+	case adapterSwiftShader, adapterHardware:
+		return mode, nil
+	case adapterAuto:
+		if _, err := os.Stat("/dev/dri"); err == nil {
+			return adapterHardware, nil
+		}
+		return adapterSwiftShader, nil
+	}
+	return "", fmt.Errorf("-webgpu-adapter: %q (want auto, swiftshader or hardware)", mode)
+}
+
+// chromiumFlags are the flags beyond chromedp's defaults. Without WebGPU (adapter "") the GPU is off, as for
+// every wasm measurement; with SwiftShader too (it is a CPU implementation); with hardware, the GPU must stay on
+// and no adapter is forced, so the browser picks the machine's.
+func chromiumFlags(adapter string) []chromedp.ExecAllocatorOption {
+	switch adapter {
+	case adapterSwiftShader:
+		return []chromedp.ExecAllocatorOption{chromedp.DisableGPU,
+			chromedp.Flag("enable-unsafe-webgpu", true), chromedp.Flag("use-webgpu-adapter", "swiftshader")}
+	case adapterHardware:
+		return []chromedp.ExecAllocatorOption{chromedp.Flag("enable-unsafe-webgpu", true)}
+	}
+	return []chromedp.ExecAllocatorOption{chromedp.DisableGPU}
+}
+
+// startChromium starts headless Chromium with a fresh profile (flags that work as root here) and WebGPU on
+// adapter ("" for none, see chromiumFlags); stop ends it and removes the profile.
+func startChromium(chromium, adapter string) (ctx context.Context, stop func(), err error) {
 	profile, err := os.MkdirTemp("", "bench-chromium")
 	if err != nil {
 		return nil, nil, err
@@ -267,12 +308,12 @@ func startChromium(chromium string) (ctx context.Context, stop func(), err error
 		chromedp.ExecPath(chromium),
 		chromedp.UserDataDir(profile),
 		chromedp.NoSandbox,
-		chromedp.DisableGPU,
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 	)
+	opts = append(opts, chromiumFlags(adapter)...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
 	stop = func() {

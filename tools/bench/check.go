@@ -40,6 +40,9 @@ func agreement(s *setup, results []result) []string {
 		}
 		n, ok := s.Native[r.Model]
 		what := fmt.Sprintf("%s: %s, %d %s, in the browser", r.Model, r.Engine, r.Workers, unit(r))
+		if r.Adapter != "" {
+			what += " on " + r.Adapter
+		}
 		switch {
 		case len(r.Logits) > 0:
 			lines = append(lines, compare(what+" vs PyTorch", r.Logits, s.Torch[r.Family], closeFloat))

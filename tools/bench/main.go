@@ -5,12 +5,15 @@
 // (build/models from make weights; the deterministic InceptionV3 from build/bench-models), with its compute
 // (float32 or int8); a model that is not there is skipped with a line saying so. Every engine runs in its own
 // tab for the whole run, and the rounds interleave them: each round times one batch of every engine in turn.
+// The float models of -webgpu-models also run on WebGPU, ours against onnxruntime-web's WebGPU provider on the
+// same adapter (SwiftShader's CPU implementation on a machine without a GPU), with fewer runs (-webgpu-runs).
 // It prints a table, the agreement of the engines on the test input, the ratios the project is judged by, and
 // last one JSON line per measurement, also written to build/bench/results.jsonl.
 //
 // Run from the repository root after `make web`:
 //
 //	go run ./tools/bench [-models googlenet,inception_v3,...] [-runs 25] [-batch 1] [-warmup 2]
+//	                     [-webgpu-models googlenet] [-webgpu-runs 3] [-webgpu-adapter auto]
 //
 // It sets up what it needs (python3-torch etc. from apt for the ONNX export, npm packages into
 // build/bench/node_modules) and fails only when something could not be measured, never because a target is missed.
@@ -40,18 +43,30 @@ func main() {
 	only := flag.String("only", "", "run only measurements whose name contains this (for trying things)")
 	verbose := flag.Bool("v", false, "print browser console messages")
 	flag.StringVar(&siteDir, "site", siteDir, "the built site (make web)")
+	webgpuModels := flag.String("webgpu-models", googlenet, "float models that also run on WebGPU, ours and onnxruntime-web's (empty: none)")
+	webgpuRuns := flag.Int("webgpu-runs", 3, "timed runs of each WebGPU measurement, after 1 untimed")
+	webgpuAdapter := flag.String("webgpu-adapter", adapterAuto, "WebGPU adapter: swiftshader (a CPU implementation), hardware (the GPU), or auto (hardware where /dev/dri exists)")
 	startupRuns := flag.Int("startup-runs", 5, "fresh Chromium runs (a cold and a warm visit each) per model for the page's start-up; 0 skips it")
 	startupWorkers := flag.Int("startup-workers", 2, "workers the page runs in the start-up measurement")
 	startupModels := flag.String("startup-models", "", "models whose page start-up is measured (default: every model the site offers)")
 	flag.Parse()
-	if *runs < 1 || *warmup < 0 || *batch < 1 {
-		fatal(fmt.Errorf("need -runs >= 1, -batch >= 1 and -warmup >= 0"))
+	if *runs < 1 || *warmup < 0 || *batch < 1 || *webgpuRuns < 1 {
+		fatal(fmt.Errorf("need -runs >= 1, -webgpu-runs >= 1, -batch >= 1 and -warmup >= 0"))
 	}
-	names, err := parseModels(*models)
+	names, err := parseModels("-models", *models)
 	if err != nil {
 		fatal(err)
 	}
-	opts := options{Warmup: *warmup, Only: *only}
+	opts := options{Runs: *runs, Warmup: *warmup, Only: *only, WebGPURuns: *webgpuRuns}
+	if strings.TrimSpace(*webgpuModels) != "" {
+		if opts.WebGPU, err = parseModels("-webgpu-models", *webgpuModels); err != nil {
+			fatal(err)
+		}
+	}
+	adapter, err := resolveAdapter(*webgpuAdapter)
+	if err != nil {
+		fatal(err)
+	}
 	if opts.Kernels, err = parseKernels(*kernels); err != nil {
 		fatal(err)
 	}
@@ -94,13 +109,18 @@ func main() {
 	if err != nil {
 		fatal(err)
 	}
+	set.Skipped = append(set.Skipped, webgpuSkipped(opts.WebGPU, set.Models)...)
 	for _, l := range set.Skipped {
 		logf("%s", l)
 	}
 	ms := plan(set.Models, set.Files, opts)
-	sched := schedule(len(ms), *runs, *batch)
-	logf("%d measurements, %d rounds of %d timed run(s) each", len(ms), len(sched), min(*batch, *runs))
-	results, err := measure(set.Files, ms, sched, *gap, *chromium, *verbose)
+	runCounts := make([]int, len(ms))
+	for i, m := range ms {
+		runCounts[i] = m.Runs
+	}
+	sched := schedule(runCounts, *batch)
+	logf("%d measurements, %d rounds of up to %d timed run(s) each", len(ms), len(sched), min(*batch, *runs))
+	results, err := measure(set.Files, ms, sched, *gap, *chromium, adapter, *verbose)
 	if err != nil {
 		fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"inceptionweb/model"
@@ -19,8 +20,9 @@ type indexEntry struct {
 	Compute string `json:"compute"`
 }
 
-// parseModels splits -models: names separated by commas or spaces, each once, in order.
-func parseModels(s string) ([]string, error) {
+// parseModels splits a list of models (the flag name's value): names separated by commas or spaces, each once,
+// in order.
+func parseModels(flagName, s string) ([]string, error) {
 	var names []string
 	seen := map[string]bool{}
 	for _, n := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
@@ -29,7 +31,7 @@ func parseModels(s string) ([]string, error) {
 			for _, f := range families {
 				known = append(known, f.Name+"[_...]")
 			}
-			return nil, fmt.Errorf("-models: %q is no network the bench knows (%s)", n, strings.Join(known, ", "))
+			return nil, fmt.Errorf("%s: %q is no network the bench knows (%s)", flagName, n, strings.Join(known, ", "))
 		}
 		if !seen[n] {
 			seen[n] = true
@@ -37,9 +39,25 @@ func parseModels(s string) ([]string, error) {
 		}
 	}
 	if len(names) == 0 {
-		return nil, fmt.Errorf("-models names no model")
+		return nil, fmt.Errorf("%s names no model", flagName)
 	}
 	return names, nil
+}
+
+// webgpuSkipped says why a model asked for on WebGPU gets no WebGPU rows (see onWebGPU): it is not measured at
+// all, or not float. A model that is missing is already skipped with its reason.
+func webgpuSkipped(names []string, models []benchModel) []string {
+	var lines []string
+	for _, n := range names {
+		i := slices.IndexFunc(models, func(m benchModel) bool { return m.Name == n })
+		switch {
+		case i < 0:
+			lines = append(lines, fmt.Sprintf("%s on WebGPU: skipped, not among -models", n))
+		case models[i].Missing == "" && models[i].Compute != computeFloat:
+			lines = append(lines, fmt.Sprintf("%s on WebGPU: skipped, %s compute (WebGPU runs float models)", n, models[i].Compute))
+		}
+	}
+	return lines
 }
 
 // findModels looks each model up in its family's index. A model the index does not list, or whose file is

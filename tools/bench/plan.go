@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -14,6 +15,8 @@ type measurement struct {
 	Compute  string // float32 or int8
 	Workers  int    // workers (ours) or wasm threads (the others)
 	Isolated bool   // served with COOP/COEP
+	WebGPU   bool   // runs on the browser's WebGPU adapter (its own, smaller number of runs)
+	Runs     int    // timed runs over the whole bench run
 	Page     string
 	Note     string // how the number was taken, for the table
 }
@@ -24,6 +27,8 @@ const (
 	mobilenet = "mobilenet_v2"
 	mobileU8  = "mobilenet_v2_uint8" // the model the TFLite runtime runs
 	ortName   = "onnxruntime-web 1.30.0"
+	ortGPU    = ortName + " (WebGPU)"
+	oursGPU   = "inceptionweb (WebGPU)"
 	tfliteNm  = "tflite-web 0.0.1-alpha.10"
 
 	computeFloat = "float32"
@@ -93,9 +98,18 @@ func (m benchModel) Data() string { return m.Entry + ".safetensors" }
 type options struct {
 	Kernels []string // go, simd
 	Workers []int    // worker counts of our engine (each image whole; 2+ workers take one image each)
+	Runs    int      // timed runs of each measurement
 	Warmup  int      // untimed runs each tab makes after loading
 	Only    string   // keep only measurements whose engine, model or page contains this
+	// WebGPU names the float models that also run on WebGPU, ours and onnxruntime-web's WebGPU provider on
+	// the same adapter, with WebGPURuns timed runs and webgpuWarmup untimed ones (seconds per image on a CPU
+	// adapter such as SwiftShader).
+	WebGPU     []string
+	WebGPURuns int
 }
+
+// webgpuWarmup is the WebGPU tabs' untimed runs after the first (which compiles the shaders).
+const webgpuWarmup = 1
 
 // plan lists the measurements of one bench run: for each present model, ours with each kernel set and worker
 // count (and one image split across 2 workers, where the model splits); then per family, the reference engines
@@ -129,6 +143,11 @@ func plan(models []benchModel, data map[string]string, o options) []measurement 
 					Page: fmt.Sprintf("ours.html?model=%s&size=%d&workers=2&kernels=%s&split=1", m.Data(), m.Size, kernels)})
 			}
 		}
+		if onWebGPU(m, o) {
+			ms = append(ms, measurement{Engine: oursGPU, Model: m.Name, Family: m.Family, Compute: m.Compute,
+				Workers: 1, WebGPU: true, Note: "1 image at a time",
+				Page: fmt.Sprintf("ours.html?model=%s&size=%d&workers=1&gpu=gpu", m.Data(), m.Size)})
+		}
 	}
 	for _, f := range families {
 		if size[f.Name] == 0 {
@@ -141,6 +160,12 @@ func plan(models []benchModel, data map[string]string, o options) []measurement 
 				measurement{Engine: ortName + " (wasm, COOP/COEP)", Model: f.Name, Family: f.Name, Compute: computeFloat,
 					Workers: 2, Isolated: true, Page: fmt.Sprintf("ort.html?net=%s&size=%d&threads=2", f.Name, size[f.Name]),
 					Note: "cross-origin isolated"})
+		}
+		if f.ONNX && data[webgpuONNXFile(f.Name)] != "" &&
+			slices.ContainsFunc(models, func(m benchModel) bool { return m.Family == f.Name && onWebGPU(m, o) }) {
+			ms = append(ms, measurement{Engine: ortGPU, Model: f.Name, Family: f.Name, Compute: computeFloat,
+				Workers: 1, WebGPU: true, Note: "plain host",
+				Page: fmt.Sprintf("ort.html?net=%s&size=%d&ep=webgpu", f.Name, size[f.Name])})
 		}
 		for _, m := range models {
 			if _, ok := f.TFLite[m.Name]; ok && m.Missing == "" && data[tfliteFile(m.Name)] != "" {
@@ -156,10 +181,20 @@ func plan(models []benchModel, data map[string]string, o options) []measurement 
 		if o.Only != "" && !strings.Contains(m.Engine+" "+m.Model+" "+m.Page, o.Only) {
 			continue
 		}
-		m.Page = fmt.Sprintf("/bench/%s&id=%d&warmup=%d", m.Page, i, o.Warmup)
+		warmup := o.Warmup
+		m.Runs = o.Runs
+		if m.WebGPU {
+			m.Runs, warmup = o.WebGPURuns, webgpuWarmup
+		}
+		m.Page = fmt.Sprintf("/bench/%s&id=%d&warmup=%d", m.Page, i, warmup)
 		out = append(out, m)
 	}
 	return out
+}
+
+// onWebGPU reports whether a model gets WebGPU rows: asked for, present, and float (the GPU runs float graphs).
+func onWebGPU(m benchModel, o options) bool {
+	return m.Missing == "" && m.Compute == computeFloat && slices.Contains(o.WebGPU, m.Name)
 }
 
 // ourEngine names the project's engine in the results; 2 workers classifying whole images are labelled as
@@ -180,19 +215,34 @@ type step struct{ Index, Runs int }
 
 // schedule interleaves the engines: each round times one batch of every measurement in turn, so the machine's
 // noise (other work, heat, memory) falls on all of them alike, and the order rotates by one every round, so no
-// engine always runs right after the same other one. Every measurement gets runs timed runs in batches of
-// batch (the last batch may be smaller).
-func schedule(n, runs, batch int) [][]step {
-	if n == 0 || runs <= 0 {
+// engine always runs right after the same other one. Measurement i gets runs[i] timed runs in batches of batch
+// (its last batch may be smaller). One with fewer batches than there are rounds takes part in rounds spread
+// evenly over the run, so it still meets the same machine as the others, and measurements with the same number
+// of runs share their rounds, interleaved with each other.
+func schedule(runs []int, batch int) [][]step {
+	batches := make([]int, len(runs))
+	rounds := 0
+	for i, n := range runs {
+		b := max(1, min(batch, n))
+		batches[i] = (max(n, 0) + b - 1) / b
+		rounds = max(rounds, batches[i])
+	}
+	if rounds == 0 {
 		return nil
 	}
-	batch = max(1, min(batch, runs))
-	rounds := (runs + batch - 1) / batch
 	out := make([][]step, rounds)
+	done := make([]int, len(runs)) // timed runs given so far
 	for r := range out {
-		k := min(batch, runs-r*batch)
-		for j := 0; j < n; j++ {
-			out[r] = append(out[r], step{Index: (r + j) % n, Runs: k})
+		for j := range runs {
+			i := (r + j) % len(runs)
+			// Its batches fall in the rounds r where r*batches mod rounds < batches: the first round, then
+			// evenly spaced, exactly batches of them.
+			if r*batches[i]%rounds >= batches[i] {
+				continue
+			}
+			k := min(max(1, batch), runs[i]-done[i])
+			done[i] += k
+			out[r] = append(out[r], step{Index: i, Runs: k})
 		}
 	}
 	return out

@@ -22,6 +22,7 @@ type line struct {
 	PeakMB   *float64 `json:"peak_mb"`
 	Compute  string   `json:"compute"`
 	Runs     int      `json:"runs"`
+	Adapter  string   `json:"adapter,omitempty"` // the WebGPU adapter's architecture, on WebGPU rows
 }
 
 const mib = 1 << 20
@@ -37,7 +38,11 @@ func report(w io.Writer, results []result, skipped, checks []string, jsonl strin
 			continue
 		}
 		kernels := r.Kernels
-		if kernels == "" {
+		switch {
+		case kernels != "":
+		case r.WebGPU:
+			kernels = "WebGPU (" + r.Adapter + ")"
+		default:
 			kernels = "wasm " + fmt.Sprint(r.Workers) + " thread(s)"
 		}
 		inWorker := "-"
@@ -58,6 +63,10 @@ func report(w io.Writer, results []result, skipped, checks []string, jsonl strin
 	fmt.Fprintln(w, "batch of every engine in turn, the order rotating by one every round.")
 	fmt.Fprintln(w, "in-worker ms: the worker's own time per classify (median), without messages and copies.")
 	fmt.Fprintln(w, "peak MiB: final size of every wasm memory of the engine (never shrinks), summed over workers.")
+	if slices.ContainsFunc(results, func(r result) bool { return r.WebGPU }) {
+		fmt.Fprintln(w, "WebGPU rows: the engine on the browser's WebGPU adapter (kernels), timed over fewer runs; their peak")
+		fmt.Fprintln(w, "MiB leaves out the GPU's own buffers.")
+	}
 	fmt.Fprintln(w, "\nsame network, same input:")
 	for _, c := range checks {
 		fmt.Fprintln(w, "  "+c)
@@ -77,7 +86,7 @@ func report(w io.Writer, results []result, skipped, checks []string, jsonl strin
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	for _, r := range results {
-		l := line{Engine: r.Engine, Model: r.Model, Workers: r.Workers, Compute: r.Compute}
+		l := line{Engine: r.Engine, Model: r.Model, Workers: r.Workers, Compute: r.Compute, Adapter: r.Adapter}
 		if r.Err == "" {
 			ms := round1(r.MedianMS)
 			l.MedianMS = &ms
@@ -119,7 +128,8 @@ var familyTitle = map[string]string{inception: "InceptionV3", googlenet: "GoogLe
 
 // ratios are the numbers the project is judged by, from the measurements of this run, for every model measured:
 // InceptionV3 ours (1 worker) / onnxruntime-web (1 thread) and ours (2 workers) / onnxruntime-web (2 threads);
-// GoogLeNet ours / onnxruntime-web (1 thread); MobileNetV2 ours / the TFLite runtime; and InceptionV3's memory.
+// GoogLeNet ours / onnxruntime-web (1 thread); MobileNetV2 ours / the TFLite runtime; InceptionV3's memory;
+// and for the models run on WebGPU, ours / onnxruntime-web's WebGPU provider on the same adapter.
 func ratios(results []result) []string {
 	find := func(model, engine string) *result {
 		for i := range results {
@@ -180,11 +190,31 @@ func ratios(results []result) []string {
 		if o := find(r.Model, ours1); r.Family == inception && o != nil && o.PeakBytes != nil {
 			lines = append(lines, fmt.Sprintf("%s ours (SIMD, 1 worker) peak wasm memory: %.1f MiB  [%s]", name, *o.PeakBytes/mib, target("< 200 MB", "< 100 MB")))
 		}
+		if planned(results, r.Model, oursGPU) {
+			g, o := find(r.Model, oursGPU), find(r.Family, ortGPU)
+			lines = append(lines, ratio(fmt.Sprintf("%s ours (WebGPU, %s) / onnxruntime-web (WebGPU, %s)",
+				familyTitle[r.Family], adapterOf(g), adapterOf(o)), g, o, "<= 1.0"))
+		}
+	}
+	if slices.ContainsFunc(results, func(r result) bool { return r.Err == "" && r.Adapter == adapterSwiftShader }) {
+		lines = append(lines, "SwiftShader is a CPU implementation of WebGPU: its figures show correctness and the same footing, not GPU speed.")
 	}
 	if len(lines) == 0 {
 		lines = append(lines, "none: no model of ours was measured")
 	}
 	return lines
+}
+
+// planned reports whether results holds engine's measurement of model, measured or not.
+func planned(results []result, model, engine string) bool {
+	return slices.ContainsFunc(results, func(r result) bool { return r.Model == model && r.Engine == engine })
+}
+
+func adapterOf(r *result) string {
+	if r == nil || r.Adapter == "" {
+		return "?"
+	}
+	return r.Adapter
 }
 
 func round1(x float64) float64 {

@@ -30,12 +30,15 @@ type setup struct {
 	Skipped []string             // what is not measured, and why
 }
 
-// Reference files of the ONNX families, in build/bench: the network exported from PyTorch, its input (the test
-// image as our engine preprocesses it, NCHW float32) and PyTorch's logits for that input.
-func onnxFile(fam string) string   { return fam + ".onnx" }
-func inputFile(fam string) string  { return fam + "_input_nchw.f32" }
-func torchFile(fam string) string  { return fam + "_logits_torch.f32" }
-func tfliteFile(mod string) string { return mod + ".tflite" }
+// Reference files of the ONNX families, in build/bench: the network exported from PyTorch, the same network for
+// onnxruntime-web's WebGPU provider (GoogLeNet's in ops it runs: its MaxPool has no ceil mode, and PyTorch's
+// LRN is a 3-D average pool it cannot run), its input (the test image as our engine preprocesses it, NCHW
+// float32) and PyTorch's logits for that input.
+func onnxFile(fam string) string       { return fam + ".onnx" }
+func webgpuONNXFile(fam string) string { return fam + "_webgpu.onnx" }
+func inputFile(fam string) string      { return fam + "_input_nchw.f32" }
+func torchFile(fam string) string      { return fam + "_logits_torch.f32" }
+func tfliteFile(mod string) string     { return mod + ".tflite" }
 
 // prepare finds the models asked for (a missing one is skipped), opens each natively, sets up the competing
 // engines and their reference files, and returns what the pages need.
@@ -133,6 +136,7 @@ func (s *setup) exportONNX(fam, shared string) error {
 		return err
 	}
 	outs := []string{path(onnxFile(fam)), path(torchFile(fam))}
+	gpu := outs[0] // the same file, unless the WebGPU provider needs other ops
 	var ins []string
 	var steps [][]string
 	switch fam {
@@ -150,8 +154,12 @@ func (s *setup) exportONNX(fam, shared string) error {
 		}
 	case googlenet:
 		ins = []string{"tools/torchref/googlenet.py", "tools/torchref/fixture.py", input}
-		steps = [][]string{{"/usr/bin/python3", "tools/torchref/googlenet.py", "--mirror", shared, "onnx",
-			"--input", input, "-o", outs[0], "--logits", outs[1]}}
+		gpu = path(webgpuONNXFile(fam))
+		outs = append(outs, gpu)
+		steps = [][]string{
+			{"/usr/bin/python3", "tools/torchref/googlenet.py", "--mirror", shared, "onnx", "--input", input, "-o", outs[0], "--logits", outs[1]},
+			{"/usr/bin/python3", "tools/torchref/googlenet.py", "--mirror", shared, "onnx", "--input", input, "-o", gpu, "--webgpu"},
+		}
 	default:
 		return fmt.Errorf("no ONNX export for %s", fam)
 	}
@@ -172,6 +180,7 @@ func (s *setup) exportONNX(fam, shared string) error {
 	}
 	s.Torch[fam] = torch
 	s.Files[onnxFile(fam)] = outs[0]
+	s.Files[webgpuONNXFile(fam)] = gpu
 	s.Files[inputFile(fam)] = input
 	return nil
 }

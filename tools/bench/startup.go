@@ -123,7 +123,7 @@ func startSiteServer() (string, func(), error) {
 // visitPair opens page twice in one fresh Chromium: cold, then warm.
 func visitPair(chromium, page, image string, verbose bool) ([2]visit, error) {
 	var out [2]visit
-	bctx, stop, err := startChromium(chromium)
+	bctx, stop, err := startChromium(chromium, "")
 	if err != nil {
 		return out, err
 	}

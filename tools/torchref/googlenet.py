@@ -8,13 +8,15 @@ it writes is committed. From the repository root:
     /usr/bin/python3 tools/torchref/googlenet.py accuracy [--limit N] top-1/top-5 over the ImageNet samples
     /usr/bin/python3 tools/torchref/googlenet.py npy --image P -o X.npy [--resize squash|shorter]
     /usr/bin/python3 tools/torchref/googlenet.py logits --npy X.npy   the logits of an NCHW input
-    /usr/bin/python3 tools/torchref/googlenet.py onnx --input X.f32 [-o build/bench/googlenet.onnx] --logits L.f32
+    /usr/bin/python3 tools/torchref/googlenet.py onnx --input X.f32 [-o build/bench/googlenet.onnx] [--logits L.f32]
+                                                      [--webgpu]
 
 npy writes what `go run ./tools/classify -model M -tensor X.npy -logits` takes; logits prints the same thing as
 that command: a JSON array of arrays, one per batch item. onnx exports this network (opset 13, batch 1, input
 "input" [1,3,224,224], output "logits" [1,1000]) for the benchmark's onnxruntime-web reference, and writes
 PyTorch's logits for the raw little-endian float32 NCHW input X.f32 (the benchmark's test image as our engine
-preprocesses it) to L.f32, 1000 float32 values. accuracy runs both resize variants below over
+preprocesses it) to L.f32, 1000 float32 values. With --webgpu the pools and LRNs are single ONNX ops that
+onnxruntime-web's WebGPU provider runs (CeilMaxPool, CaffeLRN): the same network and logits. accuracy runs both resize variants below over
 ../shared/datasets/imagenet-samples (true class: the WNID of the file name) and ends with one JSON line.
 
 --mirror DIR (before the subcommand) is the reference material, default ../shared beside the repository; the
@@ -145,6 +147,46 @@ def load_conv(wdir, name, cin, cout, k):
     return conv
 
 
+# WEBGPU_OPS: the ONNX export writes the ceil-mode max pools and the LRNs as ops onnxruntime-web's WebGPU provider
+# runs (onnx --webgpu); the values are the same either way.
+WEBGPU_OPS = False
+
+
+class CeilMaxPool(torch.autograd.Function):
+    """3x3 max pooling that rounds its output size up (Caffe). Exported as a floor-mode MaxPool with stride - 1
+    more padding at the end, which has the same windows (a max pool ignores padding, and with end padding +
+    stride <= 3 ceil mode drops no last window): onnxruntime-web's WebGPU MaxPool has no ceil mode."""
+
+    @staticmethod
+    def forward(ctx, x, stride, pad):
+        return F.max_pool2d(x, 3, stride=stride, padding=pad, ceil_mode=True)
+
+    @staticmethod
+    def symbolic(g, x, stride, pad):
+        assert pad + stride <= 3
+        end = pad + stride - 1
+        return g.op("MaxPool", x, kernel_shape_i=[3, 3], strides_i=[stride, stride], pads_i=[pad, pad, end, end])
+
+
+class CaffeLRN(torch.autograd.Function):
+    """Caffe's LRN exported as ONNX's LRN op, the same formula, rather than PyTorch's decomposition into a 3-D
+    average pool, which onnxruntime-web's WebGPU provider cannot run."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return F.local_response_norm(x, 5, alpha=1e-4, beta=0.75, k=1.0)
+
+    @staticmethod
+    def symbolic(g, x):
+        return g.op("LRN", x, size_i=5, alpha_f=1e-4, beta_f=0.75, bias_f=1.0)
+
+
+def max_pool(x, stride, pad=0):
+    if WEBGPU_OPS:
+        return CeilMaxPool.apply(x, stride, pad)
+    return F.max_pool2d(x, 3, stride=stride, padding=pad, ceil_mode=True)
+
+
 class Inception(torch.nn.Module):
     def __init__(self, wdir, name, cin):
         super().__init__()
@@ -160,7 +202,7 @@ class Inception(torch.nn.Module):
         a = F.relu(self.b1(x))
         b = F.relu(F.conv2d(F.relu(self.b3r(x)), self.b3.weight, self.b3.bias, padding=1))
         c = F.relu(F.conv2d(F.relu(self.b5r(x)), self.b5.weight, self.b5.bias, padding=2))
-        d = F.relu(self.bp(F.max_pool2d(x, 3, stride=1, padding=1, ceil_mode=True)))
+        d = F.relu(self.bp(max_pool(x, 1, 1)))
         return torch.cat([a, b, c, d], dim=1)
 
 
@@ -194,9 +236,9 @@ class GoogLeNet(torch.nn.Module):
                 stride, pad = self.spec[name]
                 x = F.relu(F.conv2d(x, conv.weight, conv.bias, stride=stride, padding=pad))
             elif kind == "maxpool":
-                x = F.max_pool2d(x, 3, stride=2, ceil_mode=True)
+                x = max_pool(x, 2)
             elif kind == "lrn":
-                x = self.lrn(x)
+                x = CaffeLRN.apply(x) if WEBGPU_OPS else self.lrn(x)
             elif kind == "inception":
                 x = self.layers[name](x)
             elif kind == "avgpool":
@@ -365,6 +407,8 @@ def cmd_logits(model, args):
 
 
 def cmd_onnx(model, args):
+    global WEBGPU_OPS
+    WEBGPU_OPS = args.webgpu
     x = np.fromfile(args.input, dtype="<f4")
     if x.size != 3 * 224 * 224:
         sys.exit("%s: %d float32 values, want %d (1x3x224x224)" % (args.input, x.size, 3 * 224 * 224))
@@ -374,7 +418,8 @@ def cmd_onnx(model, args):
     os.makedirs(os.path.dirname(os.path.abspath(args.o)), exist_ok=True)
     torch.onnx.export(model, inp, args.o, opset_version=13, input_names=["input"], output_names=["logits"],
                       do_constant_folding=True)
-    logits.numpy().astype("<f4").tofile(args.logits)
+    if args.logits:
+        logits.numpy().astype("<f4").tofile(args.logits)
     print("wrote %s (%d bytes); logits top-1 %d, max |logit| %.3f" %
           (args.o, os.path.getsize(args.o), int(logits.argmax()), float(logits.abs().max())))
 
@@ -398,7 +443,8 @@ def main():
     s = sub.add_parser("onnx", help="export to ONNX, with PyTorch's logits of a float32 NCHW input")
     s.add_argument("--input", required=True, help="raw little-endian float32 [1,3,224,224]")
     s.add_argument("-o", default=os.path.join(REPO, "build", "bench", "googlenet.onnx"))
-    s.add_argument("--logits", required=True, help="where PyTorch's 1000 float32 logits go")
+    s.add_argument("--logits", help="where PyTorch's 1000 float32 logits go")
+    s.add_argument("--webgpu", action="store_true", help="pools and LRNs as ops onnxruntime-web's WebGPU provider runs")
     args = p.parse_args()
     if args.cmd == "accuracy" and not args.dir:
         args.dir = os.path.join(args.mirror, "datasets", "imagenet-samples")

@@ -1,7 +1,8 @@
 // ours.js drives the site's real inference worker (web/worker-*.js and worker-*.wasm) with the page's own
-// messages: init, load {bytes}, classify {pixels, size, topK}. Query: model (a /data/ file name), size,
-// workers, kernels (go | simd | simd128), split. With 2 workers each run sends one image to each worker at
-// once: that is throughput (ms per image over 2 images). With split=1 the workers load their parts of the model,
+// messages: init, load {bytes, gpu}, classify {pixels, size, topK}. Query: model (a /data/ file name), size,
+// workers, kernels (go | simd | simd128), split, gpu (the load's: cpu, the default, | gpu | auto; anything but
+// cpu must end on WebGPU, and the page reports the adapter). With 2 workers each run sends one image to each
+// worker at once: that is throughput (ms per image over 2 images). With split=1 the workers load their parts of the model,
 // linked by MessagePorts as the page links them, and each timed run is one image split across all of them.
 "use strict";
 
@@ -59,10 +60,10 @@ class Client {
 		});
 	}
 
-	load(name, bytes, part = 0, parts = 1, peers = []) {
+	load(name, bytes, gpu, part = 0, parts = 1, peers = []) {
 		const copy = bytes.slice(0);
 		const ports = peers.filter((p) => p);
-		return this.request({ type: "load", name, bytes: copy, part, parts, peers }, [copy, ...ports]);
+		return this.request({ type: "load", name, bytes: copy, gpu, part, parts, peers }, [copy, ...ports]);
 	}
 
 	classify(pixels, size, type = "classify") {
@@ -95,12 +96,22 @@ Bench.run(async () => {
 		clients.push(new Client(files, kernels));
 	}
 	await Promise.all(clients.map((c) => c.started));
-	const split = Bench.param("split", "0") === "1";
+	const split = Bench.param("split", "0") === "1", gpu = Bench.param("gpu", "cpu");
 	const ports = peerPorts(nworkers);
 	const loaded = await Promise.all(clients.map((c, i) =>
-		split ? c.load(modelFile, modelBytes, i, nworkers, ports[i]) : c.load(modelFile, modelBytes)));
+		split ? c.load(modelFile, modelBytes, gpu, i, nworkers, ports[i]) : c.load(modelFile, modelBytes, gpu)));
 	if (split && !loaded.every((r) => r.split)) {
 		throw new Error("the workers did not split the model");
+	}
+	// The worker names its kernels "WebGPU (<adapter's architecture>)" when the model runs there; otherwise
+	// they say why WebGPU could not run it.
+	let adapter = "";
+	if (gpu !== "cpu") {
+		const m = loaded[0].gpu && /^WebGPU \((.*)\)$/.exec(loaded[0].kernels);
+		if (!m) {
+			throw new Error("the model is not on WebGPU: " + loaded[0].kernels);
+		}
+		adapter = m[1];
 	}
 	const type = split ? "classifyPart" : "classify";
 	const first = (await Promise.all(clients.map((c) => c.classify(pixels, size, type))))[0];
@@ -112,6 +123,7 @@ Bench.run(async () => {
 		peak: () => clients.reduce((n, c) => n + c.wasmBytes, 0),
 		info: {
 			kernels: loaded[0].kernels,
+			adapter,
 			top5: first.predictions.map((p) => ({ index: p.index, prob: p.prob })),
 		},
 	};
