@@ -3,10 +3,13 @@
 package testenv
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"syscall/js"
 	"testing"
+
+	"inceptionweb/internal/jspromise"
 )
 
 // ReadShared reads a file of the reference folder (rel is relative to it): from the file system under Node,
@@ -20,35 +23,19 @@ func ReadShared(tb testing.TB, rel string) []byte {
 		}
 		return data
 	}
-	type result struct {
-		data []byte
-		err  string
+	resp, err := jspromise.Await(js.Global().Call("fetch", "shared/"+filepath.ToSlash(rel)))
+	if err == nil && !resp.Get("ok").Bool() {
+		err = fmt.Errorf("HTTP %d", resp.Get("status").Int())
 	}
-	done := make(chan result, 1)
-	then := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		buf := js.Global().Get("Uint8Array").New(args[0])
-		data := make([]byte, buf.Length())
-		js.CopyBytesToGo(data, buf)
-		done <- result{data: data}
-		return nil
-	})
-	fail := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		done <- result{err: args[0].Call("toString").String()}
-		return nil
-	})
-	check := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		if !args[0].Get("ok").Bool() {
-			return js.Global().Get("Promise").Call("reject", "HTTP "+args[0].Get("status").String())
-		}
-		return args[0].Call("arrayBuffer")
-	})
-	defer then.Release()
-	defer fail.Release()
-	defer check.Release()
-	js.Global().Call("fetch", "shared/"+filepath.ToSlash(rel)).Call("then", check).Call("then", then, fail)
-	r := <-done
-	if r.err != "" {
-		tb.Fatalf("testenv: fetching %s: %s", rel, r.err)
+	var buf js.Value
+	if err == nil {
+		buf, err = jspromise.Await(resp.Call("arrayBuffer"))
 	}
-	return r.data
+	if err != nil {
+		tb.Fatalf("testenv: fetching %s: %v", rel, err)
+	}
+	u8 := js.Global().Get("Uint8Array").New(buf)
+	data := make([]byte, u8.Length())
+	js.CopyBytesToGo(data, u8)
+	return data
 }

@@ -38,7 +38,7 @@ func Compile(g *graph.Graph, weight func(name string, shape []int) ([]float32, e
 		if off < 0 {
 			continue
 		}
-		h, w, c, err := hwc(g.Tensors[t].Shape)
+		h, w, c, err := graph.HWC(g.Tensors[t].Shape)
 		if err == nil && (h > maxSide || w > maxSide || c > maxSide) {
 			err = fmt.Errorf("shape %v is too large", g.Tensors[t].Shape)
 		}
@@ -70,17 +70,6 @@ func checkWindow(kh, kw int, p graph.Params) error {
 		}
 	}
 	return nil
-}
-
-// hwc reads an NHWC (batch 1) or [1, N] shape.
-func hwc(shape []int) (h, w, c int, err error) {
-	switch {
-	case len(shape) == 4 && shape[0] == 1:
-		return shape[1], shape[2], shape[3], nil
-	case len(shape) == 2 && shape[0] == 1:
-		return 1, 1, shape[1], nil
-	}
-	return 0, 0, 0, fmt.Errorf("shape %v is not [1,H,W,C] or [1,N]", shape)
 }
 
 func (p *Program) compileOp(g *graph.Graph, op graph.Op, weight func(string, []int) ([]float32, error)) (func(), error) {

@@ -120,6 +120,18 @@ func NumElements(shape []int) int {
 	return n
 }
 
+// HWC reads an activation's shape, NHWC with batch 1 or [1, N] (N channels of one pixel), as the executors lay
+// them out.
+func HWC(shape []int) (h, w, c int, err error) {
+	switch {
+	case len(shape) == 4 && shape[0] == 1:
+		return shape[1], shape[2], shape[3], nil
+	case len(shape) == 2 && shape[0] == 1:
+		return 1, 1, shape[1], nil
+	}
+	return 0, 0, 0, fmt.Errorf("shape %v is not [1,H,W,C] or [1,N]", shape)
+}
+
 func errorf(format string, args ...any) error {
 	return errors.New("graph: " + fmt.Sprintf(format, args...))
 }

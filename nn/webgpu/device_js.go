@@ -5,9 +5,10 @@ package webgpu
 import (
 	"errors"
 	"fmt"
-	"runtime"
 	"syscall/js"
 	"unsafe"
+
+	"inceptionweb/internal/jspromise"
 )
 
 // ErrNoAdapter means the browser has no WebGPU (or no adapter for it): the caller runs the CPU kernels.
@@ -32,7 +33,7 @@ func Open() (*Device, error) {
 		return nil, ErrNoAdapter
 	}
 	gpu := nav.Get("gpu")
-	adapter, err := await(gpu.Call("requestAdapter"))
+	adapter, err := jspromise.Await(gpu.Call("requestAdapter"))
 	if err != nil || !adapter.Truthy() {
 		return nil, ErrNoAdapter
 	}
@@ -41,7 +42,7 @@ func Open() (*Device, error) {
 		"maxStorageBufferBindingSize": limits.Get("maxStorageBufferBindingSize"),
 		"maxBufferSize":               limits.Get("maxBufferSize"),
 	}}
-	dev, err := await(adapter.Call("requestDevice", req))
+	dev, err := jspromise.Await(adapter.Call("requestDevice", req))
 	if err != nil {
 		return nil, fmt.Errorf("webgpu: requesting a device: %w", err)
 	}
@@ -94,7 +95,7 @@ const (
 func (d *Device) Load(p *Plan) (prog *Program, err error) {
 	d.dev.Call("pushErrorScope", "validation")
 	defer func() {
-		if e, perr := await(d.dev.Call("popErrorScope")); err == nil && (perr != nil || e.Truthy()) {
+		if e, perr := jspromise.Await(d.dev.Call("popErrorScope")); err == nil && (perr != nil || e.Truthy()) {
 			if perr == nil {
 				perr = errors.New(e.Get("message").String())
 			}
@@ -170,7 +171,7 @@ func (p *Program) Run(x []float32) ([]float32, error) {
 	pass.Call("end")
 	enc.Call("copyBufferToBuffer", p.bufs[p.plan.Output], 0, p.readback, 0, 4*p.plan.OutputLen)
 	p.d.queue.Call("submit", []any{enc.Call("finish")})
-	if _, err := await(p.readback.Call("mapAsync", mapModeRead)); err != nil {
+	if _, err := jspromise.Await(p.readback.Call("mapAsync", mapModeRead)); err != nil {
 		return nil, fmt.Errorf("webgpu: reading the result: %w", err)
 	}
 	src := js.Global().Get("Uint8Array").New(p.readback.Call("getMappedRange"))
@@ -199,35 +200,4 @@ func bytesOf(v []float32) []byte {
 		return nil
 	}
 	return unsafe.Slice((*byte)(unsafe.Pointer(&v[0])), 4*len(v))
-}
-
-// await blocks until promise settles and returns its value or its rejection.
-func await(promise js.Value) (js.Value, error) {
-	type result struct {
-		v   js.Value
-		err error
-	}
-	done := make(chan result, 1)
-	then := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		r := result{v: js.Undefined()}
-		if len(args) > 0 {
-			r.v = args[0]
-		}
-		done <- r
-		return nil
-	})
-	catch := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		msg := "rejected"
-		if len(args) > 0 {
-			msg = args[0].Call("toString").String()
-		}
-		done <- result{err: errors.New(msg)}
-		return nil
-	})
-	defer then.Release()
-	defer catch.Release()
-	promise.Call("then", then, catch)
-	r := <-done
-	runtime.KeepAlive(promise)
-	return r.v, r.err
 }

@@ -90,16 +90,6 @@ func unsupported(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrUnsupported, fmt.Sprintf(format, args...))
 }
 
-func hwc(shape []int) (h, w, c int, err error) {
-	switch {
-	case len(shape) == 4 && shape[0] == 1:
-		return shape[1], shape[2], shape[3], nil
-	case len(shape) == 2 && shape[0] == 1:
-		return 1, 1, shape[1], nil
-	}
-	return 0, 0, 0, unsupported("shape %v is not [1,H,W,C] or [1,N]", shape)
-}
-
 func (c *compiler) compile() error {
 	g := c.g
 	if len(g.Inputs) != 1 || len(g.Outputs) != 1 {
@@ -218,9 +208,9 @@ func (c *compiler) placeTensor(t int) error {
 	if c.places[t] != nil {
 		return nil
 	}
-	h, w, ch, err := hwc(c.g.Tensors[t].Shape)
+	h, w, ch, err := graph.HWC(c.g.Tensors[t].Shape)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %v", ErrUnsupported, err)
 	}
 	if h*w*ch > 1<<26 {
 		return unsupported("tensor %q of shape %v is too large", c.g.Tensors[t].Name, c.g.Tensors[t].Shape)
@@ -277,6 +267,15 @@ func (c *compiler) constant(op graph.Op, k int) ([]float32, []int, error) {
 		return nil, nil, fmt.Errorf("constant %q has %d values for shape %v", t.Name, len(v), t.Shape)
 	}
 	return v, t.Shape, nil
+}
+
+// filter is a convolution-like op's weights (input 1, with its shape) and bias (input 2).
+func (c *compiler) filter(op graph.Op) (w []float32, shape []int, bias []float32, err error) {
+	if w, shape, err = c.constant(op, 1); err != nil {
+		return nil, nil, nil, err
+	}
+	bias, _, err = c.constant(op, 2)
+	return w, shape, bias, err
 }
 
 func (c *compiler) input(op graph.Op, k int) (*place, error) {
@@ -354,11 +353,7 @@ func (c *compiler) op(op graph.Op) error {
 	act := activationWGSL(relu, clip)
 	switch op.Op {
 	case graph.Conv2D, graph.FullyConnected:
-		w, ws, err := c.constant(op, 1)
-		if err != nil {
-			return err
-		}
-		b, _, err := c.constant(op, 2)
+		w, ws, b, err := c.filter(op)
 		if err != nil {
 			return err
 		}
@@ -385,15 +380,11 @@ func (c *compiler) op(op graph.Op) error {
 		code, u, groups := convWGSL(x, out, win, act)
 		c.addGroups(op, code, u, groups, x.buf, out.buf, c.constBuffer(packKN(w, n, k)), c.constBuffer(padTo4(b)))
 	case graph.DepthwiseConv2D:
-		w, ws, err := c.constant(op, 1)
+		w, ws, b, err := c.filter(op)
 		if err != nil {
 			return err
 		}
-		b, _, err := c.constant(op, 2)
-		if err != nil {
-			return err
-		}
-		// The graph's float depthwise filters are [C][KH][KW][1] (see nn/graph.Dequantize).
+		// The graph's float depthwise filters are [C][KH][KW][1] (see nn/float.Dequantize).
 		if len(ws) != 4 || ws[0] != x.c || ws[3] != 1 || out.c != x.c {
 			return unsupported("depthwise filter %v on %d channels (only multiplier 1)", ws, x.c)
 		}

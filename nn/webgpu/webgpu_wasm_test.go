@@ -8,12 +8,12 @@ package webgpu
 import (
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"math/rand/v2"
 	"sync"
 	"testing"
 
+	"inceptionweb/internal/randweights"
 	"inceptionweb/internal/testenv"
 	"inceptionweb/nn"
 	"inceptionweb/nn/float"
@@ -259,33 +259,6 @@ func TestRandomLayers(t *testing.T) {
 	}
 }
 
-// randomParams gives a network of inception blocks random parameters of the right scale, seeded by name.
-type randomParams struct{}
-
-func (randomParams) Has(string) bool { return true }
-
-func (randomParams) Float32(name string, shape []int) ([]float32, error) {
-	h := fnv.New64a()
-	h.Write([]byte(name))
-	r := rand.New(rand.NewPCG(h.Sum64(), 7))
-	fanIn := graph.NumElements(shape[1:])
-	v := make([]float32, graph.NumElements(shape))
-	for i := range v {
-		u := 2*r.Float32() - 1
-		switch {
-		case len(shape) > 1:
-			v[i] = u * float32(math.Sqrt(6/float64(fanIn)))
-		case len(name) > 10 && name[len(name)-10:] == "bn.weight":
-			v[i] = 1 + 0.1*u
-		case len(name) > 11 && name[len(name)-11:] == "running_var":
-			v[i] = 1.5 + 0.5*u
-		default:
-			v[i] = 0.1 * u
-		}
-	}
-	return v, nil
-}
-
 // mobileNetV2 is the float graph of TFLite's MobileNetV2 (its uint8 weights dequantized), from the shared folder.
 func mobileNetV2(t *testing.T) (*graph.Graph, map[string][]float32) {
 	m, err := tflite.Read(testenv.ReadShared(t, "weights-source/mobilenet_v2/mobilenet_v2_1.0_224_quant.tflite"))
@@ -315,9 +288,9 @@ func TestNetworks(t *testing.T) {
 			var err error
 			switch name {
 			case "googlenet":
-				g, consts, err = googlenet.Arch.Graph(randomParams{}, inception.Config{})
+				g, consts, err = googlenet.Arch.Graph(randweights.Params{}, inception.Config{})
 			case "inception_v3":
-				g, consts, err = inceptionv3.Arch.Graph(randomParams{}, inception.Config{})
+				g, consts, err = inceptionv3.Arch.Graph(randweights.Params{}, inception.Config{})
 			default:
 				g, consts = mobileNetV2(t)
 			}

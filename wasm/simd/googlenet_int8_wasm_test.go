@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"inceptionweb/internal/randweights"
 	"inceptionweb/nn"
 	"inceptionweb/nn/calibrate"
 	"inceptionweb/nn/googlenet"
@@ -18,7 +19,7 @@ import (
 // int8GoogLeNet is GoogLeNet's integer graph (random weights, activation ranges calibrated on two random
 // inputs, as tools/quantize does) and a third input.
 func int8GoogLeNet(tb testing.TB) (*graph.Graph, func(string) ([]byte, error), []float32) {
-	g, consts, err := googlenet.Arch.Graph(randomParams{}, inception.Config{})
+	g, consts, err := googlenet.Arch.Graph(randweights.Params{}, inception.Config{})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -3,51 +3,16 @@
 package simd
 
 import (
-	"hash/fnv"
 	"math"
 	"math/rand/v2"
-	"strings"
 	"testing"
 
+	"inceptionweb/internal/randweights"
 	"inceptionweb/nn"
 	"inceptionweb/nn/googlenet"
 	"inceptionweb/nn/inception"
 	"inceptionweb/nn/inceptionv3"
 )
-
-// randomParams gives InceptionV3 random parameters of the right scale (He-uniform weights, batch norm near
-// the identity), seeded by the tensor's name.
-type randomParams struct{}
-
-func (randomParams) Has(string) bool { return true }
-
-func (randomParams) Float32(name string, shape []int) ([]float32, error) {
-	h := fnv.New64a()
-	h.Write([]byte(name))
-	r := rand.New(rand.NewPCG(h.Sum64(), 7))
-	n, fanIn := 1, 1
-	for i, d := range shape {
-		n *= d
-		if i > 0 {
-			fanIn *= d
-		}
-	}
-	s := make([]float32, n)
-	for i := range s {
-		u := 2*r.Float32() - 1
-		switch {
-		case strings.HasSuffix(name, ".weight") && len(shape) > 1:
-			s[i] = u * float32(math.Sqrt(6/float64(fanIn)))
-		case strings.HasSuffix(name, "bn.weight"):
-			s[i] = 1 + 0.1*u
-		case strings.HasSuffix(name, "running_var"):
-			s[i] = 1 + 0.5*(u+1)
-		default:
-			s[i] = 0.1 * u
-		}
-	}
-	return s, nil
-}
 
 func newInception(tb testing.TB, k nn.KernelSet) *inception.Net {
 	return newNet(tb, inceptionv3.Arch, k)
@@ -55,7 +20,7 @@ func newInception(tb testing.TB, k nn.KernelSet) *inception.Net {
 
 // newNet builds a network of inception blocks for the kernel set k with random parameters and a random input.
 func newNet(tb testing.TB, arch *inception.Arch, k nn.KernelSet) *inception.Net {
-	net, err := inception.New(arch, randomParams{}, inception.Config{Kernels: k})
+	net, err := inception.New(arch, randweights.Params{}, inception.Config{Kernels: k})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"syscall/js"
 	"time"
 
+	"inceptionweb/internal/jspromise"
 	"inceptionweb/model"
 )
 
@@ -83,7 +84,7 @@ func readStream(id int, file js.Value, size int) ([]byte, error) {
 	reader := file.Call("stream").Call("getReader")
 	n := 0
 	for {
-		chunk, err := await(reader.Call("read"))
+		chunk, err := jspromise.Await(reader.Call("read"))
 		if err != nil {
 			return nil, err
 		}
@@ -107,28 +108,9 @@ func readStream(id int, file js.Value, size int) ([]byte, error) {
 }
 
 func awaitBytes(p js.Value) ([]byte, error) {
-	v, err := await(p)
+	v, err := jspromise.Await(p)
 	if err != nil {
 		return nil, err
 	}
 	return bytesOf(v), nil
-}
-
-// await waits for a promise; call it off the event loop.
-func await(p js.Value) (js.Value, error) {
-	type settled struct {
-		v   js.Value
-		err error
-	}
-	ch := make(chan settled, 1)
-	then := js.FuncOf(func(_ js.Value, args []js.Value) any { ch <- settled{v: args[0]}; return nil })
-	catch := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		ch <- settled{err: errors.New(args[0].Call("toString").String())}
-		return nil
-	})
-	defer then.Release()
-	defer catch.Release()
-	p.Call("then", then, catch)
-	s := <-ch
-	return s.v, s.err
 }
