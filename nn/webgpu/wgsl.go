@@ -46,6 +46,9 @@ func placeConsts(s *shader, prefix string, p *place) {
 	consts(s, prefix+"H", p.h, prefix+"W", p.w, prefix+"C", p.c, prefix+"S", p.stride, prefix+"O", p.off)
 }
 
+// upperWord matches the names uniforms have in a shader's body.
+var upperWord = regexp.MustCompile(`\b[A-Z][A-Z0-9]*\b`)
+
 // done returns the shader's code, its uniforms bound after its storage buffers, and their values (padded to
 // the 16 bytes a uniform buffer is made of).
 func (s *shader) done(storage int) (code string, uniforms []uint32) {
@@ -55,12 +58,16 @@ func (s *shader) done(storage int) (code string, uniforms []uint32) {
 		fmt.Fprintf(&b, "\t%s,\n", f)
 	}
 	fmt.Fprintf(&b, "};\n@group(0) @binding(%d) var<uniform> p: P;\n", storage)
-	body := s.String()
+	names := map[string]bool{}
 	for _, f := range s.fields {
-		name := f[:strings.Index(f, ":")]
-		body = regexp.MustCompile(`\b`+name+`\b`).ReplaceAllString(body, "p."+name)
+		names[f[:strings.Index(f, ":")]] = true
 	}
-	b.WriteString(body)
+	b.WriteString(upperWord.ReplaceAllStringFunc(s.String(), func(w string) string {
+		if names[w] {
+			return "p." + w
+		}
+		return w
+	}))
 	uniforms = append(s.values, make([]uint32, (4-len(s.values)%4)%4)...)
 	return b.String(), uniforms
 }
