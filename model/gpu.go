@@ -57,18 +57,11 @@ func OpenGPU(gpu GPU, name string, data []byte, verified bool) (*Model, error) {
 	// file the real values its input's quantization gives the pixels.
 	fill := func(rgba []byte) { input.FloatInput(rgba, x) }
 	if mf.Architecture == weights.FloatGraph {
-		in := g.Tensors[g.Inputs[0]]
-		if len(in.Scale) != 1 || len(in.ZeroPoint) != 1 {
-			return nil, fmt.Errorf("%s: the graph's input does not say how pixels map to values", name)
+		values, err := pixelValues(name, g)
+		if err != nil {
+			return nil, err
 		}
-		scale, zp := in.Scale[0], float32(in.ZeroPoint[0])
-		fill = func(rgba []byte) {
-			for i := 0; i < s*s; i++ {
-				for c := 0; c < 3; c++ {
-					x[i*3+c] = scale * (float32(rgba[i*4+c]) - zp)
-				}
-			}
-		}
+		fill = func(rgba []byte) { values(x, rgba) }
 	}
 	prog, err := gpu.Compile(g, func(n string, _ []int) ([]float32, error) {
 		v, ok := consts[n]

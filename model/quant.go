@@ -238,6 +238,23 @@ func (t classifierTaps) attach(m *Model, g *graph.Graph, prog *quant.Program, co
 	return nil
 }
 
+// pixelValues is how a float graph file's input takes pixels: the real values its input's quantization gives
+// them (the graph came from an integer model that took raw pixels), RGBA in, RGB out.
+func pixelValues(name string, g *graph.Graph) (func(dst []float32, rgba []byte), error) {
+	in := g.Tensors[g.Inputs[0]]
+	if len(in.Scale) != 1 || len(in.ZeroPoint) != 1 {
+		return nil, fmt.Errorf("%s: the graph's input does not say how pixels map to values", name)
+	}
+	scale, zp := in.Scale[0], float32(in.ZeroPoint[0])
+	return func(dst []float32, rgba []byte) {
+		for i := 0; i < len(dst)/3; i++ {
+			for c := 0; c < 3; c++ {
+				dst[i*3+c] = scale * (float32(rgba[i*4+c]) - zp)
+			}
+		}
+	}, nil
+}
+
 // buildFloatGraph compiles a float graph (nn/float) for the kernel set k; pixels map to the input's real values
 // through the input's own quantization, as in the integer model it came from.
 func buildFloatGraph(name string, mf *weights.Model, k nn.KernelSet) (*Model, error) {
@@ -248,9 +265,9 @@ func buildFloatGraph(name string, mf *weights.Model, k nn.KernelSet) (*Model, er
 	if len(g.Inputs) != 1 || g.Inputs[0] < 0 || g.Inputs[0] >= len(g.Tensors) {
 		return nil, fmt.Errorf("%s: the graph needs one input", name)
 	}
-	in := g.Tensors[g.Inputs[0]]
-	if len(in.Scale) != 1 || len(in.ZeroPoint) != 1 {
-		return nil, fmt.Errorf("%s: the graph's input does not say how pixels map to values", name)
+	fill, err := pixelValues(name, &g)
+	if err != nil {
+		return nil, err
 	}
 	prog, err := float.Compile(&g, mf.Float32, k)
 	if err != nil {
@@ -261,14 +278,9 @@ func buildFloatGraph(name string, mf *weights.Model, k nn.KernelSet) (*Model, er
 	if x.H != s || x.W != s || x.C != 3 || mf.Input.Normalize != "pixels" {
 		return nil, fmt.Errorf("%s: graph input %s, metadata says %dx%d raw pixels", name, x.Shape(), s, s)
 	}
-	scale, zp := in.Scale[0], float32(in.ZeroPoint[0])
 	m := &Model{meta: mf.Meta, classes: g.Tensors[g.Outputs[0]].Elements()}
 	m.probs = func(rgba []byte) ([]float32, error) {
-		for i := 0; i < s*s; i++ {
-			for c := 0; c < 3; c++ {
-				x.Data[i*3+c] = scale * (float32(rgba[i*4+c]) - zp)
-			}
-		}
+		fill(x.Data, rgba)
 		return prog.Run(), nil
 	}
 	m.scores = func(rgba []byte) ([]float32, error) {
