@@ -41,7 +41,8 @@ func setCompute(t *testing.T, ctx context.Context, mode, backend string) {
 }
 
 // TestWebGPU runs GoogLeNet (float) on WebGPU: the status names the adapter, a photo gets the CPU's classes
-// and probabilities; when the device is lost, the next photo is answered on the CPU and the status says so.
+// and probabilities; when the device is lost, the next photo is answered on the CPU and the status says so, and
+// the GPU asked for again is a new device.
 func TestWebGPU(t *testing.T) {
 	photo := filepath.Join(testenv.Shared(t), "images", "chelsea.png")
 	url := serve(t, builtSite(t))
@@ -74,5 +75,9 @@ func TestWebGPU(t *testing.T) {
 	if backend := eval[string](t, ctx, statusJS+".dataset.backend"); backend != "wasm" || !strings.Contains(status, "The GPU failed") {
 		t.Errorf("after the device was lost: data-backend %q, status %q", backend, status)
 	}
+	expectTop(t, classify(t, ctx, photo), cats...)
+	// Asked for the GPU again, the worker gets a new device.
+	setCompute(t, ctx, "cpu", "wasm")
+	setCompute(t, ctx, "gpu", "webgpu")
 	expectTop(t, classify(t, ctx, photo), cats...)
 }

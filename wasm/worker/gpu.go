@@ -50,9 +50,17 @@ func wantsGPU(mode string) bool {
 	return mode != "cpu" && nav.Truthy() && nav.Get("gpu").Truthy()
 }
 
-// open returns the device for mode, opening it the first time: nil if there is none or mode does not take it
-// ("auto" leaves CPU adapters such as SwiftShader alone: the wasm kernels are faster there).
+// open returns the device for mode, opening it the first time (and again after a loss): nil if there is none
+// or mode does not take it ("auto" leaves CPU adapters such as SwiftShader alone: the wasm kernels are faster
+// there).
 func (g *gpu) open(mode string) *webgpu.Device {
+	if g.device != nil {
+		select {
+		case <-g.device.Lost(): // a lost device stays lost: the next load asks for a new one
+			g.device, g.tried = nil, false
+		default:
+		}
+	}
 	if !g.tried {
 		g.tried = true
 		d, err := webgpu.Open()
@@ -63,11 +71,6 @@ func (g *gpu) open(mode string) *webgpu.Device {
 	}
 	if g.device == nil || (mode == "auto" && g.device.Fallback) {
 		return nil
-	}
-	select {
-	case <-g.device.Lost():
-		return nil
-	default:
 	}
 	return g.device
 }
