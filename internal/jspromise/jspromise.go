@@ -12,6 +12,16 @@ import (
 // Await blocks until p settles and returns its value, or its rejection's text as an error. Call it from a
 // goroutine of its own, never from a JS callback: the promise settles on the event loop the callback holds.
 func Await(p js.Value) (js.Value, error) {
+	return AwaitWith(p, func(reason js.Value) error {
+		if reason.IsUndefined() || reason.IsNull() {
+			return errors.New("rejected")
+		}
+		return errors.New(reason.Call("toString").String())
+	})
+}
+
+// AwaitWith is Await with the caller's error for a rejection's reason.
+func AwaitWith(p js.Value, rejected func(reason js.Value) error) (js.Value, error) {
 	type settled struct {
 		v   js.Value
 		err error
@@ -26,11 +36,11 @@ func Await(p js.Value) (js.Value, error) {
 		return nil
 	})
 	catch := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		msg := "rejected"
+		reason := js.Undefined()
 		if len(args) > 0 {
-			msg = args[0].Call("toString").String()
+			reason = args[0]
 		}
-		ch <- settled{err: errors.New(msg)}
+		ch <- settled{err: rejected(reason)}
 		return nil
 	})
 	defer then.Release()

@@ -5,30 +5,13 @@ package ui
 import (
 	"errors"
 	"syscall/js"
+
+	"inceptionweb/internal/jspromise"
 )
 
 // await waits for a JavaScript promise. Call it from a goroutine of its own, never from an event handler:
 // the promise settles on the event loop that a handler would be blocking.
-func await(p js.Value) (js.Value, error) {
-	type settled struct {
-		v   js.Value
-		err error
-	}
-	ch := make(chan settled, 1)
-	then := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		ch <- settled{v: args[0]}
-		return nil
-	})
-	catch := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		ch <- settled{err: jsError(args[0])}
-		return nil
-	})
-	defer then.Release()
-	defer catch.Release()
-	p.Call("then", then, catch)
-	s := <-ch
-	return s.v, s.err
-}
+func await(p js.Value) (js.Value, error) { return jspromise.AwaitWith(p, jsError) }
 
 // codedError is a rejection whose reason carries a code (the webcam's failures do).
 type codedError struct{ code, message string }
