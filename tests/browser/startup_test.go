@@ -101,6 +101,11 @@ func TestPhotoDuringStart(t *testing.T) {
 	at := func(mark string) float64 {
 		return eval[float64](t, ctx, fmt.Sprintf(`InceptionWeb.timing.report().page[%q] ?? -1`, mark))
 	}
+	// The first worker read the model itself while the UI started (app.js's preload), not the UI after it.
+	read := eval[int](t, ctx, `Object.keys(InceptionWeb.timing.report().workers[0].stages).filter((k) => k.startsWith("read: ")).length`)
+	if read == 0 {
+		t.Errorf("the first worker did not read the start model (no read stages in its timing): the UI read it instead")
+	}
 	pixels, ready, job := at("first-pixels"), at("ready"), at("first-job")
 	if pixels < 0 || ready < 0 || pixels >= ready || job < ready {
 		t.Errorf("the photo's crop at %.0f ms, the model ready at %.0f ms, its job at %.0f ms: want crop < ready <= job", pixels, ready, job)

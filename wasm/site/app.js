@@ -326,6 +326,25 @@ globalThis.InceptionWeb = (() => {
 		return w;
 	}
 
+	// gpuMode is where float models run: "auto" (WebGPU on a hardware adapter), "gpu" (any adapter, even a CPU
+	// one such as SwiftShader) or "cpu" (the wasm kernels). ?gpu= sets it for the visit, the page's picker for
+	// good (setGPUMode). hasGPU says whether the browser has WebGPU at all (the picker shows only then).
+	const gpuKey = "inceptionweb.gpu";
+	const stored = (key) => { try { return localStorage.getItem(key); } catch (e) { return null; } };
+	let gpuMode = query.get("gpu") || stored(gpuKey) || "auto";
+	const hasGPU = !!navigator.gpu;
+	function getGPUMode() {
+		return gpuMode;
+	}
+	function setGPUMode(mode) {
+		gpuMode = mode;
+		try {
+			localStorage.setItem(gpuKey, mode);
+		} catch (e) {
+			// storage is off: the choice holds for this visit
+		}
+	}
+
 	// preload has the first worker read the model the page will start with (from the Cache API on a warm
 	// visit, else downloaded and kept there), check its sha256 and load it while the UI is still starting; the
 	// worker sends the page a copy of the verified bytes and the download's progress. The model is the one the
@@ -377,26 +396,8 @@ globalThis.InceptionWeb = (() => {
 	try {
 		preload();
 	} catch (e) {
-		// no list of models in the page: the UI reads the model itself
-	}
-
-	// gpuMode is where float models run: "auto" (WebGPU on a hardware adapter), "gpu" (any adapter, even a CPU
-	// one such as SwiftShader) or "cpu" (the wasm kernels). ?gpu= sets it for the visit, the page's picker for
-	// good (setGPUMode). hasGPU says whether the browser has WebGPU at all (the picker shows only then).
-	const gpuKey = "inceptionweb.gpu";
-	const stored = (key) => { try { return localStorage.getItem(key); } catch (e) { return null; } };
-	let gpuMode = query.get("gpu") || stored(gpuKey) || "auto";
-	const hasGPU = !!navigator.gpu;
-	function getGPUMode() {
-		return gpuMode;
-	}
-	function setGPUMode(mode) {
-		gpuMode = mode;
-		try {
-			localStorage.setItem(gpuKey, mode);
-		} catch (e) {
-			// storage is off: the choice holds for this visit
-		}
+		// The UI reads the model itself then; the start is slower, so say why.
+		console.warn("The first worker could not read the start model ahead of the UI:", e);
 	}
 
 	// workerCount is the pool size the page starts with: ?workers=N, else one per core, at most maxWorkers.
