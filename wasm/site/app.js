@@ -31,12 +31,13 @@ globalThis.InceptionWeb = (() => {
 		};
 		function report() {
 			const page = {};
-			for (const name of ["ui-start", "wasm-compiled", "ui-running", "first-render", "models-list", "model-bytes", "ready", "workers-ready", "first-picked", "first-image", "first-pixels", "first-job", "first-answer"]) {
+			for (const name of ["ui-start", "wasm-compiled", "ui-main", "ui-running", "first-render", "models-list", "model-bytes", "ready", "workers-ready", "first-picked", "first-image", "first-pixels", "first-job", "first-answer"]) {
 				page[name] = at(name);
 			}
 			page["first-answer-worker-ms"] = firstMs;
 			page["renders before the first answer"] = renders.count;
 			page["render ms before the first answer"] = +renders.ms.toFixed(1);
+			page["first render ms"] = renders.first;
 			const list = workers.map((w, i) => {
 				const b = w.boot || {};
 				const stages = {};
@@ -85,7 +86,7 @@ globalThis.InceptionWeb = (() => {
 			}
 		}
 		let firstMs = null; // the worker's own time for the first image
-		const renders = { count: 0, ms: 0 }; // the UI's renders (Vugu) on the page's thread until the first answer
+		const renders = { count: 0, ms: 0, first: null }; // the UI's renders (Vugu) on the page's thread until the first answer
 		const longTasks = []; // [start, ms] of the page thread's tasks over 50 ms until the first answer
 		try {
 			new PerformanceObserver((list) => {
@@ -100,7 +101,7 @@ globalThis.InceptionWeb = (() => {
 		}
 		return {
 			debug, digest, mark, workers, report, print,
-			rendered(ms) { if (!at("first-answer")) { renders.count++; renders.ms += ms; } },
+			rendered(ms) { if (renders.first === null) { renders.first = +ms.toFixed(1); } if (!at("first-answer")) { renders.count++; renders.ms += ms; } },
 			firstWorkerMs(ms) { if (firstMs === null) { firstMs = ms; } },
 			worker: () => { const w = { spawn: performance.now() }; workers.push(w); return w; },
 			reached(name) { mark(name); if (name === "ready" || name === "first-answer" || name === "workers-ready") { print(name); } },

@@ -15,6 +15,8 @@ import (
 
 // Main renders the page into #app and handles its events; it does not return.
 func Main() {
+	timing := js.Global().Get("InceptionWeb").Get("timing")
+	timing.Call("mark", "ui-main") // Go's runtime and every package's init have run
 	renderer, err := domrender.New("#app")
 	if err != nil {
 		panic(err)
@@ -25,7 +27,6 @@ func Main() {
 		panic(err)
 	}
 	root := &Root{}
-	timing := js.Global().Get("InceptionWeb").Get("timing")
 	first := true
 	for ok := true; ok; ok = renderer.EventWait() {
 		start := time.Now()
