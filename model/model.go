@@ -103,13 +103,28 @@ func (b Backend) Open(name string, data []byte) (*Model, error) { return b.open(
 // transform_input is off whatever the weights ask for.
 func OpenForLogits(name string, data []byte) (*Model, error) { return Backend{}.open(name, data, true) }
 
+// OpenModelFile is Open for model files of this product only, which is what the page's workers are given (a
+// person's own weights are converted to one first): a program that opens nothing else does not link the
+// readers of PyTorch's formats.
+func (b Backend) OpenModelFile(name string, data []byte) (*Model, error) {
+	return b.openModelFile(name, data, weights.Read, false)
+}
+
+// openModelFile opens a model file read by read (weights.Read, or ReadVerified for bytes already verified).
+func (b Backend) openModelFile(name string, data []byte, read func(string, []byte) (*weights.Model, error), rawInput bool) (*Model, error) {
+	if !weights.IsModelFile(data) {
+		return nil, fmt.Errorf("%s: %w", name, weights.ErrNotModel)
+	}
+	m, err := read(name, data)
+	if err != nil {
+		return nil, err
+	}
+	return b.build(name, m.Meta, m, rawInput)
+}
+
 func (b Backend) open(name string, data []byte, rawInput bool) (*Model, error) {
 	if weights.IsModelFile(data) {
-		m, err := weights.Read(name, data)
-		if err != nil {
-			return nil, err
-		}
-		return b.build(name, m.Meta, m, rawInput)
+		return b.openModelFile(name, data, weights.Read, rawInput)
 	}
 	tensors, err := ReadStateDict(data)
 	if err != nil {

@@ -1,10 +1,6 @@
 package model
 
-import (
-	"fmt"
-
-	"inceptionweb/weights"
-)
+import "inceptionweb/weights"
 
 // OpenVerified is Open for a model file whose bytes the caller has matched by sha256 against a list of files
 // that passed Open before (the page's models.json, or the person's own models, stored after conversion): the
@@ -15,14 +11,7 @@ func OpenVerified(name string, data []byte) (*Model, error) {
 
 // OpenVerified is the package's OpenVerified for the kernel sets of b.
 func (b Backend) OpenVerified(name string, data []byte) (*Model, error) {
-	if !weights.IsModelFile(data) {
-		return nil, fmt.Errorf("%s: %w", name, weights.ErrNotModel)
-	}
-	m, err := weights.ReadVerified(name, data)
-	if err != nil {
-		return nil, err
-	}
-	return b.build(name, m.Meta, m, false)
+	return b.openModelFile(name, data, weights.ReadVerified, false)
 }
 
 // OpenPartVerified is OpenPart for a file verified as OpenVerified's is (a worker that has just opened the same

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"encoding/binary"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -41,4 +44,110 @@ func TestPageDependencies(t *testing.T) {
 			}
 		}
 	}
+}
+
+// pageUnlinked are code the page's program imports (through model) but must not link, checked by the names
+// of the functions in app.wasm: a person's own weights are converted by a program of their own (wasm/convert),
+// so the readers of their formats and the calibration stay out of every visit's download (~1.2 MB); the
+// page's shaders name their uniforms without regular expressions. A package's init is linked with its import
+// and is allowed.
+var pageUnlinked = []string{"inceptionweb/weights/torch.", "inceptionweb/weights/tflite.", "inceptionweb/weights/caffejs.",
+	"inceptionweb/nn/calibrate.", "inceptionweb/model.Import", "inceptionweb/model.From", "regexp."}
+
+// TestPageLinks builds app.wasm with its function names and refuses any function of pageUnlinked.
+func TestPageLinks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the page's program")
+	}
+	bin := filepath.Join(t.TempDir(), "app.wasm")
+	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, "./wasm/app")
+	cmd.Dir = testenv.Root(t)
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building app.wasm: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := wasmFunctionNames(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) < 1000 {
+		t.Fatalf("app.wasm names %d functions: not the page's program", len(names))
+	}
+	found := map[string]string{}
+	for _, n := range names {
+		for _, x := range pageUnlinked {
+			// The linker writes a package path's slashes as underscores in these names.
+			if strings.HasPrefix(n, strings.ReplaceAll(x, "/", "_")) && !strings.HasSuffix(n, ".init") && found[x] == "" {
+				found[x] = n
+			}
+		}
+	}
+	for x, n := range found {
+		t.Errorf("app.wasm links %s (%s)", strings.TrimSuffix(x, "."), n)
+	}
+}
+
+// wasmFunctionNames returns the function names of a wasm module's "name" section.
+func wasmFunctionNames(data []byte) ([]string, error) {
+	if len(data) < 8 || string(data[:4]) != "\x00asm" {
+		return nil, errors.New("not a wasm module")
+	}
+	r := bytes.NewReader(data[8:])
+	for r.Len() > 0 {
+		id, _ := r.ReadByte()
+		size, err := binary.ReadUvarint(r)
+		if err != nil || size > uint64(r.Len()) {
+			return nil, errors.New("truncated section")
+		}
+		body := make([]byte, size)
+		r.Read(body)
+		if id != 0 {
+			continue
+		}
+		s := bytes.NewReader(body)
+		if name, err := readName(s); err != nil || name != "name" {
+			continue
+		}
+		for s.Len() > 0 {
+			sub, _ := s.ReadByte()
+			n, err := binary.ReadUvarint(s)
+			if err != nil || n > uint64(s.Len()) {
+				return nil, errors.New("truncated name section")
+			}
+			part := make([]byte, n)
+			s.Read(part)
+			if sub != 1 { // function names
+				continue
+			}
+			p := bytes.NewReader(part)
+			count, _ := binary.ReadUvarint(p)
+			var names []string
+			for range count {
+				if _, err := binary.ReadUvarint(p); err != nil {
+					return nil, err
+				}
+				name, err := readName(p)
+				if err != nil {
+					return nil, err
+				}
+				names = append(names, name)
+			}
+			return names, nil
+		}
+	}
+	return nil, errors.New("no function names in the module")
+}
+
+func readName(r *bytes.Reader) (string, error) {
+	n, err := binary.ReadUvarint(r)
+	if err != nil || n > uint64(r.Len()) {
+		return "", errors.New("truncated name")
+	}
+	b := make([]byte, n)
+	r.Read(b)
+	return string(b), nil
 }

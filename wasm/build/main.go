@@ -67,6 +67,14 @@ func run(out, modelsDir string) error {
 	if files["wasm"], err = site.addFile("app.wasm", bin); err != nil {
 		return err
 	}
+	// The conversion of a person's own weights is a program of its own: see wasm/convert.
+	bin = filepath.Join(tmp, "convert.wasm")
+	if err := buildWasm(root, "./wasm/convert", bin); err != nil {
+		return err
+	}
+	if files["convert"], err = site.addFile("convert.wasm", bin); err != nil {
+		return err
+	}
 
 	goroot, err := goEnv("GOROOT")
 	if err != nil {

@@ -193,10 +193,11 @@ globalThis.InceptionWeb = (() => {
 		}
 	}
 
-	// convertModel turns a file into a model file in a worker of its own (see the worker's "convert"), and
-	// ends that worker afterwards, so that the memory of the conversion goes back to the system.
+	// convertModel turns a file into a model file in a worker of its own, which runs the conversion's own
+	// program (convert.wasm, see wasm/convert), and ends that worker afterwards, so that the memory of the
+	// conversion goes back to the system.
 	async function convertModel(file, int8, onProgress) {
-		const w = new InferenceWorker((w, message) => w.stop("The conversion failed: " + message));
+		const w = new InferenceWorker((w, message) => w.stop("The conversion failed: " + message), files.convert);
 		try {
 			return await w.request({ type: "convert", file, int8 }, [], (msg) => onProgress(msg.stage, msg.done, msg.total));
 		} finally {
@@ -244,9 +245,10 @@ globalThis.InceptionWeb = (() => {
 		.then((m) => { timing.mark("wasm-compiled"); return m; });
 	const workerModule = program.catch(() => null);
 
-	// InferenceWorker is one inference worker (a Go instance of its own): requests by id.
+	// InferenceWorker is one inference worker (a Go instance of its own): requests by id. program, if given, is
+	// another Go program for it to run (the conversion's).
 	class InferenceWorker {
-		constructor(onCrash) {
+		constructor(onCrash, program) {
 			this.nextID = 1;
 			this.pending = new Map();
 			this.busy = false;
@@ -256,6 +258,10 @@ globalThis.InceptionWeb = (() => {
 			this.worker.onmessage = (e) => this.receive(e.data);
 			this.worker.onerror = (e) => this.onCrash(this, e.message || "the worker failed");
 			this.onCrash = onCrash;
+			if (program) {
+				this.worker.postMessage({ type: "init", files, program });
+				return;
+			}
 			workerModule.then((module) => {
 				try {
 					this.worker.postMessage({ type: "init", files, module });

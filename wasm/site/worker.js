@@ -1,7 +1,8 @@
 // worker.js starts the Go inference worker (the page's app.wasm, which serves as one in a worker) inside a
-// Web Worker. The page sends one {type: "init", files, module?} message with the site's file names and, when
-// the page has compiled app.wasm already, its WebAssembly.Module (compiled once for the page and every worker); then load/classify/convert
-// requests that Go answers. If the Go program dies, the page hears {type: "crashed"} and starts a new worker.
+// Web Worker. The page sends one {type: "init", files, module?, program?} message with the site's file names
+// and, when the page has compiled app.wasm already, its WebAssembly.Module (compiled once for the page and
+// every worker); then load/classify requests that Go answers. A conversion worker is sent program instead:
+// the file name of the conversion's own Go program (convert.wasm, see wasm/convert), which it compiles. If the Go program dies, the page hears {type: "crashed"} and starts a new worker.
 // The worker reports when each stage of its start ended ({type: "boot", times}: absolute times in ms, for the
 // page's start-up breakdown), and answers {type: "stats", id} itself with the size of Go's memory. A
 // {type: "preload"} request reads the start model here, before Go runs (see preload).
@@ -88,12 +89,14 @@ self.onmessage = async (event) => {
 			instance = await WebAssembly.instantiate(msg.module, go.importObject);
 			stamp("instantiated");
 		} else {
-			const module = await WebAssembly.compileStreaming(fetch(files.wasm));
+			const module = await WebAssembly.compileStreaming(fetch(msg.program || files.wasm));
 			stamp("compiled");
 			instance = await WebAssembly.instantiate(module, go.importObject);
 			stamp("instantiated");
 		}
-		await SIMDKernels.attach(instance.exports.mem, async (name) => (await kernels[name]) || fetch(files.simd[name]));
+		if (!msg.program) { // the conversion's program runs no kernels
+			await SIMDKernels.attach(instance.exports.mem, async (name) => (await kernels[name]) || fetch(files.simd[name]));
+		}
 		stamp("simd");
 		self.goMemory = instance.exports.mem; // Go reports its size after a conversion
 		go.run(instance).then(() => crashed("the classifier exited"), crashed);

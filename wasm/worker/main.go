@@ -9,7 +9,6 @@
 //	{type: "classify", id, pixels: ArrayBuffer, size, topK, features?, cam?}
 //	    -> {type: "result", id, predictions, ms, features?, cam?} (see withExtras)
 //	{type: "classifyPart", id, pixels: ArrayBuffer, size, topK}  -> {type: "result", id, predictions, ms}
-//	{type: "convert", id, file: File, int8}  -> progress messages, then {type: "converted", id, bytes, ...}
 //	{type: "loseGPU", id}  -> {type: "gpuLost", id} (destroys the WebGPU device, as a driver reset would)
 //
 // info is model.Info as JSON: name, title, classes, quantization and input, the model's preprocessing.
@@ -127,17 +126,6 @@ func (w *worker) handle(msg js.Value) {
 	case "classifyPart":
 		// The parts wait for each other's messages, which arrive on the event loop: run off it.
 		go w.classifyPart(id, msg)
-		return
-	case "convert":
-		// Reading the file awaits promises, which settle on the event loop: run off it.
-		go func() {
-			defer func() {
-				if r := recover(); r != nil {
-					postError(id, fmt.Errorf("internal error: %v", r))
-				}
-			}()
-			w.convert(id, msg)
-		}()
 		return
 	case "loseGPU":
 		// Destroys the device, as a driver reset would: the browser test of the fallback sends it.

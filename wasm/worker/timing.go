@@ -56,7 +56,7 @@ func (s *stages) open(b model.Backend, name string, data []byte, verified bool) 
 	if verified {
 		m, err = b.OpenVerified(name, data)
 	} else {
-		m, err = b.Open(name, data)
+		m, err = b.OpenModelFile(name, data)
 	}
 	s.done("open")
 	s.ms["pack (in open)"] = float64(pack.Microseconds()) / 1000

@@ -1,6 +1,6 @@
 //go:build js && wasm
 
-package worker
+package main
 
 import (
 	"encoding/json"
@@ -24,10 +24,10 @@ const maxImport = 400 << 20
 // model file by model.Import, the size of this worker's wasm memory at its peak (a wasm memory never shrinks)
 // and the time the conversion took. The page runs it in a worker of
 // its own and ends that worker afterwards, which returns the memory.
-func (w *worker) convert(id int, msg js.Value) {
+func convert(id int, msg js.Value) {
 	file := msg.Get("file")
 	name := file.Get("name").String()
-	reply, err := w.convertFile(id, name, file, msg.Get("int8").Truthy())
+	reply, err := convertFile(id, name, file, msg.Get("int8").Truthy())
 	if err != nil {
 		postError(id, err)
 		return
@@ -36,7 +36,7 @@ func (w *worker) convert(id int, msg js.Value) {
 	js.Global().Call("postMessage", reply, []any{reply["bytes"]})
 }
 
-func (w *worker) convertFile(id int, name string, file js.Value, int8 bool) (map[string]any, error) {
+func convertFile(id int, name string, file js.Value, int8 bool) (map[string]any, error) {
 	size := file.Get("size").Int()
 	head, err := awaitBytes(file.Call("slice", 0, model.HeadSize).Call("arrayBuffer"))
 	if err != nil {
@@ -112,5 +112,8 @@ func awaitBytes(p js.Value) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return bytesOf(v), nil
+	u8 := js.Global().Get("Uint8Array").New(v)
+	b := make([]byte, u8.Length())
+	js.CopyBytesToGo(b, u8)
+	return b, nil
 }
