@@ -241,25 +241,32 @@ globalThis.InceptionWeb = (() => {
 	// once, as soon as this script runs; the UI instantiates it (index.html) and every worker is sent the
 	// Module (a WebAssembly.Module can be posted to a worker), so nothing fetches or compiles it twice. A
 	// worker is sent null where compiling here failed, and then compiles it itself.
-	const program = WebAssembly.compileStreaming(fetch(files.wasm))
+	const boot = globalThis.InceptionWebBoot || {}; // what index.html started before this script arrived
+	const program = (boot.program || WebAssembly.compileStreaming(fetch(files.wasm)))
 		.then((m) => { timing.mark("wasm-compiled"); return m; });
 	const workerModule = program.catch(() => null);
 
-	// InferenceWorker is one inference worker (a Go instance of its own): requests by id. program, if given, is
-	// another Go program for it to run (the conversion's).
+	// InferenceWorker is one inference worker (a Go instance of its own): requests by id. programFile, if given,
+	// is another Go program for it to run (the conversion's).
 	class InferenceWorker {
-		constructor(onCrash, program) {
+		constructor(onCrash, programFile) {
 			this.nextID = 1;
 			this.pending = new Map();
 			this.busy = false;
 			this.ready = false; // holds the pool's current model
 			this.timing = timing.worker();
-			this.worker = new Worker(files.workerScript);
+			if (boot.worker && !programFile) { // the first inference worker, started by index.html
+				this.worker = boot.worker;
+				this.timing.spawn = boot.at;
+				boot.worker = null;
+			} else {
+				this.worker = new Worker(files.workerScript);
+			}
 			this.worker.onmessage = (e) => this.receive(e.data);
 			this.worker.onerror = (e) => this.onCrash(this, e.message || "the worker failed");
 			this.onCrash = onCrash;
-			if (program) {
-				this.worker.postMessage({ type: "init", files, program });
+			if (programFile) {
+				this.worker.postMessage({ type: "init", files, program: programFile });
 				return;
 			}
 			workerModule.then((module) => {
