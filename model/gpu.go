@@ -21,26 +21,16 @@ type GPUProgram interface {
 	Release()
 }
 
-// ErrNotFloat is returned by OpenGPU for models that compute in integers: they run on the CPU's int8 kernels.
+// ErrNotFloat is returned by BuildGPU for models that compute in integers (Meta.Compute "int8"): they run on
+// the CPU's int8 kernels.
 var ErrNotFloat = errors.New("the model computes in int8, not on the GPU")
 
-// OpenGPU builds a model file's float network on gpu: an inception network's graph (transform_input folded
-// into its first convolution) or a float graph file's; verified skips the file's digest (see OpenVerified).
+// BuildGPU builds the float network of a model file already read (weights.Read or ReadVerified) on gpu: an
+// inception network's graph (transform_input folded into its first convolution) or a float graph file's.
 // The model has no features or class activation maps (they stay on the device); Close releases it. An error
-// of Run (a lost device) comes back from ClassifyRGBA, and the caller may open the model for the CPU instead.
-func OpenGPU(gpu GPU, name string, data []byte, verified bool) (*Model, error) {
-	if !weights.IsModelFile(data) {
-		return nil, fmt.Errorf("%s: %w", name, weights.ErrNotModel)
-	}
-	read := weights.Read
-	if verified {
-		read = weights.ReadVerified
-	}
-	mf, err := read(name, data)
-	if err != nil {
-		return nil, err
-	}
-	if mf.Architecture == weights.QuantGraph {
+// of Run (a lost device) comes back from ClassifyRGBA, and the caller may build the model for the CPU instead.
+func BuildGPU(gpu GPU, name string, mf *weights.Model) (*Model, error) {
+	if mf.Compute() != "float32" {
 		return nil, fmt.Errorf("%s: %w", name, ErrNotFloat)
 	}
 	g, consts, err := floatGraph(name, mf)

@@ -103,11 +103,11 @@ func (b Backend) Open(name string, data []byte) (*Model, error) { return b.open(
 // transform_input is off whatever the weights ask for.
 func OpenForLogits(name string, data []byte) (*Model, error) { return Backend{}.open(name, data, true) }
 
-// OpenModelFile is Open for model files of this product only, which is what the page's workers are given (a
-// person's own weights are converted to one first): a program that opens nothing else does not link the
-// readers of PyTorch's formats.
-func (b Backend) OpenModelFile(name string, data []byte) (*Model, error) {
-	return b.openModelFile(name, data, weights.Read, false)
+// Build builds the network of a model file already read (weights.Read or ReadVerified). The page's workers
+// read the file themselves (they look at it before they choose the CPU or the GPU) and build it with Build:
+// a program that opens nothing but model files does not link the readers of PyTorch's formats.
+func (b Backend) Build(name string, mf *weights.Model) (*Model, error) {
+	return b.build(name, mf.Meta, mf, false)
 }
 
 // openModelFile opens a model file read by read (weights.Read, or ReadVerified for bytes already verified).

@@ -62,6 +62,11 @@ func (b Backend) OpenPart(name string, data []byte, part, parts int) (*Part, err
 	return b.openPart(name, mf, part, parts)
 }
 
+// BuildPart is OpenPart for a model file already read (see Build).
+func (b Backend) BuildPart(name string, mf *weights.Model, part, parts int) (*Part, error) {
+	return b.openPart(name, mf, part, parts)
+}
+
 func (b Backend) openPart(name string, mf *weights.Model, part, parts int) (*Part, error) {
 	if mf.Architecture == weights.QuantGraph && mf.Quantization == Int8Compute {
 		return b.openQuantPart(name, mf, part, parts)

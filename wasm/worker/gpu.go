@@ -11,6 +11,7 @@ import (
 	"inceptionweb/model"
 	"inceptionweb/nn/graph"
 	"inceptionweb/nn/webgpu"
+	"inceptionweb/weights"
 )
 
 // The GPU path: a float model runs on WebGPU (nn/webgpu) when the page asks for it (load's gpu: "auto" uses
@@ -79,12 +80,12 @@ func (g *gpu) kernels() string { return "WebGPU (" + g.device.Architecture + ")"
 
 // loadGPU opens the model on the GPU if the load asks for it and the model is a float one. It returns nil,
 // nil when the model belongs on the CPU.
-func (w *worker) loadGPU(msg js.Value, name string, data []byte, verified bool) (*model.Model, error) {
+func (w *worker) loadGPU(msg js.Value, name string, data []byte, mf *weights.Model) (*model.Model, error) {
 	d := w.gpu.open(msg.Get("gpu").String())
 	if d == nil {
 		return nil, nil
 	}
-	m, err := model.OpenGPU(gpuDevice{d}, name, data, verified)
+	m, err := model.BuildGPU(gpuDevice{d}, name, mf)
 	if errors.Is(err, model.ErrNotFloat) {
 		return nil, nil
 	}

@@ -176,10 +176,15 @@ func (w *worker) load(msg js.Value) (map[string]any, error) {
 		verified = true
 		t.done("sha256")
 	}
+	mf, err := t.read(name, data, verified)
+	if err != nil {
+		return nil, fmt.Errorf("model file %s: %v", name, err)
+	}
 	kernels := w.kernels
 	var m *model.Model
-	if wantsGPU(msg.Get("gpu").String()) {
-		gm, err := w.loadGPU(msg, name, data, verified)
+	// Only a float model may run on the GPU: an int8 one never asks for a device (opening one is slow).
+	if mf.Compute() == "float32" && wantsGPU(msg.Get("gpu").String()) {
+		gm, err := w.loadGPU(msg, name, data, mf)
 		if err != nil {
 			// The CPU runs it instead; the status says why.
 			kernels += fmt.Sprintf(" (WebGPU could not run it: %v)", err)
@@ -189,14 +194,13 @@ func (w *worker) load(msg js.Value) (map[string]any, error) {
 		}
 	}
 	if m == nil {
-		var err error
-		if m, err = t.open(w.backend, name, data, verified); err != nil {
+		if m, err = t.build(w.backend, name, mf); err != nil {
 			return nil, fmt.Errorf("model file %s: %v", name, err)
 		}
 	}
 	if parts := intOr(msg.Get("parts"), 1); parts > 1 && m.CanSplit() && !w.onGPU {
 		part := msg.Get("part").Int()
-		p, err := w.backend.OpenPartVerified(name, data, part, parts) // Open (or the page) has just verified data
+		p, err := w.backend.BuildPart(name, mf, part, parts)
 		if err != nil {
 			return nil, fmt.Errorf("model file %s, part %d of %d: %v", name, part+1, parts, err)
 		}

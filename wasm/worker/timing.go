@@ -32,10 +32,12 @@ func (s *stages) done(name string) {
 
 func (s *stages) js() js.Value { return js.ValueOf(s.ms) }
 
-// open opens the model for b, timing the file's parsing and digest ("read"), the building of the network
-// ("build") and, inside it, the kernel set's preparation of the convolution weights ("pack"). verified skips
-// the digest (model.Backend.OpenVerified).
-func (s *stages) open(b model.Backend, name string, data []byte, verified bool) (*model.Model, error) {
+// read reads the model file, timed as "read": the file's parsing and, unless verified, its digest (see
+// weights.ReadVerified). With detail, the digest is also computed on its own first to say what it costs.
+func (s *stages) read(name string, data []byte, verified bool) (*weights.Model, error) {
+	if !weights.IsModelFile(data) {
+		return nil, weights.ErrNotModel
+	}
 	if s.detail {
 		if f, err := safetensors.Read(data); err == nil {
 			s.done("before-digest")
@@ -43,6 +45,18 @@ func (s *stages) open(b model.Backend, name string, data []byte, verified bool) 
 			s.done("digest (measured apart)")
 		}
 	}
+	read := weights.Read
+	if verified {
+		read = weights.ReadVerified
+	}
+	mf, err := read(name, data)
+	s.done("read")
+	return mf, err
+}
+
+// build builds the model for b, timed as "build", and inside it the kernel set's preparation of the
+// convolution weights ("pack (in build)").
+func (s *stages) build(b model.Backend, name string, mf *weights.Model) (*model.Model, error) {
 	var pack time.Duration
 	if prepare := b.Float.Prepare; prepare != nil {
 		b.Float.Prepare = func(c *nn.Conv) {
@@ -51,14 +65,8 @@ func (s *stages) open(b model.Backend, name string, data []byte, verified bool) 
 			pack += time.Since(t)
 		}
 	}
-	var m *model.Model
-	var err error
-	if verified {
-		m, err = b.OpenVerified(name, data)
-	} else {
-		m, err = b.OpenModelFile(name, data)
-	}
-	s.done("open")
-	s.ms["pack (in open)"] = float64(pack.Microseconds()) / 1000
+	m, err := b.Build(name, mf)
+	s.done("build")
+	s.ms["pack (in build)"] = float64(pack.Microseconds()) / 1000
 	return m, err
 }
