@@ -46,7 +46,7 @@ func main() {
 	webgpuModels := flag.String("webgpu-models", googlenet, "float models that also run on WebGPU, ours and onnxruntime-web's (empty: none)")
 	webgpuRuns := flag.Int("webgpu-runs", 3, "timed runs of each WebGPU measurement, after 1 untimed")
 	webgpuAdapter := flag.String("webgpu-adapter", adapterAuto, "WebGPU adapter: swiftshader (a CPU implementation), hardware (the GPU), or auto (hardware where /dev/dri exists)")
-	startupRuns := flag.Int("startup-runs", 5, "fresh Chromium runs (a cold and a warm visit each) per model for the page's start-up; 0 skips it")
+	startupRuns := flag.Int("startup-runs", 5, "fresh Chromium runs (a cold, a warm and a returning visit each) per model for the page's start-up; 0 skips it")
 	startupWorkers := flag.Int("startup-workers", 2, "workers the page runs in the start-up measurement")
 	startupModels := flag.String("startup-models", "", "models whose page start-up is measured (default: every model the site offers)")
 	flag.Parse()
