@@ -99,27 +99,20 @@ func wasmFunctionNames(data []byte) ([]string, error) {
 	r := bytes.NewReader(data[8:])
 	for r.Len() > 0 {
 		id, _ := r.ReadByte()
-		size, err := binary.ReadUvarint(r)
-		if err != nil || size > uint64(r.Len()) {
-			return nil, errors.New("truncated section")
-		}
-		body := make([]byte, size)
-		r.Read(body)
-		if id != 0 {
-			continue
+		body, err := sized(r)
+		if err != nil {
+			return nil, err
 		}
 		s := bytes.NewReader(body)
-		if name, err := readName(s); err != nil || name != "name" {
+		if name, err := sized(s); id != 0 || err != nil || string(name) != "name" {
 			continue
 		}
 		for s.Len() > 0 {
 			sub, _ := s.ReadByte()
-			n, err := binary.ReadUvarint(s)
-			if err != nil || n > uint64(s.Len()) {
-				return nil, errors.New("truncated name section")
+			part, err := sized(s)
+			if err != nil {
+				return nil, err
 			}
-			part := make([]byte, n)
-			s.Read(part)
 			if sub != 1 { // function names
 				continue
 			}
@@ -130,11 +123,11 @@ func wasmFunctionNames(data []byte) ([]string, error) {
 				if _, err := binary.ReadUvarint(p); err != nil {
 					return nil, err
 				}
-				name, err := readName(p)
+				name, err := sized(p)
 				if err != nil {
 					return nil, err
 				}
-				names = append(names, name)
+				names = append(names, string(name))
 			}
 			return names, nil
 		}
@@ -142,12 +135,13 @@ func wasmFunctionNames(data []byte) ([]string, error) {
 	return nil, errors.New("no function names in the module")
 }
 
-func readName(r *bytes.Reader) (string, error) {
+// sized reads what wasm writes as a LEB128 length and that many bytes (a section, a name).
+func sized(r *bytes.Reader) ([]byte, error) {
 	n, err := binary.ReadUvarint(r)
 	if err != nil || n > uint64(r.Len()) {
-		return "", errors.New("truncated name")
+		return nil, errors.New("truncated wasm module")
 	}
 	b := make([]byte, n)
 	r.Read(b)
-	return string(b), nil
+	return b, nil
 }
