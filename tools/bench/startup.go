@@ -263,7 +263,12 @@ func visitOnce(bctx context.Context, page, image string, settleAfter, verbose bo
 		logf("  %s", raw)
 	}
 	if settleAfter {
-		return v, settle(tctx)
+		if err := settle(tctx); err != nil {
+			return v, err
+		}
+		// A person reads the answer before leaving: Chromium writes its compiled code for the page's program
+		// a little after the program has run, and a tab closed at once would leave nothing for the next visit.
+		time.Sleep(3 * time.Second)
 	}
 	return v, nil
 }
