@@ -238,9 +238,10 @@ globalThis.InceptionWeb = (() => {
 	}
 
 	// program is app.wasm (the page's Go program: the UI here, an inference worker in each worker) compiled
-	// once, as soon as this script runs; the UI instantiates it (index.html) and every worker is sent the
-	// Module (a WebAssembly.Module can be posted to a worker), so nothing fetches or compiles it twice. A
-	// worker is sent null where compiling here failed, and then compiles it itself.
+	// once, started by index.html's first script (here if that could not start it); the UI instantiates it
+	// (index.html) and every worker is sent the Module (a WebAssembly.Module can be posted to a worker), so
+	// nothing fetches or compiles it twice. A worker is sent null where compiling failed, and then compiles it
+	// itself.
 	const boot = globalThis.InceptionWebBoot || {}; // what index.html started before this script arrived
 	const program = (boot.program || WebAssembly.compileStreaming(fetch(files.wasm)))
 		.then((m) => { timing.mark("wasm-compiled"); return m; });

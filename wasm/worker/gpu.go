@@ -16,8 +16,8 @@ import (
 
 // The GPU path: a float model runs on WebGPU (nn/webgpu) when the page asks for it (load's gpu: "auto" uses
 // a hardware adapter, "gpu" any adapter, "cpu" none) and the browser has an adapter. The worker keeps the
-// model's bytes, so that when the device is lost it opens the model for the CPU kernels and answers the image
-// that found the device gone there.
+// model file it read, so that when the device is lost it builds the model for the CPU kernels and answers the
+// image that found the device gone there.
 
 // gpuDevice is model.GPU on a WebGPU device.
 type gpuDevice struct{ d *webgpu.Device }
@@ -39,8 +39,8 @@ func (g gpuDevice) Compile(gr *graph.Graph, weight func(string, []int) ([]float3
 type gpu struct {
 	tried  bool
 	device *webgpu.Device
-	// data is the model file, kept while the model runs on the GPU (for the CPU when the device is lost).
-	data []byte
+	// file is the model file read, kept while the model runs on the GPU (for the CPU when the device is lost).
+	file *weights.Model
 	name string
 }
 
@@ -78,21 +78,18 @@ func (g *gpu) open(mode string) *webgpu.Device {
 
 func (g *gpu) kernels() string { return "WebGPU (" + g.device.Architecture + ")" }
 
-// loadGPU opens the model on the GPU if the load asks for it and the model is a float one. It returns nil,
-// nil when the model belongs on the CPU.
-func (w *worker) loadGPU(msg js.Value, name string, data []byte, mf *weights.Model) (*model.Model, error) {
+// loadGPU builds a float model on the GPU if the load's mode takes the browser's adapter. It returns nil, nil
+// when the model belongs on the CPU.
+func (w *worker) loadGPU(msg js.Value, name string, mf *weights.Model) (*model.Model, error) {
 	d := w.gpu.open(msg.Get("gpu").String())
 	if d == nil {
 		return nil, nil
 	}
 	m, err := model.BuildGPU(gpuDevice{d}, name, mf)
-	if errors.Is(err, model.ErrNotFloat) {
-		return nil, nil
-	}
 	if err != nil {
 		return nil, err
 	}
-	w.gpu.data, w.gpu.name = data, name
+	w.gpu.file, w.gpu.name = mf, name
 	return m, nil
 }
 
@@ -110,8 +107,8 @@ func (w *worker) classifyGPU(id int, msg js.Value) {
 		cause := err
 		w.model.Close()
 		w.model, w.onGPU = nil, false
-		m, openErr := w.backend.OpenVerified(w.gpu.name, w.gpu.data)
-		w.gpu.data = nil
+		m, openErr := w.backend.Build(w.gpu.name, w.gpu.file)
+		w.gpu.file = nil
 		if openErr != nil {
 			postError(id, fmt.Errorf("the GPU failed (%v) and the model could not be opened for the CPU: %v", cause, openErr))
 			return

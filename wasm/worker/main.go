@@ -156,7 +156,7 @@ func (w *worker) load(msg js.Value) (map[string]any, error) {
 	t := newStages(msg.Get("timing").Truthy())
 	if w.model != nil {
 		w.model.Close()
-		w.model, w.onGPU, w.gpu.data = nil, false, nil
+		w.model, w.onGPU, w.gpu.file = nil, false, nil
 		if w.split != nil {
 			w.split.close()
 			w.split = nil
@@ -184,7 +184,7 @@ func (w *worker) load(msg js.Value) (map[string]any, error) {
 	var m *model.Model
 	// Only a float model may run on the GPU: an int8 one never asks for a device (opening one is slow).
 	if mf.Compute() == "float32" && wantsGPU(msg.Get("gpu").String()) {
-		gm, err := w.loadGPU(msg, name, data, mf)
+		gm, err := w.loadGPU(msg, name, mf)
 		if err != nil {
 			// The CPU runs it instead; the status says why.
 			kernels += fmt.Sprintf(" (WebGPU could not run it: %v)", err)
