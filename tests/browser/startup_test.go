@@ -134,3 +134,54 @@ func TestWorkerCrash(t *testing.T) {
 	waitFor(t, ctx, "the restarted worker", statusJS+`.dataset.workersReady === "2" && `+statusJS+`.dataset.state === "ready"`)
 	expectTop(t, classify(t, ctx, photo, photo), cats...)
 }
+
+// TestDropBeforeUI gives the page a photo dropped and one chosen with its file input on the drop zone of
+// index.html itself, before the UI's Go program has run: the UI takes both when it starts and answers them.
+func TestDropBeforeUI(t *testing.T) {
+	images := filepath.Join(testenv.Shared(t), "images")
+	var files []string
+	for _, name := range []string{"chelsea.png", "coffee.png"} {
+		data, err := os.ReadFile(filepath.Join(images, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, base64.StdEncoding.EncodeToString(data))
+	}
+	early := fmt.Sprintf(`(() => {
+		const file = (b64, name) => new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], name, { type: "image/png" });
+		const watch = new MutationObserver(() => {
+			const zone = document.querySelector(".drop");
+			if (!zone) {
+				return;
+			}
+			watch.disconnect();
+			window.testBeforeUI = performance.getEntriesByName("ui-main").length === 0;
+			const dropped = new DataTransfer();
+			dropped.items.add(file(%q, "chelsea.png"));
+			zone.dispatchEvent(new DragEvent("drop", { dataTransfer: dropped, bubbles: true, cancelable: true }));
+			const chosen = new DataTransfer();
+			chosen.items.add(file(%q, "coffee.png"));
+			const input = zone.querySelector("input[type=file]");
+			input.files = chosen.files;
+			input.dispatchEvent(new Event("change", { bubbles: true }));
+		});
+		watch.observe(document, { childList: true, subtree: true });
+	})();`, files[0], files[1])
+	url := serve(t, builtSite(t))
+	ctx := openWithScript(t, browser(t), url+"?workers=1&model=mobilenet_v2_uint8", early)
+	waitFor(t, ctx, "both answers", `document.querySelectorAll("[data-testid=result][data-state=done]").length === 2`)
+	if !eval[bool](t, ctx, `window.testBeforeUI === true`) {
+		t.Fatal("the photos were not given before the UI ran: the test shows nothing")
+	}
+	got := map[string]card{}
+	for _, c := range cards(t, ctx) {
+		got[c.File] = c
+	}
+	expectTop(t, got["chelsea.png"], cats...)
+	expectTop(t, got["coffee.png"], "espresso")
+	// The UI's own drop zone replaced index.html's, whose listeners are gone: a photo dropped now gets one card.
+	expectTop(t, classify(t, ctx, filepath.Join(images, "chelsea.png")), cats...)
+	if n := eval[int](t, ctx, `document.querySelectorAll("[data-testid=result]").length`); n != 3 {
+		t.Errorf("%d cards after a third photo, want 3", n)
+	}
+}

@@ -117,6 +117,7 @@ func (c *Root) Init(ctx vugu.InitCtx) {
 		}
 	}()
 	c.tasks <- c.start
+	c.takeEarlyFiles()
 	document := js.Global().Get("document")
 	document.Call("addEventListener", "paste", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		files := filesOf(args[0].Get("clipboardData").Get("files"))
@@ -126,6 +127,19 @@ func (c *Root) Init(ctx vugu.InitCtx) {
 		}
 		return nil
 	}))
+}
+
+// takeEarlyFiles takes the files dropped, chosen or pasted on index.html's drop zone before the UI ran, and
+// ends index.html's listeners: the first render, which follows Init before any event can fire, puts the UI's
+// own drop zone in place of that one.
+func (c *Root) takeEarlyFiles() {
+	boot := js.Global().Get("InceptionWebBoot")
+	if boot.Type() != js.TypeObject || boot.Get("takeFiles").Type() != js.TypeFunction {
+		return
+	}
+	if files := filesOf(boot.Call("takeFiles")); len(files) > 0 {
+		go c.dropFiles(files)
+	}
 }
 
 // run does the tasks one after another: model loads and images never overlap.
