@@ -33,6 +33,10 @@ self.addEventListener("activate", (event) => {
 				await caches.delete(key);
 			}
 		}
+		// The page's own request starts while this script is still starting up (navigation preload), not after.
+		if (self.registration.navigationPreload) {
+			await self.registration.navigationPreload.enable();
+		}
 		await self.clients.claim();
 	})());
 });
@@ -46,7 +50,8 @@ self.addEventListener("fetch", (event) => {
 	url.hash = "";
 	url.search = "";
 	if (req.mode === "navigate" && fixed.has(url.href)) {
-		event.respondWith(networkFirst(event, req, page)); // the page, whatever its query (?workers=2)
+		event.waitUntil(event.preloadResponse.catch(() => {}));
+		event.respondWith(networkFirst(event, req, page, event.preloadResponse)); // the page, whatever its query (?workers=2)
 	} else if (url.href === models) {
 		event.respondWith(networkFirst(event, req, models));
 	} else if (hashed.has(url.href)) {
@@ -62,14 +67,15 @@ function keep(event, cache, key, resp) {
 	}
 }
 
-async function networkFirst(event, req, key) {
-	const cache = await caches.open(cacheName);
+// networkFirst answers with the network's response (preload's, for the page, if it started one), else the
+// kept copy.
+async function networkFirst(event, req, key, preload) {
 	try {
-		const resp = await fetch(req);
-		keep(event, cache, key, resp);
+		const resp = (preload && (await preload)) || (await fetch(req));
+		keep(event, await caches.open(cacheName), key, resp);
 		return resp;
 	} catch (e) {
-		const kept = await cache.match(key);
+		const kept = await caches.match(key, { cacheName });
 		if (kept) {
 			return kept;
 		}
