@@ -37,6 +37,13 @@ func syntheticInceptionFile(t testing.TB) []byte {
 // serveWithInception serves the built site with the synthetic InceptionV3 added to its models.json.
 func serveWithInception(t testing.TB, site string) string {
 	t.Helper()
+	return serveWithInceptionAfter(t, site, nil)
+}
+
+// serveWithInceptionAfter is serveWithInception whose models.json is answered only once gate is closed (nil:
+// at once).
+func serveWithInceptionAfter(t testing.TB, site string, gate <-chan struct{}) string {
+	t.Helper()
 	data := syntheticInceptionFile(t)
 	raw, err := os.ReadFile(filepath.Join(site, "models.json"))
 	if err != nil {
@@ -59,6 +66,9 @@ func serveWithInception(t testing.TB, site string) string {
 	files := http.FileServer(http.Dir(site))
 	mux := http.NewServeMux()
 	mux.HandleFunc("/models.json", func(w http.ResponseWriter, r *http.Request) {
+		if gate != nil {
+			<-gate
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(models)
 	})
@@ -70,4 +80,52 @@ func serveWithInception(t testing.TB, site string) string {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv.URL + "/"
+}
+
+// TestHostModelList serves a models.json with a model the build does not have, and holds it back: the page
+// starts with the build's default model without it, and offers the host's model once models.json is
+// answered; asked for by name, that model is found in models.json and loaded.
+func TestHostModelList(t *testing.T) {
+	site := builtSite(t)
+	raw, err := os.ReadFile(filepath.Join(site, "models.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []struct {
+		Name    string
+		Default bool
+	}
+	if err := json.Unmarshal(raw, &entries); err != nil {
+		t.Fatal(err)
+	}
+	def := entries[0].Name
+	for _, e := range entries {
+		if e.Default {
+			def = e.Name
+		}
+	}
+	gate := make(chan struct{})
+	released := false
+	release := func() {
+		if !released {
+			close(gate)
+			released = true
+		}
+	}
+	url := serveWithInceptionAfter(t, site, gate)
+	t.Cleanup(release) // before the server closes: it waits for its handlers
+	b := browser(t)
+	ctx := open(t, b, url+"?workers=1")
+	waitReady(t, ctx)
+	if got := eval[string](t, ctx, statusJS+".dataset.model"); got != def {
+		t.Errorf("started with %q, want the build's default %q", got, def)
+	}
+	release()
+	waitFor(t, ctx, "the host's model in the picker", fmt.Sprintf(`Array.from(document.querySelectorAll("[data-testid=model-select] option"), (o) => o.value).includes(%q)`, syntheticInception))
+
+	ctx = open(t, b, url+"?workers=1&model="+syntheticInception)
+	waitReady(t, ctx)
+	if got := eval[string](t, ctx, statusJS+".dataset.model"); got != syntheticInception {
+		t.Errorf("?model=%s started with %q", syntheticInception, got)
+	}
 }

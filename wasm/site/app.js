@@ -125,6 +125,12 @@ globalThis.InceptionWeb = (() => {
 	let modelsList = fetchModelsList();
 	modelsList.catch(() => {});
 
+	// buildModels is this build's list of models, which index.html carries: the UI starts with it while
+	// models.json, the list the host serves now (it may add models), is on its way.
+	function buildModels() {
+		return JSON.parse(document.getElementById("site-models").textContent);
+	}
+
 	function loadModels() {
 		const list = modelsList || fetchModelsList();
 		modelsList = null;
@@ -370,7 +376,7 @@ globalThis.InceptionWeb = (() => {
 		if (!(globalThis.caches && globalThis.crypto && crypto.subtle)) {
 			return;
 		}
-		const list = JSON.parse(document.getElementById("site-models").textContent); // this build's models, there before models.json
+		const list = buildModels();
 		const asked = query.get("model");
 		const entry = asked ? list.find((m) => m.name === asked) : (list.find((m) => m.default) || list[0]);
 		const w = spare;
@@ -996,7 +1002,7 @@ globalThis.InceptionWeb = (() => {
 	}
 
 	return {
-		timing, startModel, files, program, loadModels, fetchModel, storeModel, forgetModel, ownModels, saveOwnModels, convertModel, readFile, readHead,
+		timing, startModel, files, program, buildModels, loadModels, fetchModel, storeModel, forgetModel, ownModels, saveOwnModels, convertModel, readFile, readHead,
 		decode, crop, workerCount, maxWorkers, Pool, Camera, stats, thumbnail, save, droppedFolders, hasGPU, getGPUMode, setGPUMode,
 	};
 })();

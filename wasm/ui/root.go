@@ -175,22 +175,21 @@ func (c *Root) start() {
 	workers := glue().Call("workerCount").Int()
 	c.update(func() { c.Workers, c.MaxWorkers = workers, max(workers, glue().Get("maxWorkers").Int()) })
 	c.pool = glue().Get("Pool").New(workers, js.FuncOf(c.crashed), js.FuncOf(c.workersReady))
-	v, err := await(glue().Call("loadModels"))
-	if err != nil {
-		c.fail("Could not read the list of models: " + err.Error())
-		return
-	}
-	var models []ModelEntry
-	if err := json.Unmarshal([]byte(js.Global().Get("JSON").Call("stringify", v).String()), &models); err != nil {
-		c.fail("Could not read the list of models: " + err.Error())
-		return
-	}
 	asked := glue().Call("startModel").String()
-	var own []ModelEntry
-	if err := json.Unmarshal([]byte(glue().Call("ownModels").String()), &own); err == nil {
-		for _, e := range own {
-			e.Own, e.URL, e.Default = true, "", false
-			models = append(models, e)
+	// The page starts with this build's list when it has the model asked for (the first worker is reading
+	// that one already) and takes models.json's when it comes; else it waits for models.json.
+	fresh := glue().Call("loadModels")
+	models, err := c.modelList(glue().Call("buildModels"))
+	_, found := findEntry(models, asked)
+	later := err == nil && len(models) > 0 && (asked == "" || found)
+	if !later {
+		v, err := await(fresh)
+		if err == nil {
+			models, err = c.modelList(v)
+		}
+		if err != nil {
+			c.fail("Could not read the list of models: " + err.Error())
+			return
 		}
 	}
 	if len(models) == 0 {
@@ -210,7 +209,26 @@ func (c *Root) start() {
 		}
 	})
 	picked()
+	if later {
+		go c.takeModelList(fresh)
+	}
 	c.loadModel()
+}
+
+// takeModelList shows models.json's list once it comes, if it still has the model the page runs; where it
+// cannot be read, the build's list serves.
+func (c *Root) takeModelList(fresh js.Value) {
+	v, err := await(fresh)
+	if err != nil {
+		return
+	}
+	if list, err := c.modelList(v); err == nil {
+		c.update(func() {
+			if _, ok := findEntry(list, c.Selected); ok {
+				c.Models = list
+			}
+		})
+	}
 }
 
 func (c *Root) fail(msg string) {
@@ -220,13 +238,31 @@ func (c *Root) fail(msg string) {
 	})
 }
 
-func (c *Root) entry(name string) (ModelEntry, bool) {
-	for _, m := range c.Models {
+func (c *Root) entry(name string) (ModelEntry, bool) { return findEntry(c.Models, name) }
+
+func findEntry(models []ModelEntry, name string) (ModelEntry, bool) {
+	for _, m := range models {
 		if m.Name == name {
 			return m, true
 		}
 	}
 	return ModelEntry{}, false
+}
+
+// modelList reads a list of the site's models (models.json's form) and adds the models of this browser.
+func (c *Root) modelList(v js.Value) ([]ModelEntry, error) {
+	var models []ModelEntry
+	if err := json.Unmarshal([]byte(js.Global().Get("JSON").Call("stringify", v).String()), &models); err != nil {
+		return nil, err
+	}
+	var own []ModelEntry
+	if err := json.Unmarshal([]byte(glue().Call("ownModels").String()), &own); err == nil {
+		for _, e := range own {
+			e.Own, e.URL, e.Default = true, "", false
+			models = append(models, e)
+		}
+	}
+	return models, nil
 }
 
 // loadModel fetches (or takes from the cache) the selected model and hands it to the worker.
