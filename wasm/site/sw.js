@@ -50,8 +50,11 @@ self.addEventListener("fetch", (event) => {
 	url.hash = "";
 	url.search = "";
 	if (req.mode === "navigate" && fixed.has(url.href)) {
-		event.waitUntil(event.preloadResponse.catch(() => {}));
-		event.respondWith(networkFirst(event, req, page, event.preloadResponse)); // the page, whatever its query (?workers=2)
+		const preload = event.preloadResponse; // undefined where the browser has no navigation preload
+		if (preload) {
+			event.waitUntil(preload.catch(() => {}));
+		}
+		event.respondWith(networkFirst(event, req, page, preload)); // the page, whatever its query (?workers=2)
 	} else if (url.href === models) {
 		event.respondWith(networkFirst(event, req, models));
 	} else if (hashed.has(url.href)) {
