@@ -65,11 +65,6 @@ func TestFirstWorkerAnswers(t *testing.T) {
 // of the model is held back 3 s: the photo is decoded and cropped while the model loads, and classified once
 // it is ready.
 func TestPhotoDuringStart(t *testing.T) {
-	photo := filepath.Join(testenv.Shared(t), "images", "chelsea.png")
-	data, err := os.ReadFile(photo)
-	if err != nil {
-		t.Fatal(err)
-	}
 	hold := `(() => {
 		const post = Worker.prototype.postMessage;
 		Worker.prototype.postMessage = function (msg, transfer) {
@@ -80,20 +75,7 @@ func TestPhotoDuringStart(t *testing.T) {
 			return post.call(this, msg, transfer);
 		};
 	})();`
-	drop := fmt.Sprintf(`(() => {
-		const bytes = Uint8Array.from(atob(%q), (c) => c.charCodeAt(0));
-		const file = new File([bytes], "chelsea.png", { type: "image/png" });
-		const watch = new MutationObserver(() => {
-			const zone = document.querySelector(".drop");
-			if (zone) {
-				watch.disconnect();
-				const dt = new DataTransfer();
-				dt.items.add(file);
-				zone.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
-			}
-		});
-		watch.observe(document, { childList: true, subtree: true });
-	})();`, base64.StdEncoding.EncodeToString(data))
+	drop := atDropZone(t, `zone.dispatchEvent(dropEvent(file(0)));`, "chelsea.png")
 	url := serve(t, builtSite(t))
 	ctx := openWithScript(t, browser(t), url+"?workers=1&model=mobilenet_v2_uint8", hold+drop)
 	waitFor(t, ctx, "the dropped photo's answer", `document.querySelector("[data-testid=result]")?.dataset.state === "done"`)
@@ -139,34 +121,14 @@ func TestWorkerCrash(t *testing.T) {
 // index.html itself, before the UI's Go program has run: the UI takes both when it starts and answers them.
 func TestDropBeforeUI(t *testing.T) {
 	images := filepath.Join(testenv.Shared(t), "images")
-	var files []string
-	for _, name := range []string{"chelsea.png", "coffee.png"} {
-		data, err := os.ReadFile(filepath.Join(images, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, base64.StdEncoding.EncodeToString(data))
-	}
-	early := fmt.Sprintf(`(() => {
-		const file = (b64, name) => new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], name, { type: "image/png" });
-		const watch = new MutationObserver(() => {
-			const zone = document.querySelector(".drop");
-			if (!zone) {
-				return;
-			}
-			watch.disconnect();
-			window.testBeforeUI = performance.getEntriesByName("ui-main").length === 0;
-			const dropped = new DataTransfer();
-			dropped.items.add(file(%q, "chelsea.png"));
-			zone.dispatchEvent(new DragEvent("drop", { dataTransfer: dropped, bubbles: true, cancelable: true }));
-			const chosen = new DataTransfer();
-			chosen.items.add(file(%q, "coffee.png"));
-			const input = zone.querySelector("input[type=file]");
-			input.files = chosen.files;
-			input.dispatchEvent(new Event("change", { bubbles: true }));
-		});
-		watch.observe(document, { childList: true, subtree: true });
-	})();`, files[0], files[1])
+	early := atDropZone(t, `
+		window.testBeforeUI = performance.getEntriesByName("ui-main").length === 0;
+		zone.dispatchEvent(dropEvent(file(0)));
+		const chosen = new DataTransfer();
+		chosen.items.add(file(1));
+		const input = zone.querySelector("input[type=file]");
+		input.files = chosen.files;
+		input.dispatchEvent(new Event("change", { bubbles: true }));`, "chelsea.png", "coffee.png")
 	url := serve(t, builtSite(t))
 	ctx := openWithScript(t, browser(t), url+"?workers=1&model=mobilenet_v2_uint8", early)
 	waitFor(t, ctx, "both answers", `document.querySelectorAll("[data-testid=result][data-state=done]").length === 2`)
@@ -184,4 +146,37 @@ func TestDropBeforeUI(t *testing.T) {
 	if n := eval[int](t, ctx, `document.querySelectorAll("[data-testid=result]").length`); n != 3 {
 		t.Errorf("%d cards after a third photo, want 3", n)
 	}
+}
+
+// atDropZone is a script to run before the page's own: the moment the page's drop zone (.drop) exists, it runs
+// then, which sees the zone, file(i) (the i-th of photos, shared images, as a File) and dropEvent(file) (a
+// drop of that file).
+func atDropZone(t *testing.T, then string, photos ...string) string {
+	t.Helper()
+	var files []string
+	for _, name := range photos {
+		data, err := os.ReadFile(filepath.Join(testenv.Shared(t), "images", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, fmt.Sprintf("[%q, %q]", base64.StdEncoding.EncodeToString(data), name))
+	}
+	return fmt.Sprintf(`(() => {
+		const photos = [%s];
+		const file = (i) => new File([Uint8Array.from(atob(photos[i][0]), (c) => c.charCodeAt(0))], photos[i][1], { type: "image/png" });
+		const dropEvent = (f) => {
+			const dt = new DataTransfer();
+			dt.items.add(f);
+			return new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true });
+		};
+		const watch = new MutationObserver(() => {
+			const zone = document.querySelector(".drop");
+			if (!zone) {
+				return;
+			}
+			watch.disconnect();
+			%s
+		});
+		watch.observe(document, { childList: true, subtree: true });
+	})();`, strings.Join(files, ", "), then)
 }
