@@ -31,6 +31,13 @@ type Info struct {
 	Compute      string              `json:"compute"` // "int8" (an integer graph, nn/quant) or "float32"
 }
 
+// Fields is i as the JSON object encoding/json makes of it (see imagenet.Preprocess.Fields): the page's worker
+// sends it to the page without running encoding/json's encoder.
+func (i Info) Fields() map[string]any {
+	return map[string]any{"name": i.Name, "title": i.Title, "input": i.Input.Fields(), "classes": i.Classes,
+		"quantization": i.Quantization, "compute": i.Compute}
+}
+
 // Prediction is one class and its probability.
 type Prediction struct {
 	Index int     `json:"index"` // in the model's output (TF-slim's background class shifts it by one)

@@ -25,6 +25,27 @@ type Preprocess struct {
 	Std       [3]float32 `json:"std,omitempty"`
 }
 
+// Fields is p as the JSON object encoding/json makes of it, as plain maps and numbers (float32s widened to
+// float64, which decode back to the same float32s): what the page's worker hands the browser (js.ValueOf)
+// without encoding/json, whose encoder the browser would compile on its first use in every worker
+// (TestFieldsMatchJSON keeps the two the same).
+func (p Preprocess) Fields() map[string]any {
+	f := map[string]any{"size": p.Size, "crop_fraction": p.CropFraction, "normalize": p.Normalize,
+		"mean": floats(p.Mean), "std": floats(p.Std)}
+	if p.Resize != "" {
+		f["resize"] = p.Resize
+	}
+	if p.Channels != "" {
+		f["channels"] = p.Channels
+	}
+	if p.Range != 0 {
+		f["range"] = float64(p.Range)
+	}
+	return f
+}
+
+func floats(v [3]float32) []any { return []any{float64(v[0]), float64(v[1]), float64(v[2])} }
+
 // Normalisation of torchvision's ImageNet models: x = (pixel/255 - Mean) / Std per RGB channel.
 var (
 	Mean = [3]float32{0.485, 0.456, 0.406}

@@ -30,7 +30,6 @@ package worker
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"runtime"
 	"runtime/debug"
@@ -208,15 +207,10 @@ func (w *worker) load(msg js.Value) (map[string]any, error) {
 	}
 	w.model = m
 	// The page reads the model's preprocessing (info.input) as Go wrote it: one description, nn/imagenet.Preprocess.
-	raw, err := json.Marshal(m.Info())
-	if err != nil {
-		return nil, err
-	}
-	infoJSON := js.Global().Get("JSON").Call("parse", string(raw))
 	t.done("part")
 	return map[string]any{
 		"type":    "loaded",
-		"info":    infoJSON,
+		"info":    m.Info().Fields(),
 		"kernels": kernels,
 		"gpu":     w.onGPU,
 		"split":   w.split != nil,
