@@ -585,17 +585,10 @@ func (c *Root) Drop(e vugu.DOMEvent) {
 }
 
 // dropFiles sorts dropped files by their first bytes: images go to the classifier as before, anything else is
-// offered to the model import, which says whether it is a model. A file the browser types as an image
-// (image/*, from its name) goes to the classifier unread: while the page starts, reading a file's head waits
-// for a browser that is busy starting the workers (0.6-0.8 s on a 2-core machine), and the photo's decoding
-// could not start before; one that is no image gets the decoder's message.
+// offered to the model import, which says whether it is a model.
 func (c *Root) dropFiles(files []js.Value) {
 	var images []js.Value
 	for _, f := range files {
-		if strings.HasPrefix(f.Get("type").String(), "image/") {
-			images = append(images, f)
-			continue
-		}
 		head, err := await(glue().Call("readHead", f, headSize))
 		if err == nil && notImage(head) {
 			c.addModelFile(f)
