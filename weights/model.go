@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 
+	"inceptionweb/internal/jsontree"
 	"inceptionweb/internal/limits"
 	"inceptionweb/nn/imagenet"
 	"inceptionweb/weights/safetensors"
@@ -118,14 +119,15 @@ func read(data []byte, digest bool) (*Model, error) {
 	// One strict decoding of the description serves a file of this format. Where it fails, or finds another
 	// format, the format is read on its own first: a newer one may be hashed or described another way.
 	m := &Model{file: f}
-	metaErr := decodeMeta(raw, &m.Meta)
+	// The config (a graph: most of the description) is checked here and read by the model's own reader.
+	doc, err := jsontree.ParseSkipping([]byte(raw), "config")
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	metaErr := decodeMeta(doc, &m.Meta)
 	if metaErr != nil || m.Format != Format {
-		var head struct{ Format string }
-		if err := json.Unmarshal([]byte(raw), &head); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
-		}
-		if head.Format != Format {
-			return nil, fmt.Errorf("%w: model format %q, this build reads %q", ErrUnsupported, head.Format, Format)
+		if format := formatOf(doc); format != Format {
+			return nil, fmt.Errorf("%w: model format %q, this build reads %q", ErrUnsupported, format, Format)
 		}
 	}
 	for k := range f.Metadata {
@@ -161,18 +163,48 @@ func read(data []byte, digest bool) (*Model, error) {
 	return m, nil
 }
 
-// decodeMeta decodes a model's description, refusing fields it does not know and, as json.Unmarshal does,
-// anything after it.
-func decodeMeta(raw string, meta *Meta) error {
-	dec := json.NewDecoder(strings.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(meta); err != nil {
-		return err
+// formatOf is a description's format, "" if it names none.
+func formatOf(doc jsontree.Value) string {
+	var format string
+	for _, m := range doc.Members {
+		if m.Key == "format" && m.Value.Kind == jsontree.StringKind {
+			format = m.Value.Text
+		}
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("data after the description")
+	return format
+}
+
+// decodeMeta decodes a model's description, refusing keys it does not know or that repeat. It reads what
+// json.Marshal wrote (Write), without encoding/json (see internal/jsontree); TestMetaDecodesLikeJSON holds
+// the two the same for every field.
+func decodeMeta(doc jsontree.Value, meta *Meta) error {
+	return doc.Decode(jsontree.Fields{
+		"format": jsontree.String(&meta.Format), "name": jsontree.String(&meta.Name),
+		"title": jsontree.String(&meta.Title), "architecture": jsontree.String(&meta.Architecture),
+		"config": func(v jsontree.Value) error { meta.Config = json.RawMessage(v.Raw); return nil },
+		"input":  func(v jsontree.Value) error { return decodeInput(v, &meta.Input) },
+		"labels": jsontree.List(&meta.Labels, jsontree.String[string]), "label_offset": jsontree.Int(&meta.LabelOffset),
+		"quantization": jsontree.String(&meta.Quantization), "source": jsontree.String(&meta.Source),
+		"source_sha256": jsontree.String(&meta.SourceSHA256),
+	})
+}
+
+// decodeInput decodes a model's preprocessing (nn/imagenet.Preprocess, as json.Marshal writes it).
+func decodeInput(v jsontree.Value, p *Input) error {
+	three := func(dst *[3]float32) func(jsontree.Value) error {
+		return func(v jsontree.Value) error {
+			if v.Kind == jsontree.ArrayKind && len(v.Items) != 3 {
+				return fmt.Errorf("%d values, want 3", len(v.Items))
+			}
+			return v.Each(func(i int, x jsontree.Value) error { return jsontree.Float32(&dst[i])(x) })
+		}
 	}
-	return nil
+	return v.Decode(jsontree.Fields{
+		"size": jsontree.Int(&p.Size), "crop_fraction": jsontree.Float64(&p.CropFraction),
+		"resize": jsontree.String(&p.Resize), "normalize": jsontree.String(&p.Normalize),
+		"channels": jsontree.String(&p.Channels), "range": jsontree.Float32(&p.Range),
+		"mean": three(&p.Mean), "std": three(&p.Std),
+	})
 }
 
 // Write stores a model file.

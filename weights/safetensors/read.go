@@ -1,15 +1,14 @@
 package safetensors
 
 import (
-	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"sort"
+	"strconv"
 
+	"inceptionweb/internal/jsontree"
 	"inceptionweb/internal/limits"
 )
 
@@ -40,13 +39,6 @@ func (f *File) Tensor(name string) (*Tensor, bool) {
 	return nil, false
 }
 
-// headerEntry is one tensor's description in the JSON header.
-type headerEntry struct {
-	DType       string   `json:"dtype"`
-	Shape       []int64  `json:"shape"`
-	DataOffsets []uint64 `json:"data_offsets"`
-}
-
 const metadataKey = "__metadata__"
 
 // Read parses a safetensors file. It is strict: the header must be valid JSON
@@ -68,7 +60,7 @@ func Read(data []byte) (*File, error) {
 	body := data[8+n:]
 
 	f := &File{}
-	names, raws, metaErr, err := splitHeader(header, &f.Metadata)
+	names, vals, metaErr, err := splitHeader(header, &f.Metadata)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +77,7 @@ func Read(data []byte) (*File, error) {
 		if name == metadataKey {
 			continue
 		}
-		t, s, err := parseEntry(name, raws[i])
+		t, s, err := parseEntry(name, vals[i])
 		if err != nil {
 			return nil, err
 		}
@@ -128,66 +120,99 @@ func Read(data []byte) (*File, error) {
 	return f, nil
 }
 
-// splitHeader parses the header as one JSON object and returns its keys, in
-// order, with their raw values. Duplicate keys are an error. The metadata's
-// value is decoded into meta as it is read rather than kept raw and parsed
-// again (it holds a model's whole description, most of the header); metaErr
-// says if it is JSON but not an object of strings, which Read reports after
-// the header's syntax and size.
-func splitHeader(header []byte, meta *map[string]string) (names []string, raws []json.RawMessage, metaErr, err error) {
-	dec := json.NewDecoder(bytes.NewReader(header))
-	dec.UseNumber()
-	tok, err := dec.Token()
+// splitHeader parses the header as one JSON object and returns its keys, in order, with their values. Duplicate
+// keys are an error. The metadata's value is decoded into meta; metaErr says if it is JSON but not an object
+// of strings, which Read reports after the header's syntax and size. (jsontree, not encoding/json: see its
+// package comment.)
+func splitHeader(header []byte, meta *map[string]string) (names []string, vals []jsontree.Value, metaErr, err error) {
+	top, err := jsontree.Parse(header)
 	if err != nil {
 		return nil, nil, nil, malformed("bad JSON header: %v", err)
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
+	if top.Kind != jsontree.ObjectKind {
 		return nil, nil, nil, malformed("bad JSON header: not an object")
 	}
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
+	seen := make(map[string]bool, len(top.Members))
+	for _, m := range top.Members {
+		if seen[m.Key] {
+			return nil, nil, nil, malformed("bad JSON header: key %q appears twice", m.Key)
+		}
+		seen[m.Key] = true
+		if m.Key == metadataKey {
+			*meta, metaErr = stringMap(m.Value)
+		}
+		names = append(names, m.Key)
+		vals = append(vals, m.Value)
+	}
+	return names, vals, metaErr, nil
+}
+
+// stringMap decodes an object of strings (null is none, as encoding/json decodes it).
+func stringMap(v jsontree.Value) (map[string]string, error) {
+	if v.Kind == jsontree.NullKind {
+		return nil, nil
+	}
+	if v.Kind != jsontree.ObjectKind {
+		return nil, fmt.Errorf("a JSON %s", v.Kind)
+	}
+	out := make(map[string]string, len(v.Members))
+	for _, m := range v.Members {
+		s, err := m.Value.Str()
 		if err != nil {
-			return nil, nil, nil, malformed("bad JSON header: %v", err)
+			return nil, fmt.Errorf("key %q: %v", m.Key, err)
 		}
-		name := tok.(string) // object keys are always strings
-		if seen[name] {
-			return nil, nil, nil, malformed("bad JSON header: key %q appears twice", name)
-		}
-		seen[name] = true
-		var raw json.RawMessage
-		if name == metadataKey {
-			err = dec.Decode(meta)
-			if typeErr := (*json.UnmarshalTypeError)(nil); errors.As(err, &typeErr) {
-				metaErr, err = err, nil // valid JSON of the wrong type: said after the header is read
-			}
-		} else {
-			err = dec.Decode(&raw)
-		}
-		if err != nil {
-			return nil, nil, nil, malformed("bad JSON header at key %q: %v", name, err)
-		}
-		names = append(names, name)
-		raws = append(raws, raw)
+		out[m.Key] = s // a repeated key: the last one, as encoding/json
 	}
-	if _, err := dec.Token(); err != nil { // the closing '}'
-		return nil, nil, nil, malformed("bad JSON header: %v", err)
-	}
-	// Only padding may follow the object.
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, nil, nil, malformed("bad JSON header: data after the header object")
-	}
-	return names, raws, metaErr, nil
+	return out, nil
+}
+
+// headerEntry is one tensor's description in the JSON header.
+type headerEntry struct {
+	DType       string
+	Shape       []int64
+	DataOffsets []uint64
+}
+
+// decodeEntry decodes a header entry; every key is known and given once.
+func decodeEntry(v jsontree.Value) (headerEntry, error) {
+	var e headerEntry
+	err := v.EachField(func(key string, val jsontree.Value) error {
+		if val.Kind == jsontree.NullKind && key != "dtype" {
+			return nil // as encoding/json: no value
+		}
+		switch key {
+		case "dtype":
+			s, err := val.Str()
+			e.DType = s
+			return err
+		case "shape":
+			e.Shape = []int64{}
+			return val.Each(func(_ int, d jsontree.Value) error {
+				n, err := d.Int(64)
+				e.Shape = append(e.Shape, n)
+				return err
+			})
+		case "data_offsets":
+			return val.Each(func(_ int, d jsontree.Value) error {
+				n, err := strconv.ParseUint(d.Text, 10, 64)
+				if d.Kind != jsontree.NumberKind || err != nil {
+					return fmt.Errorf("%w: %s is not an offset", jsontree.ErrType, d.Raw)
+				}
+				e.DataOffsets = append(e.DataOffsets, n)
+				return nil
+			})
+		}
+		return jsontree.ErrUnknown
+	})
+	return e, err
 }
 
 // parseEntry validates one tensor's header entry and returns the tensor
 // (without data) and its byte span within the data area.
-func parseEntry(name string, raw json.RawMessage) (Tensor, struct{ start, end uint64 }, error) {
+func parseEntry(name string, raw jsontree.Value) (Tensor, struct{ start, end uint64 }, error) {
 	var s struct{ start, end uint64 }
-	var e headerEntry
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&e); err != nil {
+	e, err := decodeEntry(raw)
+	if err != nil {
 		return Tensor{}, s, malformed("tensor %q: bad header entry: %v", name, err)
 	}
 	size := DTypeSize(e.DType)

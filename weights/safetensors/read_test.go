@@ -139,7 +139,7 @@ func TestReadErrors(t *testing.T) {
 		{"huge header length", append([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, '{', '}'), "beyond the end"},
 		{"bad json", build(`{"a":`, nil), "bad JSON"},
 		{"not an object", build(`[1]`, nil), "not an object"},
-		{"data after object", build(`{} {}`, nil), "after the header object"},
+		{"data after object", build(`{} {}`, nil), "data after the value"},
 		{"duplicate key", build(`{`+u8("a", "[1]", "[0,1]")+`,`+u8("a", "[1]", "[1,2]")+`}`, []byte{1, 2}), `"a" appears twice`},
 		{"unknown dtype", build(`{"w":{"dtype":"F8","shape":[1],"data_offsets":[0,1]}}`, []byte{0}), `tensor "w": unknown dtype "F8"`},
 		{"unknown field", build(`{"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1],"x":1}}`, []byte{0}), `tensor "w": bad header entry`},
