@@ -27,7 +27,7 @@ setup:
 
 # Model files: fetched (mirror first), verified by sha256 and converted into build/models/.
 weights: build/models/index.json
-build/models/index.json: $(shell find weights nn tools/convert -name '*.go' -o -name '*.json' 2>/dev/null)
+build/models/index.json: $(shell find weights nn model tools/convert -name '*.go' -o -name '*.json' 2>/dev/null)
 	go run ./tools/convert -mirror $(SHARED) -out build/models
 
 # The static site in web/.
@@ -56,7 +56,7 @@ test-go:
 FUZZTIME ?= 2m
 FUZZ_BRIEF := ./weights/safetensors:FuzzRead ./weights/torch:FuzzReadStateDict ./weights/npy:FuzzRead \
 	./weights/tflite:FuzzRead ./weights:FuzzRead ./model:FuzzOpen ./wasm/imagecheck:FuzzCheck \
-	./tools/classify:FuzzDecodeImage ./model:FuzzOpenMetadata
+	./tools/classify:FuzzDecodeImage ./model:FuzzOpenMetadata ./internal/jsontree:FuzzParse
 FUZZ_TARGETS ?= $(FUZZ_BRIEF)
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

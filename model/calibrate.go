@@ -1,7 +1,6 @@
 package model
 
 import (
-	"encoding/json"
 	"fmt"
 	"image"
 
@@ -70,9 +69,9 @@ func QuantizeActivations(name string, data []byte, images []image.Image, o calib
 // floatGraph is a float model file's network as an operator graph with its constants.
 func floatGraph(name string, mf *weights.Model) (*graph.Graph, map[string][]float32, error) {
 	if mf.Architecture == weights.FloatGraph {
-		var g graph.Graph
-		if err := json.Unmarshal(mf.Config, &g); err != nil {
-			return nil, nil, fmt.Errorf("%s: bad graph: %w", name, err)
+		g, err := readGraph(name, mf)
+		if err != nil {
+			return nil, nil, err
 		}
 		consts := map[string][]float32{}
 		for _, t := range g.Tensors {
@@ -85,7 +84,7 @@ func floatGraph(name string, mf *weights.Model) (*graph.Graph, map[string][]floa
 			}
 			consts[t.Name] = v
 		}
-		return &g, consts, nil
+		return g, consts, nil
 	}
 	arch, cfg, err := netConfig(name, mf.Meta, false, inception.Split{})
 	if err != nil {
@@ -95,9 +94,9 @@ func floatGraph(name string, mf *weights.Model) (*graph.Graph, map[string][]floa
 	var consts map[string][]float32
 	if arch == inceptionv3.Arch {
 		// Its transform_input folds into the first convolution.
-		var ic InceptionConfig
-		if err := json.Unmarshal(mf.Config, &ic); err != nil {
-			return nil, nil, fmt.Errorf("%s: bad inception_v3 config: %w", name, err)
+		ic, err := decodeInceptionConfig(name, mf.Config)
+		if err != nil {
+			return nil, nil, err
 		}
 		g, consts, err = inceptionv3.Graph(mf, inceptionv3.Config{TransformInput: ic.TransformInput, Classes: ic.Classes})
 	} else {

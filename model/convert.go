@@ -94,6 +94,8 @@ func tfliteMeta(meta *weights.Meta, g *graph.Graph) error {
 }
 
 func writeGraph(meta weights.Meta, g *graph.Graph, tensors []safetensors.Tensor) ([]byte, error) {
+	g, lists := splitQuant(g) // see readGraph
+	tensors = append(slices.Clip(tensors), lists...)
 	raw, err := json.Marshal(g)
 	if err != nil {
 		return nil, err

@@ -208,9 +208,9 @@ func netConfig(name string, meta weights.Meta, rawInput bool, split inception.Sp
 	var cfg inception.Config
 	switch meta.Architecture {
 	case weights.InceptionV3:
-		var ic InceptionConfig
-		if err := json.Unmarshal(meta.Config, &ic); err != nil {
-			return nil, cfg, fmt.Errorf("%s: bad inception_v3 config: %w", name, err)
+		ic, err := decodeInceptionConfig(name, meta.Config)
+		if err != nil {
+			return nil, cfg, err
 		}
 		arch = inceptionv3.Arch
 		cfg = inceptionv3.Config{TransformInput: ic.TransformInput && !rawInput, Classes: ic.Classes, Split: split}.Inception()

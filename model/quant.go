@@ -2,7 +2,6 @@ package model
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -103,9 +102,9 @@ func buildQuant(name string, mf *weights.Model, b Backend) (*Model, error) {
 
 // quantGraph is a model file's integer graph and its constants, read in place.
 func quantGraph(name string, mf *weights.Model) (*graph.Graph, func(string) ([]byte, error), error) {
-	var g graph.Graph
-	if err := json.Unmarshal(mf.Config, &g); err != nil {
-		return nil, nil, fmt.Errorf("%s: bad graph: %w", name, err)
+	g, err := readGraph(name, mf)
+	if err != nil {
+		return nil, nil, err
 	}
 	consts := func(cn string) ([]byte, error) {
 		t, ok := mf.Tensor(cn)
@@ -114,7 +113,7 @@ func quantGraph(name string, mf *weights.Model) (*graph.Graph, func(string) ([]b
 		}
 		return t.Data, nil
 	}
-	return &g, consts, nil
+	return g, consts, nil
 }
 
 // openQuantPart builds one part of an int8-compute graph, whose input is the model's float preprocessing and
@@ -258,18 +257,18 @@ func pixelValues(name string, g *graph.Graph) (func(dst []float32, rgba []byte),
 // buildFloatGraph compiles a float graph (nn/float) for the kernel set k; pixels map to the input's real values
 // through the input's own quantization, as in the integer model it came from.
 func buildFloatGraph(name string, mf *weights.Model, k nn.KernelSet) (*Model, error) {
-	var g graph.Graph
-	if err := json.Unmarshal(mf.Config, &g); err != nil {
-		return nil, fmt.Errorf("%s: bad graph: %w", name, err)
+	g, err := readGraph(name, mf)
+	if err != nil {
+		return nil, err
 	}
 	if len(g.Inputs) != 1 || g.Inputs[0] < 0 || g.Inputs[0] >= len(g.Tensors) {
 		return nil, fmt.Errorf("%s: the graph needs one input", name)
 	}
-	fill, err := pixelValues(name, &g)
+	fill, err := pixelValues(name, g)
 	if err != nil {
 		return nil, err
 	}
-	prog, err := float.Compile(&g, mf.Float32, k)
+	prog, err := float.Compile(g, mf.Float32, k)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
