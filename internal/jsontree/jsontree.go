@@ -1,7 +1,7 @@
 // Package jsontree parses JSON into a tree of values, without reflection: the readers of a model file's header
 // and description (weights/safetensors, weights, model) decode with it. In the browser every Go function is
 // compiled on its first call, and encoding/json's decoder (reflection, its scanner, its caches of struct
-// fields) cost the page's first worker ~250 ms of its start on a 2-core machine before it had read a byte of the
+// fields) cost the page's first worker ~200 ms of its start on a 2-core machine before it had read a byte of the
 // model; this package is a few small functions. It accepts exactly the documents encoding/json accepts (RFC
 // 8259), and decodes strings as encoding/json does (invalid UTF-8 and lone surrogates become U+FFFD).
 package jsontree
