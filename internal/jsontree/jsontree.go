@@ -140,79 +140,67 @@ func (p *parser) literal(word string) error {
 
 func (p *parser) object(depth int, build bool) (Value, error) {
 	v := Value{Kind: ObjectKind}
-	p.i++ // {
-	p.space()
-	if p.i < len(p.data) && p.data[p.i] == '}' {
-		p.i++
-		return v, nil
-	}
-	for {
+	err := p.elements('}', "an object", func() error {
 		if p.i >= len(p.data) || p.data[p.i] != '"' {
-			return Value{}, p.errorf("want a string key")
+			return p.errorf("want a string key")
 		}
 		key, err := p.string(true)
 		if err != nil {
-			return Value{}, err
+			return err
 		}
 		p.space()
 		if p.i >= len(p.data) || p.data[p.i] != ':' {
-			return Value{}, p.errorf("want ':' after key %q", key)
+			return p.errorf("want ':' after key %q", key)
 		}
 		p.i++
 		p.space()
 		val, err := p.value(depth+1, build && !(depth == 0 && slices.Contains(p.skip, key)))
-		if err != nil {
-			return Value{}, err
-		}
-		if build {
+		if err == nil && build {
 			v.Members = append(v.Members, Member{key, val})
 		}
-		p.space()
-		if p.i >= len(p.data) {
-			return Value{}, p.errorf("unexpected end of input in an object")
-		}
-		switch p.data[p.i] {
-		case ',':
-			p.i++
-			p.space()
-		case '}':
-			p.i++
-			return v, nil
-		default:
-			return Value{}, p.errorf("want ',' or '}' in an object")
-		}
-	}
+		return err
+	})
+	return v, err
 }
 
 func (p *parser) array(depth int, build bool) (Value, error) {
 	v := Value{Kind: ArrayKind}
-	p.i++ // [
+	err := p.elements(']', "an array", func() error {
+		item, err := p.value(depth+1, build)
+		if err == nil && build {
+			v.Items = append(v.Items, item)
+		}
+		return err
+	})
+	return v, err
+}
+
+// elements reads the comma-separated elements of an array or object (its opening bracket is at p.i) up to
+// the closing one, each with elem.
+func (p *parser) elements(closing byte, what string, elem func() error) error {
+	p.i++ // [ or {
 	p.space()
-	if p.i < len(p.data) && p.data[p.i] == ']' {
+	if p.i < len(p.data) && p.data[p.i] == closing {
 		p.i++
-		return v, nil
+		return nil
 	}
 	for {
-		item, err := p.value(depth+1, build)
-		if err != nil {
-			return Value{}, err
-		}
-		if build {
-			v.Items = append(v.Items, item)
+		if err := elem(); err != nil {
+			return err
 		}
 		p.space()
 		if p.i >= len(p.data) {
-			return Value{}, p.errorf("unexpected end of input in an array")
+			return p.errorf("unexpected end of input in %s", what)
 		}
 		switch p.data[p.i] {
 		case ',':
 			p.i++
 			p.space()
-		case ']':
+		case closing:
 			p.i++
-			return v, nil
+			return nil
 		default:
-			return Value{}, p.errorf("want ',' or ']' in an array")
+			return p.errorf("want ',' or '%c' in %s", closing, what)
 		}
 	}
 }
@@ -407,6 +395,18 @@ func (v Value) Int(bits int) (int64, error) {
 	return n, nil
 }
 
+// Uint is a Number that is an unsigned integer of bits bits.
+func (v Value) Uint(bits int) (uint64, error) {
+	if err := v.want(NumberKind); err != nil {
+		return 0, err
+	}
+	n, err := strconv.ParseUint(v.Text, 10, bits)
+	if err != nil {
+		return 0, fmt.Errorf("%w: number %s is not a %d-bit unsigned integer", ErrType, v.Text, bits)
+	}
+	return n, nil
+}
+
 // Float is a Number as a float of bits bits (32 or 64).
 func (v Value) Float(bits int) (float64, error) {
 	if err := v.want(NumberKind); err != nil {
@@ -444,7 +444,7 @@ func (v Value) EachField(f func(key string, val Value) error) error {
 	return nil
 }
 
-// ErrUnknown is what a Fields callback returns for a key it does not know.
+// ErrUnknown is what an EachField callback returns for a key it does not know.
 var ErrUnknown = errors.New("unknown field")
 
 // Each calls f for each element of an Array.
@@ -490,6 +490,14 @@ func Int(dst *int) func(Value) error {
 
 func Int32(dst *int32) func(Value) error {
 	return func(v Value) error { n, err := v.Int(32); *dst = int32(n); return err }
+}
+
+func Int64(dst *int64) func(Value) error {
+	return func(v Value) (err error) { *dst, err = v.Int(64); return err }
+}
+
+func Uint64(dst *uint64) func(Value) error {
+	return func(v Value) (err error) { *dst, err = v.Uint(64); return err }
 }
 
 func Float32(dst *float32) func(Value) error {

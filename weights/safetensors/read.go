@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strconv"
 
 	"inceptionweb/internal/jsontree"
 	"inceptionweb/internal/limits"
@@ -176,33 +175,10 @@ type headerEntry struct {
 // decodeEntry decodes a header entry; every key is known and given once.
 func decodeEntry(v jsontree.Value) (headerEntry, error) {
 	var e headerEntry
-	err := v.EachField(func(key string, val jsontree.Value) error {
-		if val.Kind == jsontree.NullKind && key != "dtype" {
-			return nil // as encoding/json: no value
-		}
-		switch key {
-		case "dtype":
-			s, err := val.Str()
-			e.DType = s
-			return err
-		case "shape":
-			e.Shape = []int64{}
-			return val.Each(func(_ int, d jsontree.Value) error {
-				n, err := d.Int(64)
-				e.Shape = append(e.Shape, n)
-				return err
-			})
-		case "data_offsets":
-			return val.Each(func(_ int, d jsontree.Value) error {
-				n, err := strconv.ParseUint(d.Text, 10, 64)
-				if d.Kind != jsontree.NumberKind || err != nil {
-					return fmt.Errorf("%w: %s is not an offset", jsontree.ErrType, d.Raw)
-				}
-				e.DataOffsets = append(e.DataOffsets, n)
-				return nil
-			})
-		}
-		return jsontree.ErrUnknown
+	err := v.Decode(jsontree.Fields{
+		"dtype":        jsontree.String(&e.DType),
+		"shape":        jsontree.List(&e.Shape, jsontree.Int64),
+		"data_offsets": jsontree.List(&e.DataOffsets, jsontree.Uint64),
 	})
 	return e, err
 }
