@@ -11,7 +11,6 @@ import (
 	"inceptionweb/nn/graph"
 	"inceptionweb/nn/imagenet"
 	"inceptionweb/weights"
-	"inceptionweb/weights/tflite"
 )
 
 // TestGraphDecodesLikeJSON: decodeGraph and decodeInceptionConfig read every field json.Marshal writes as
@@ -21,11 +20,7 @@ func TestGraphDecodesLikeJSON(t *testing.T) {
 	var filled graph.Graph
 	jsontreetest.Fill(&filled)
 	graphs := []*graph.Graph{&filled}
-	m, err := tflite.Read(readShared(t, "weights-source/mobilenet_v2/mobilenet_v2_1.0_224_quant.tflite"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	real, _, err := tflite.FromTFLite(m)
+	real, _, err := readTFLite(readShared(t, "weights-source/mobilenet_v2/mobilenet_v2_1.0_224_quant.tflite"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,11 +60,7 @@ func TestGraphDecodesLikeJSON(t *testing.T) {
 // same graph as the file of an earlier build with the lists in the description; a tensor quantized both ways
 // is refused.
 func TestGraphQuantTensors(t *testing.T) {
-	m, err := tflite.Read(readShared(t, "weights-source/mobilenet_v2/tf2_mobilenet_v2_1.0_224_ptq.tflite"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, _, err := tflite.FromTFLite(m)
+	g, _, err := readTFLite(readShared(t, "weights-source/mobilenet_v2/tf2_mobilenet_v2_1.0_224_ptq.tflite"))
 	if err != nil {
 		t.Fatal(err)
 	}

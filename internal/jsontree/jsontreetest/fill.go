@@ -20,8 +20,7 @@ var rawType = reflect.TypeFor[json.RawMessage]()
 
 func fill(v reflect.Value, n *int) {
 	*n++
-	switch {
-	case v.Type() == rawType:
+	if v.Type() == rawType {
 		v.SetBytes([]byte(fmt.Sprintf(`{"k":%d}`, *n)))
 		return
 	}
