@@ -6,7 +6,6 @@ import (
 	"image"
 	_ "image/jpeg"
 	_ "image/png"
-	"maps"
 	"math"
 	"os"
 	"os/exec"
@@ -15,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"inceptionweb/internal/jsontree/jsontreetest"
 	"inceptionweb/internal/testenv"
 	"inceptionweb/nn/imagenet"
 	"inceptionweb/nn/inceptionv3"
@@ -253,19 +253,5 @@ func TestPart(t *testing.T) {
 func TestInfoFieldsMatchJSON(t *testing.T) {
 	info := Info{Name: "googlenet_int8", Title: `GoogLeNet "int8" <&> é`, Input: imagenet.Caffe(), Classes: 1000,
 		Quantization: "int8", Compute: "int8"}
-	got, err := json.Marshal(info.Fields())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var back Info
-	if err := json.Unmarshal(got, &back); err != nil || back != info {
-		t.Errorf("%s decodes to %+v (%v), want %+v", got, back, err, info)
-	}
-	want, _ := json.Marshal(info)
-	var wantKeys, gotKeys map[string]json.RawMessage
-	json.Unmarshal(want, &wantKeys)
-	json.Unmarshal(got, &gotKeys)
-	if w, g := slices.Sorted(maps.Keys(wantKeys)), slices.Sorted(maps.Keys(gotKeys)); !slices.Equal(w, g) {
-		t.Errorf("keys %v, encoding/json writes %v", g, w)
-	}
+	jsontreetest.MatchesJSON(t, info, info.Fields())
 }

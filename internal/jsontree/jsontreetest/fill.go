@@ -1,5 +1,6 @@
-// Package jsontreetest helps test a decoder written with jsontree against encoding/json: Fill gives every field
-// of a struct a value, so a field added to the struct and not to its decoder fails the comparison.
+// Package jsontreetest helps test JSON handled without encoding/json against encoding/json: Fill gives every
+// field of a struct a value, so a field added to the struct and not to its jsontree decoder fails the
+// comparison; MatchesJSON compares an object built by hand with encoding/json's encoding.
 package jsontreetest
 
 import (
