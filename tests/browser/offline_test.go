@@ -94,6 +94,18 @@ func offline(t *testing.T, ctx context.Context, off bool) {
 	}
 }
 
+// clearHTTPCache empties the browser's HTTP cache (not the Cache API's caches).
+func clearHTTPCache(t *testing.T, ctx context.Context) {
+	t.Helper()
+	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tab *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tab, network.ClearBrowserCache, cdp.Empty{})
+		return err
+	}))
+	if err != nil {
+		t.Fatalf("clearing the HTTP cache: %v", err)
+	}
+}
+
 func reload(t *testing.T, ctx context.Context) {
 	t.Helper()
 	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
@@ -128,6 +140,9 @@ func TestOffline(t *testing.T) {
 	if got := evalAsync[string](t, ctx, `fetch("probe-" + Math.random(), {cache: "no-store"}).then(() => "online", () => "offline")`); got != "offline" {
 		t.Errorf("a probe of the network from the page: %s, want offline", got)
 	}
+	// The Go programs are not served by the service worker (the HTTP cache keeps their compiled code, see
+	// sw.js): with the HTTP cache emptied, the page must start from the service worker's kept copies.
+	clearHTTPCache(t, ctx)
 	reload(t, ctx)
 	waitReady(t, ctx)
 	if src := eval[string](t, ctx, statusJS+".dataset.modelSource"); src != "cache" {
@@ -182,6 +197,7 @@ func TestOffline(t *testing.T) {
 
 	srv.stop()
 	offline(t, ctx, true)
+	clearHTTPCache(t, ctx)
 	reload(t, ctx)
 	waitReady(t, ctx)
 	if href := eval[string](t, ctx, `document.querySelector("link[rel=stylesheet]").getAttribute("href")`); href != newCSS {

@@ -170,7 +170,8 @@ func indexHTML(templatePath string, files, simd map[string]string, models []mode
 	return buf.Bytes(), err
 }
 
-// serviceWorker fills the service worker's template with the site's hashed files and a version that changes
+// serviceWorker fills the service worker's template with the site's hashed files (and which of them are the
+// Go programs, which it leaves to the HTTP cache) and a version that changes
 // with any of them (a digest of index.html, which names them all, and models.json), so that a new build is a
 // new sw.js and browsers update to it.
 func serviceWorker(templatePath string, files, simd map[string]string, page, modelsJSON []byte) ([]byte, error) {
@@ -189,13 +190,17 @@ func serviceWorker(templatePath string, files, simd map[string]string, page, mod
 	if err != nil {
 		return nil, err
 	}
+	programsJSON, err := json.Marshal([]string{files["wasm"], files["convert"]})
+	if err != nil {
+		return nil, err
+	}
 	sum := sha256.Sum256(append(append([]byte{}, page...), modelsJSON...))
 	t, err := template.New("sw.js").Parse(string(src))
 	if err != nil {
 		return nil, err
 	}
 	var buf bytes.Buffer
-	err = t.Execute(&buf, map[string]string{"Version": hex.EncodeToString(sum[:6]), "Files": string(listJSON)})
+	err = t.Execute(&buf, map[string]string{"Version": hex.EncodeToString(sum[:6]), "Files": string(listJSON), "Programs": string(programsJSON)})
 	return buf.Bytes(), err
 }
 

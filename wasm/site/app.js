@@ -68,8 +68,24 @@ globalThis.InceptionWeb = (() => {
 				step("load (message to reply)", w.loadStart, w.loadEnd);
 				return { worker: i, spawn: spawn && +spawn.toFixed(1), ready: w.loadEnd && +w.loadEnd.toFixed(1), stages };
 			});
+			// The browser's own timings of the page's request and of the program's: how long the navigation, the
+			// service worker and the bytes took before any of the page's code ran.
+			const net = {};
+			const nav = performance.getEntriesByType("navigation")[0];
+			if (nav) {
+				for (const k of ["workerStart", "requestStart", "responseStart", "responseEnd", "domInteractive"]) {
+					net["page " + k] = nav[k] ? +nav[k].toFixed(1) : 0;
+				}
+			}
+			const prog = performance.getEntriesByType("resource").find((e) => e.name.endsWith(files.wasm));
+			if (prog) {
+				for (const k of ["startTime", "workerStart", "responseStart", "responseEnd"]) {
+					net["app.wasm " + k] = prog[k] ? +prog[k].toFixed(1) : 0;
+				}
+				net["app.wasm delivery"] = prog.deliveryType ?? ""; // "cache": the HTTP cache, with the compiled code kept
+			}
 			// The page thread's long tasks, as "start+ms".
-			return { page, workers: list, longTasks: longTasks.map(([t, d]) => `${t.toFixed(0)}+${d.toFixed(0)}`) };
+			return { page, net, workers: list, longTasks: longTasks.map(([t, d]) => `${t.toFixed(0)}+${d.toFixed(0)}`) };
 		}
 		let printed = {};
 		function print(why) {
@@ -80,6 +96,7 @@ globalThis.InceptionWeb = (() => {
 			const r = report();
 			console.log("start-up timing (" + why + "), ms since navigation:");
 			console.table(r.page);
+			console.table(r.net);
 			for (const w of r.workers) {
 				console.log(`worker ${w.worker}: spawned at ${w.spawn} ms, ready at ${w.ready} ms`);
 				console.table(w.stages);
@@ -249,7 +266,7 @@ globalThis.InceptionWeb = (() => {
 	// nothing fetches or compiles it twice. A worker is sent null where compiling failed, and then compiles it
 	// itself.
 	const boot = globalThis.InceptionWebBoot || {}; // what index.html started before this script arrived
-	const program = (boot.program || WebAssembly.compileStreaming(fetch(files.wasm)))
+	const program = (boot.program || WebAssembly.compileStreaming((boot.fetchProgram || fetch)(files.wasm)))
 		.then((m) => { timing.mark("wasm-compiled"); return m; });
 	const workerModule = program.catch(() => null);
 

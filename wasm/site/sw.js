@@ -4,8 +4,14 @@
 // models.json), falling back to the kept copies when there is no network. A new build is a new sw.js (it
 // names the new files and a new version): the browser installs it beside the old one, it keeps the new files,
 // takes over and deletes the old build's cache. The models are not kept here: the page keeps them in the
-// Cache API itself (inceptionweb-models-v1), under their sha256. Every URL is relative to this script, so the
-// site works under any path. The build fills in VERSION and FILES.
+// Cache API itself (inceptionweb-models-v1), under their sha256. The Go programs (app.wasm, convert.wasm)
+// are kept but not served from here: the browser keeps a program's compiled code beside the response it
+// compiled it from, only for a response it fetched itself (from its HTTP cache; one from this worker, even
+// passed through, starts without it). So the page fetches them from the network, where the HTTP cache
+// answers (content-hashed names, cached for good), and falls back to the kept copies itself when that fails
+// (fetchProgram in index.html and worker.js): a warm visit starts with the code compiled on the visit before.
+// Every URL is relative to this script, so the site works under any path. The build fills in VERSION, FILES
+// and PROGRAMS.
 "use strict";
 
 const version = "{{.Version}}";
@@ -17,11 +23,16 @@ const page = base.href; // index.html is served as the folder
 const models = new URL("models.json", base).href;
 const fixed = new Set([page, new URL("index.html", base).href]);
 const hashed = new Set(files.map((f) => new URL(f, base).href));
+const programs = new Set({{.Programs}}.map((f) => new URL(f, base).href));
 
 self.addEventListener("install", (event) => {
 	event.waitUntil((async () => {
 		const cache = await caches.open(cacheName);
-		await cache.addAll([page, models, ...files].map((f) => new Request(new URL(f, base), { cache: "no-cache" })));
+		// A hashed name always means the same bytes, so the HTTP cache's copy (the page's own download) will do.
+		await cache.addAll([
+			...[page, models].map((f) => new Request(new URL(f, base), { cache: "no-cache" })),
+			...files.map((f) => new Request(new URL(f, base))),
+		]);
 		await self.skipWaiting();
 	})());
 });
@@ -57,10 +68,11 @@ self.addEventListener("fetch", (event) => {
 		event.respondWith(networkFirst(event, req, page, preload)); // the page, whatever its query (?workers=2)
 	} else if (url.href === models) {
 		event.respondWith(networkFirst(event, req, models));
-	} else if (hashed.has(url.href)) {
+	} else if (hashed.has(url.href) && !programs.has(url.href)) {
 		event.respondWith(cacheFirst(event, req, url.href));
 	}
-	// Anything else (the models, whose bytes the page checks and keeps itself) goes to the network as usual.
+	// Anything else (the programs, see above; the models, whose bytes the page checks and keeps itself) goes to
+	// the network as usual.
 });
 
 // keep stores a copy of a response after it has been handed to the page: the page does not wait for the write.

@@ -13,6 +13,10 @@ let kernels = {}; // the SIMD kernel modules' bytes, asked for early (preload) w
 const times = { script: performance.timeOrigin + performance.now() };
 const stamp = (name) => { times[name] = performance.timeOrigin + performance.now(); };
 
+// fetchProgram is index.html's: a Go program from the network (and the HTTP cache, which keeps its compiled
+// code), else the service worker's kept copy.
+const fetchProgram = (url) => fetch(url).then((r) => (r.ok ? r : Promise.reject(new Error(url + ": HTTP " + r.status)))).catch(async (e) => (globalThis.caches && (await caches.match(new URL(url, location.href).href))) || Promise.reject(e));
+
 function crashed(message) {
 	postMessage({ type: "crashed", message: String(message) });
 }
@@ -89,7 +93,7 @@ self.onmessage = async (event) => {
 			instance = await WebAssembly.instantiate(msg.module, go.importObject);
 			stamp("instantiated");
 		} else {
-			const module = await WebAssembly.compileStreaming(fetch(msg.program || files.wasm));
+			const module = await WebAssembly.compileStreaming(fetchProgram(msg.program || files.wasm));
 			stamp("compiled");
 			instance = await WebAssembly.instantiate(module, go.importObject);
 			stamp("instantiated");
