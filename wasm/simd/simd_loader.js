@@ -1,6 +1,7 @@
 // simd_loader.js links the SIMD kernel module to a Go wasm program. Load it before instantiating Go:
 //
 //   SIMDKernels.addImports(go.importObject);
+//   SIMDKernels.compile();                             // optional: fetch and compile the kernels early
 //   const { instance } = await WebAssembly.instantiateStreaming(fetch("main.wasm"), go.importObject);
 //   await SIMDKernels.attach(instance.exports.mem);   // fetches simdkernels[-relaxed].wasm next to the page
 //   go.run(instance);                                  // Go then calls simd.Kernels()
@@ -62,35 +63,55 @@ globalThis.SIMDKernels = (() => {
 		});
 	};
 
-	// attach instantiates the best kernel module the engine supports on Go's memory. load(fileName) returns
-	// the module's bytes or a Response (default: fetch relative to the document). With both set, both
-	// variants are loaded when supported (tests switch with use()).
-	state.attach = async (memory, load = (name) => fetch(name), both = false) => {
+	// compile fetches and compiles the kernel modules attach will instantiate, which needs no Go memory yet: a
+	// worker calls it while Go's program is still compiling. load(fileName) returns the module's bytes or a
+	// Response (default: fetch relative to the document). With both set, both variants are compiled when
+	// supported (tests switch with use()). It returns {variant: Module}, and compiles once.
+	let compiled = null;
+	state.compile = (load = (name) => fetch(name), both = false) => {
+		if (!compiled) {
+			const wanted = state.relaxedSupported ? (both ? ["plain", "relaxed"] : ["relaxed"]) : ["plain"];
+			compiled = (async () => {
+				const modules = {};
+				for (const v of wanted) {
+					let src = await load(files[v]);
+					if (typeof Response !== "undefined" && src instanceof Response) {
+						if (!src.ok) {
+							throw new Error(files[v] + ": HTTP " + src.status);
+						}
+						src = await src.arrayBuffer();
+					}
+					modules[v] = await WebAssembly.compile(src);
+				}
+				return modules;
+			})();
+			compiled.catch(() => {}); // attach reports it
+		}
+		return compiled;
+	};
+
+	// attach instantiates the best kernel module the engine supports on Go's memory (compiling it first
+	// unless compile has; load and both are compile's).
+	state.attach = async (memory, load, both = false) => {
 		if (!state.simd) {
 			return false;
 		}
-		const wanted = state.relaxedSupported ? (both ? ["plain", "relaxed"] : ["relaxed"]) : ["plain"];
+		let last = "";
 		try {
-			for (const v of wanted) {
-				let src = await load(files[v]);
-				if (typeof Response !== "undefined" && src instanceof Response) {
-					if (!src.ok) {
-						throw new Error(files[v] + ": HTTP " + src.status);
-					}
-					src = await src.arrayBuffer();
-				}
-				const { instance } = await WebAssembly.instantiate(src, { env: { memory } });
+			for (const [v, module] of Object.entries(await state.compile(load, both))) {
+				const instance = await WebAssembly.instantiate(module, { env: { memory } });
 				loaded[v] = instance.exports;
 				if (v === "relaxed") {
 					dotOK = checkDot(instance.exports);
 					dotUnsigned = dotOK && checkDotUnsigned(instance.exports);
 				}
+				last = v;
 			}
 		} catch (e) {
 			state.error = String(e);
 			return false;
 		}
-		return state.use(wanted[wanted.length - 1]);
+		return state.use(last);
 	};
 
 	// use switches to an attached variant ("plain" or "relaxed").

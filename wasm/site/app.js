@@ -31,7 +31,7 @@ globalThis.InceptionWeb = (() => {
 		};
 		function report() {
 			const page = {};
-			for (const name of ["ui-start", "wasm-compiled", "ui-main", "ui-running", "first-render", "models-list", "model-bytes", "ready", "workers-ready", "first-picked", "first-image", "first-pixels", "first-job", "first-answer"]) {
+			for (const name of ["ui-start", "wasm-compiled", "ui-instantiated", "ui-main", "ui-running", "first-render", "models-list", "model-bytes", "ready", "workers-ready", "first-picked", "first-image", "first-pixels", "first-job", "first-answer"]) {
 				page[name] = at(name);
 			}
 			page["first-answer-worker-ms"] = firstMs;
@@ -48,9 +48,10 @@ globalThis.InceptionWeb = (() => {
 				};
 				const spawn = w.spawn;
 				step("worker script", spawn, b.script && rel(b.script));
-				step("wasm_exec + simd_loader", b.init && rel(b.init), b.scripts && rel(b.scripts));
-				step("app.wasm compile", b.scripts && rel(b.scripts), b.compiled && rel(b.compiled));
-				step("app.wasm instantiate", b.compiled ? rel(b.compiled) : b.scripts && rel(b.scripts), b.instantiated && rel(b.instantiated));
+				step("wasm_exec + simd_loader", b.prepare && rel(b.prepare), b.scripts && rel(b.scripts));
+				step("waits for app.wasm", b.scripts && rel(b.scripts), b.init && rel(b.init));
+				step("app.wasm compile", b.init && rel(b.init), b.compiled && rel(b.compiled));
+				step("app.wasm instantiate", b.compiled ? rel(b.compiled) : b.init && rel(b.init), b.instantiated && rel(b.instantiated));
 				step("simd kernels", b.instantiated && rel(b.instantiated), b.simd && rel(b.simd));
 				step("Go start", b.simd && rel(b.simd), b.go && rel(b.go));
 				if (b.go && w.loadStart != null) {
@@ -66,7 +67,11 @@ globalThis.InceptionWeb = (() => {
 					stages["load: " + k] = v;
 				}
 				step("load (message to reply)", w.loadStart, w.loadEnd);
-				return { worker: i, spawn: spawn && +spawn.toFixed(1), ready: w.loadEnd && +w.loadEnd.toFixed(1), stages };
+				const at = { "init posted": w.initPosted && +w.initPosted.toFixed(1) }; // ms since navigation: the worker's critical path
+				for (const [k, v] of Object.entries(b)) {
+					at[k] = +rel(v).toFixed(1);
+				}
+				return { worker: i, spawn: spawn && +spawn.toFixed(1), ready: w.loadEnd && +w.loadEnd.toFixed(1), at, stages };
 			});
 			// The browser's own timings of the page's request and of the program's: how long the navigation, the
 			// service worker and the bytes took before any of the page's code ran.
@@ -285,6 +290,7 @@ globalThis.InceptionWeb = (() => {
 				boot.worker = null;
 			} else {
 				this.worker = new Worker(files.workerScript);
+				this.worker.postMessage({ type: "prepare", files, kernels: !programFile });
 			}
 			this.worker.onmessage = (e) => this.receive(e.data);
 			this.worker.onerror = (e) => this.onCrash(this, e.message || "the worker failed");
@@ -293,7 +299,8 @@ globalThis.InceptionWeb = (() => {
 				this.worker.postMessage({ type: "init", files, program: programFile });
 				return;
 			}
-			workerModule.then((module) => {
+			this.initPosted = workerModule.then((module) => {
+				this.timing.initPosted = performance.now();
 				try {
 					this.worker.postMessage({ type: "init", files, module });
 				} catch (e) {
@@ -357,6 +364,10 @@ globalThis.InceptionWeb = (() => {
 	// The first inference worker starts with the page, before the UI runs: its start (Go's runtime, the SIMD
 	// kernels) overlaps the UI's. The first pool takes it (takeWorker).
 	let spare = new InferenceWorker((w) => w.stop("The worker stopped before it was used."));
+	// uiProgram is the program for the UI, once the first worker has been sent it: that worker's start is what
+	// the page's start waits for, so the UI's instantiation (~40 ms of this thread) comes after the message.
+	const uiProgram = Promise.all([program, spare.initPosted]).then(([m]) => m);
+
 	function takeWorker(onCrash) {
 		const w = spare || new InferenceWorker(onCrash);
 		spare = null;
@@ -408,7 +419,7 @@ globalThis.InceptionWeb = (() => {
 		w.onModelProgress = (n, total) => { progress = [n, total]; follower(n, total); };
 		w.timing.loadStart = performance.now();
 		const reply = w.request({
-			type: "preload", name: entry.name, cacheName, key: cacheKey(entry.sha256), script: files.modelFile, simd: files.simd, timing: timing.digest, gpu: gpuMode,
+			type: "preload", name: entry.name, cacheName, key: cacheKey(entry.sha256), script: files.modelFile, timing: timing.digest, gpu: gpuMode,
 			entry: { title: entry.title, file: entry.file, url: entry.url, sha256: entry.sha256, bytes: entry.bytes },
 		}, []).then((r) => { w.timing.loadEnd = performance.now(); w.timing.load = r.timing; return r; });
 		reply.catch(() => gotBytes(null));
@@ -1019,7 +1030,7 @@ globalThis.InceptionWeb = (() => {
 	}
 
 	return {
-		timing, startModel, files, program, buildModels, loadModels, fetchModel, storeModel, forgetModel, ownModels, saveOwnModels, convertModel, readFile, readHead,
+		timing, startModel, files, uiProgram, buildModels, loadModels, fetchModel, storeModel, forgetModel, ownModels, saveOwnModels, convertModel, readFile, readHead,
 		decode, crop, workerCount, maxWorkers, Pool, Camera, stats, thumbnail, save, droppedFolders, hasGPU, getGPUMode, setGPUMode,
 	};
 })();

@@ -1,7 +1,9 @@
 // worker.js starts the Go inference worker (the page's app.wasm, which serves as one in a worker) inside a
-// Web Worker. The page sends one {type: "init", files, module?, program?} message with the site's file names
-// and, when the page has compiled app.wasm already, its WebAssembly.Module (compiled once for the page and
-// every worker); then load/classify requests that Go answers. A conversion worker is sent program instead:
+// Web Worker. The page sends {type: "prepare", files, kernels} at once (the site's file names: the worker loads
+// wasm_exec.js and simd_loader.js, and with kernels fetches and compiles the SIMD kernels, while the page
+// still compiles app.wasm), then one {type: "init", files, module?, program?} message with, when the page has
+// compiled app.wasm, its WebAssembly.Module (compiled once for the page and every worker); then load/classify
+// requests that Go answers. A conversion worker is sent program instead:
 // the file name of the conversion's own Go program (convert.wasm, see wasm/convert), which it compiles. If the Go program dies, the page hears {type: "crashed"} and starts a new worker.
 // The worker reports when each stage of its start ended ({type: "boot", times}: absolute times in ms, for the
 // page's start-up breakdown), and answers {type: "stats", id} itself with the size of Go's memory. A
@@ -9,7 +11,7 @@
 "use strict";
 
 let pending = []; // requests that arrive before Go is running
-let kernels = {}; // the SIMD kernel modules' bytes, asked for early (preload) while app.wasm still compiles
+let prepared = false;
 const times = { script: performance.timeOrigin + performance.now() };
 const stamp = (name) => { times[name] = performance.timeOrigin + performance.now(); };
 
@@ -40,9 +42,6 @@ function handle(msg) {
 // bytes, source}; bytes null if it could not be read, the page then reads it itself) and loads it into Go
 // as a verified file: the page's start-up waits neither for its own busy thread nor for the UI to run.
 async function preload(msg) {
-	for (const [name, url] of Object.entries(msg.simd || {})) {
-		kernels[name] = fetch(url).then((r) => (r.ok ? r.arrayBuffer() : r), () => null);
-	}
 	let got = null;
 	const times = { start: performance.timeOrigin + performance.now() };
 	try {
@@ -67,6 +66,21 @@ async function preload(msg) {
 	handle({ type: "load", id: msg.id, name: msg.name, bytes: got.bytes, verified: true, part: 0, parts: 1, peers: [], timing: msg.timing, gpu: msg.gpu });
 }
 
+// prepare loads the scripts Go's program needs and, with kernels, starts compiling the SIMD kernels: all that
+// a worker can do before it has the program, so its start then only instantiates. init prepares too (a
+// worker that was not told to), and a failure here is said by init's.
+function prepare(files, kernels) {
+	if (!prepared) {
+		stamp("prepare");
+		importScripts(files.wasmExec, files.simdLoader);
+		prepared = true;
+		stamp("scripts");
+	}
+	if (kernels) {
+		SIMDKernels.compile((name) => fetch(files.simd[name]));
+	}
+}
+
 self.onmessage = async (event) => {
 	const msg = event.data;
 	if (msg.type === "stats") {
@@ -77,6 +91,14 @@ self.onmessage = async (event) => {
 		preload(msg);
 		return;
 	}
+	if (msg.type === "prepare") {
+		try {
+			prepare(msg.files, msg.kernels);
+		} catch (e) {
+			// init tries again and says what failed
+		}
+		return;
+	}
 	if (msg.type !== "init") {
 		handle(msg);
 		return;
@@ -84,8 +106,7 @@ self.onmessage = async (event) => {
 	try {
 		stamp("init");
 		const files = msg.files;
-		importScripts(files.wasmExec, files.simdLoader);
-		stamp("scripts");
+		prepare(files, !msg.program); // the conversion's program runs no kernels
 		const go = new Go();
 		SIMDKernels.addImports(go.importObject);
 		let instance;
@@ -99,7 +120,7 @@ self.onmessage = async (event) => {
 			stamp("instantiated");
 		}
 		if (!msg.program) { // the conversion's program runs no kernels
-			await SIMDKernels.attach(instance.exports.mem, async (name) => (await kernels[name]) || fetch(files.simd[name]));
+			await SIMDKernels.attach(instance.exports.mem);
 		}
 		stamp("simd");
 		self.goMemory = instance.exports.mem; // Go reports its size after a conversion
