@@ -148,6 +148,10 @@ func TestOffline(t *testing.T) {
 	if src := eval[string](t, ctx, statusJS+".dataset.modelSource"); src != "cache" {
 		t.Errorf("offline: model source %q, want cache", src)
 	}
+	// The SIMD kernels too (the page would fall back to the pure-Go ones without them).
+	if status := eval[string](t, ctx, statusJS+".textContent"); !strings.Contains(status, "simd128") {
+		t.Errorf("offline: status %q names no SIMD kernels", status)
+	}
 	expectTop(t, classify(t, ctx, photo), cats...)
 
 	// A new build: the stylesheet changes, so its name, index.html and sw.js do.

@@ -190,7 +190,12 @@ func serviceWorker(templatePath string, files, simd map[string]string, page, mod
 	if err != nil {
 		return nil, err
 	}
-	programsJSON, err := json.Marshal([]string{files["wasm"], files["convert"]})
+	programs := []string{files["wasm"], files["convert"]}
+	for _, v := range simd {
+		programs = append(programs, v)
+	}
+	sort.Strings(programs)
+	programsJSON, err := json.Marshal(programs)
 	if err != nil {
 		return nil, err
 	}

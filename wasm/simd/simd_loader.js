@@ -74,12 +74,16 @@ globalThis.SIMDKernels = (() => {
 			compiled = (async () => {
 				const modules = {};
 				for (const v of wanted) {
-					let src = await load(files[v]);
+					const src = await load(files[v]);
 					if (typeof Response !== "undefined" && src instanceof Response) {
 						if (!src.ok) {
 							throw new Error(files[v] + ": HTTP " + src.status);
 						}
-						src = await src.arrayBuffer();
+						// Compiled from the response, the browser can keep the compiled code with it (see sw.js);
+						// a host that does not say application/wasm gets the bytes compiled.
+						const wasmType = /^application\/wasm\b/.test(src.headers.get("content-type") || "");
+						modules[v] = await (wasmType ? WebAssembly.compileStreaming(src) : WebAssembly.compile(await src.arrayBuffer()));
+						continue;
 					}
 					modules[v] = await WebAssembly.compile(src);
 				}

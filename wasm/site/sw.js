@@ -4,8 +4,8 @@
 // models.json), falling back to the kept copies when there is no network. A new build is a new sw.js (it
 // names the new files and a new version): the browser installs it beside the old one, it keeps the new files,
 // takes over and deletes the old build's cache. The models are not kept here: the page keeps them in the
-// Cache API itself (inceptionweb-models-v1), under their sha256. The Go programs (app.wasm, convert.wasm)
-// are kept but not served from here: the browser keeps a program's compiled code beside the response it
+// Cache API itself (inceptionweb-models-v1), under their sha256. The wasm programs (app.wasm, convert.wasm,
+// the SIMD kernels) are kept but not served from here: the browser keeps a program's compiled code beside the response it
 // compiled it from, only for a response it fetched itself (from its HTTP cache; one from this worker, even
 // passed through, starts without it). So the page fetches them from the network, where the HTTP cache
 // answers (content-hashed names, cached for good), and falls back to the kept copies itself when that fails

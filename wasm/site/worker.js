@@ -15,7 +15,7 @@ let prepared = false;
 const times = { script: performance.timeOrigin + performance.now() };
 const stamp = (name) => { times[name] = performance.timeOrigin + performance.now(); };
 
-// fetchProgram is index.html's: a Go program from the network (and the HTTP cache, which keeps its compiled
+// fetchProgram is index.html's: a wasm program from the network (and the HTTP cache, which keeps its compiled
 // code), else the service worker's kept copy.
 const fetchProgram = (url) => fetch(url).then((r) => (r.ok ? r : Promise.reject(new Error(url + ": HTTP " + r.status)))).catch(async (e) => (globalThis.caches && (await caches.match(new URL(url, location.href).href))) || Promise.reject(e));
 
@@ -77,7 +77,7 @@ function prepare(files, kernels) {
 		stamp("scripts");
 	}
 	if (kernels) {
-		SIMDKernels.compile((name) => fetch(files.simd[name]));
+		SIMDKernels.compile((name) => fetchProgram(files.simd[name]));
 	}
 }
 
