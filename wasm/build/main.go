@@ -23,9 +23,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"text/template"
 
+	"inceptionweb/internal/limits"
 	"inceptionweb/wasm/simd/kernelgen"
 )
 
@@ -166,6 +168,7 @@ func indexHTML(templatePath string, files, simd map[string]string, models []mode
 	err = t.Execute(&buf, map[string]string{
 		"Style": files["style"], "WasmExec": files["wasmExec"], "App": files["app"], "ModelFile": files["modelFile"],
 		"FilesJSON": string(filesJSON), "ModelsJSON": string(modelsJSON),
+		"ImageFileBytes": strconv.Itoa(limits.ImageFileBytes), // the early drop zone reads no larger file
 	})
 	return buf.Bytes(), err
 }

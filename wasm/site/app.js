@@ -233,13 +233,20 @@ globalThis.InceptionWeb = (() => {
 		}
 	}
 
+	// readFile and readHead take the read index.html started for a file given before the UI ran, if any.
 	async function readFile(file) {
 		timing.mark("first-image");
+		const early = boot.reads && boot.reads.get(file);
+		if (early) {
+			boot.reads.delete(file);
+			return new Uint8Array(await early);
+		}
 		return new Uint8Array(await file.arrayBuffer());
 	}
 
 	async function readHead(file, n) {
-		return new Uint8Array(await file.slice(0, n).arrayBuffer());
+		const early = boot.reads && boot.reads.get(file);
+		return new Uint8Array(early ? (await early).slice(0, n) : await file.slice(0, n).arrayBuffer());
 	}
 
 	// decode decodes an image file into an ImageBitmap, EXIF orientation applied.
