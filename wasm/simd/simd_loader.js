@@ -66,32 +66,27 @@ globalThis.SIMDKernels = (() => {
 	// compile fetches and compiles the kernel modules attach will instantiate, which needs no Go memory yet: a
 	// worker calls it while Go's program is still compiling. load(fileName) returns the module's bytes or a
 	// Response (default: fetch relative to the document). With both set, both variants are compiled when
-	// supported (tests switch with use()). It returns {variant: Module}, and compiles once.
-	let compiled = null;
+	// supported (tests switch with use()). It returns {variant: Module}; each variant is compiled once.
+	const compiled = {}; // variant -> promise of its Module
 	state.compile = (load = (name) => fetch(name), both = false) => {
-		if (!compiled) {
-			const wanted = state.relaxedSupported ? (both ? ["plain", "relaxed"] : ["relaxed"]) : ["plain"];
-			compiled = (async () => {
-				const modules = {};
-				for (const v of wanted) {
-					const src = await load(files[v]);
-					if (typeof Response !== "undefined" && src instanceof Response) {
-						if (!src.ok) {
-							throw new Error(files[v] + ": HTTP " + src.status);
-						}
-						// Compiled from the response, the browser can keep the compiled code with it (see sw.js);
-						// a host that does not say application/wasm gets the bytes compiled.
-						const wasmType = /^application\/wasm\b/.test(src.headers.get("content-type") || "");
-						modules[v] = await (wasmType ? WebAssembly.compileStreaming(src) : WebAssembly.compile(await src.arrayBuffer()));
-						continue;
+		const wanted = state.relaxedSupported ? (both ? ["plain", "relaxed"] : ["relaxed"]) : ["plain"];
+		for (const v of wanted) {
+			compiled[v] = compiled[v] || (async () => {
+				const src = await load(files[v]);
+				if (typeof Response !== "undefined" && src instanceof Response) {
+					if (!src.ok) {
+						throw new Error(files[v] + ": HTTP " + src.status);
 					}
-					modules[v] = await WebAssembly.compile(src);
+					// Compiled from the response, the browser can keep the compiled code with it (see sw.js);
+					// a host that does not say application/wasm gets the bytes compiled.
+					const wasmType = /^application\/wasm\b/.test(src.headers.get("content-type") || "");
+					return wasmType ? WebAssembly.compileStreaming(src) : WebAssembly.compile(await src.arrayBuffer());
 				}
-				return modules;
+				return WebAssembly.compile(src);
 			})();
-			compiled.catch(() => {}); // attach reports it
+			compiled[v].catch(() => {}); // attach reports it
 		}
-		return compiled;
+		return Promise.all(wanted.map(async (v) => [v, await compiled[v]])).then(Object.fromEntries);
 	};
 
 	// attach instantiates the best kernel module the engine supports on Go's memory (compiling it first

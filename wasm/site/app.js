@@ -296,8 +296,7 @@ globalThis.InceptionWeb = (() => {
 				this.timing.spawn = boot.at;
 				boot.worker = null;
 			} else {
-				this.worker = new Worker(files.workerScript);
-				this.worker.postMessage({ type: "prepare", files, kernels: !programFile });
+				this.worker = new Worker(files.workerScript, { name: JSON.stringify({ files, kernels: !programFile }) });
 			}
 			this.worker.onmessage = (e) => this.receive(e.data);
 			this.worker.onerror = (e) => this.onCrash(this, e.message || "the worker failed");

@@ -1,9 +1,9 @@
 // worker.js starts the Go inference worker (the page's app.wasm, which serves as one in a worker) inside a
-// Web Worker. The page sends {type: "prepare", files, kernels} at once (the site's file names: the worker loads
-// wasm_exec.js and simd_loader.js, and with kernels fetches and compiles the SIMD kernels, while the page
-// still compiles app.wasm), then one {type: "init", files, module?, program?} message with, when the page has
-// compiled app.wasm, its WebAssembly.Module (compiled once for the page and every worker); then load/classify
-// requests that Go answers. A conversion worker is sent program instead:
+// Web Worker. Its name is {files, kernels} as JSON (the site's file names: the worker loads wasm_exec.js and
+// simd_loader.js at once, and with kernels fetches and compiles the SIMD kernels, while the page still
+// compiles app.wasm; see prepare). The page then sends one {type: "init", files, module?, program?} message
+// with, when the page has compiled app.wasm, its WebAssembly.Module (compiled once for the page and every
+// worker); then load/classify requests that Go answers. A conversion worker is sent program instead:
 // the file name of the conversion's own Go program (convert.wasm, see wasm/convert), which it compiles. If the Go program dies, the page hears {type: "crashed"} and starts a new worker.
 // The worker reports when each stage of its start ended ({type: "boot", times}: absolute times in ms, for the
 // page's start-up breakdown), and answers {type: "stats", id} itself with the size of Go's memory. A
@@ -67,8 +67,10 @@ async function preload(msg) {
 }
 
 // prepare loads the scripts Go's program needs and, with kernels, starts compiling the SIMD kernels: all that
-// a worker can do before it has the program, so its start then only instantiates. init prepares too (a
-// worker that was not told to), and a failure here is said by init's.
+// a worker can do before it has the program, so its start then only instantiates. It runs when the script
+// starts, from the worker's name, not on a message: messages to a worker that is still starting are handed
+// over by the page's thread, which is then busy starting the UI (measured: 0.1-0.9 s late). init prepares
+// too (a worker started without that name), and a failure here is said by init's.
 function prepare(files, kernels) {
 	if (!prepared) {
 		stamp("prepare");
@@ -89,14 +91,6 @@ self.onmessage = async (event) => {
 	}
 	if (msg.type === "preload") {
 		preload(msg);
-		return;
-	}
-	if (msg.type === "prepare") {
-		try {
-			prepare(msg.files, msg.kernels);
-		} catch (e) {
-			// init tries again and says what failed
-		}
 		return;
 	}
 	if (msg.type !== "init") {
@@ -120,7 +114,7 @@ self.onmessage = async (event) => {
 			stamp("instantiated");
 		}
 		if (!msg.program) { // the conversion's program runs no kernels
-			await SIMDKernels.attach(instance.exports.mem);
+			await SIMDKernels.attach(instance.exports.mem, (name) => fetchProgram(files.simd[name]));
 		}
 		stamp("simd");
 		self.goMemory = instance.exports.mem; // Go reports its size after a conversion
@@ -135,3 +129,12 @@ self.onmessage = async (event) => {
 		crashed("could not start the classifier: " + e);
 	}
 };
+
+try {
+	const boot = self.name ? JSON.parse(self.name) : null;
+	if (boot) {
+		prepare(boot.files, boot.kernels);
+	}
+} catch (e) {
+	// init tries again and says what failed
+}
