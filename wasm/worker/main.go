@@ -106,13 +106,11 @@ func (w *worker) handle(msg js.Value) {
 				} else {
 					reply["id"] = id
 					post(reply)
-					w.warmUp()
 				}
 			}()
 			return
 		}
 		reply, err = w.load(msg)
-		defer w.warmUp() // once the reply has gone
 	case "classify":
 		if w.onGPU {
 			go w.classifyGPU(id, msg)
@@ -143,20 +141,6 @@ func (w *worker) handle(msg js.Value) {
 	}
 	reply["id"] = id
 	post(reply)
-}
-
-// warmUp classifies a blank image once with the model just loaded, after the page has its reply: the first
-// classification of a fresh worker pays for the browser compiling (or loading) the code it runs and for the
-// first touch of the activations' memory (MobileNetV2: 66-160 ms, then 17), which is then paid while the page
-// still decodes and crops the person's photo. A request that comes meanwhile waits for it, as it would have
-// paid the same. A split part runs only with its peers, and a GPU model has costs of its own: neither is run.
-func (w *worker) warmUp() {
-	if w.model == nil || w.split != nil || w.onGPU {
-		return
-	}
-	defer func() { recover() }() // a failure shows in the first real classification
-	size := w.model.Info().Input.Size
-	w.model.ClassifyRGBA(make([]byte, size*size*4), size, 1)
 }
 
 func bytesOf(v js.Value) []byte {
