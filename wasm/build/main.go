@@ -19,10 +19,11 @@ import (
 	"fmt"
 	"go/format"
 	"log"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
@@ -182,23 +183,12 @@ func serviceWorker(templatePath string, files, simd map[string]string, page, mod
 	if err != nil {
 		return nil, err
 	}
-	var list []string
-	for _, m := range []map[string]string{files, simd} {
-		for _, v := range m {
-			list = append(list, v)
-		}
-	}
-	sort.Strings(list)
-	listJSON, err := json.Marshal(list)
+	simdFiles := slices.Collect(maps.Values(simd))
+	listJSON, err := sortedJSON(append(slices.Collect(maps.Values(files)), simdFiles...))
 	if err != nil {
 		return nil, err
 	}
-	programs := []string{files["wasm"], files["convert"]}
-	for _, v := range simd {
-		programs = append(programs, v)
-	}
-	sort.Strings(programs)
-	programsJSON, err := json.Marshal(programs)
+	programsJSON, err := sortedJSON(append([]string{files["wasm"], files["convert"]}, simdFiles...))
 	if err != nil {
 		return nil, err
 	}
@@ -210,6 +200,12 @@ func serviceWorker(templatePath string, files, simd map[string]string, page, mod
 	var buf bytes.Buffer
 	err = t.Execute(&buf, map[string]string{"Version": hex.EncodeToString(sum[:6]), "Files": string(listJSON), "Programs": string(programsJSON)})
 	return buf.Bytes(), err
+}
+
+// sortedJSON is names sorted, as a JSON list.
+func sortedJSON(names []string) ([]byte, error) {
+	slices.Sort(names)
+	return json.Marshal(names)
 }
 
 func moduleRoot() (string, error) {
